@@ -1,0 +1,4 @@
+import TensorCore
+import CHDF5
+import CZlib
+import CPNG

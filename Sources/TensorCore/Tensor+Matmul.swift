@@ -1,0 +1,69 @@
+import CBLAS
+
+/// Matrix products through OpenBLAS `cblas_sgemm`.
+
+/// C[m×n] = alpha·op(A)·op(B) + beta·C on raw row-major buffers.
+@inline(__always)
+public func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
+                  a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                  beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
+    if m == 0 || n == 0 { return }
+    if k == 0 {
+        for i in 0..<m { for j in 0..<n { c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j] } }
+        return
+    }
+    cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+}
+
+extension Tensor {
+    /// Matrix product with optional transposes of the last two dimensions.
+    ///
+    /// - `a` of shape [..., m, k] (or [..., k, m] when `transposeA`) and `b` of
+    ///   shape [k, n] (or [n, k]): leading dimensions of `a` are batch dimensions
+    ///   sharing `b`.
+    /// - `a` of shape [B, m, k] and `b` of shape [B, k, n]: batched product.
+    public func matmul(_ b: Tensor, transposeA: Bool = false, transposeB: Bool = false) -> Tensor {
+        let a = self
+        precondition(a.rank >= 2 && b.rank >= 2, "matmul: shapes \(a.shape) and \(b.shape) need rank ≥ 2")
+        let (am, ak) = transposeA ? (a.shape[a.rank - 1], a.shape[a.rank - 2]) : (a.shape[a.rank - 2], a.shape[a.rank - 1])
+        let (bk, bn) = transposeB ? (b.shape[b.rank - 1], b.shape[b.rank - 2]) : (b.shape[b.rank - 2], b.shape[b.rank - 1])
+        precondition(ak == bk, "matmul: inner dimensions differ for shapes \(a.shape) and \(b.shape)"
+                     + (transposeA || transposeB ? " (transposeA: \(transposeA), transposeB: \(transposeB))" : ""))
+        let aBatch = Array(a.shape.dropLast(2)), bBatch = Array(b.shape.dropLast(2))
+        precondition(bBatch.isEmpty || aBatch == bBatch,
+                     "matmul: batch dimensions differ for shapes \(a.shape) and \(b.shape)")
+        precondition(!(transposeA && bBatch.isEmpty && aBatch.reduce(1, *) > 1),
+                     "matmul: transposeA with a batched \(a.shape) and a shared \(b.shape) is not supported")
+        let batch = aBatch.reduce(1, *)
+        let out = Tensor(uninitializedShape: aBatch + [am, bn])
+        let pa = a.storage.pointer, pb = b.storage.pointer, po = out.storage.pointer
+        let lda = a.shape[a.rank - 1], ldb = b.shape[b.rank - 1]
+        if bBatch.isEmpty && !transposeA {
+            // Fold the batch into the rows of one GEMM.
+            sgemm(transA: false, transB: transposeB, m: batch * am, n: bn, k: ak,
+                  a: pa, lda: lda, b: pb, ldb: ldb, c: po, ldc: bn)
+        } else {
+            let sa = am * ak, sb = bBatch.isEmpty ? 0 : ak * bn, so = am * bn
+            for i in 0..<batch {
+                sgemm(transA: transposeA, transB: transposeB, m: am, n: bn, k: ak,
+                      a: pa + i * sa, lda: lda, b: pb + i * sb, ldb: ldb, c: po + i * so, ldc: bn)
+            }
+        }
+        return Tensor.record("matmul", out, inputs: [a, b]) { c in
+            var (x, y, g) = (c.inputs[0], c.inputs[1], c.grad)
+            if bBatch.isEmpty && x.rank > 2 {
+                // Shared B: fold A's batch into rows (transposeA is excluded above).
+                x = x.reshaped([-1, ak]); g = g.reshaped([-1, bn])
+            }
+            // C = op(A)·op(B):  dop(A) = g·op(B)ᵀ,  dop(B) = op(A)ᵀ·g.
+            let ga: Tensor? = !c.needs[0] ? nil
+                : transposeA ? y.matmul(g, transposeA: transposeB, transposeB: true)
+                             : g.matmul(y, transposeB: !transposeB)
+            let gb: Tensor? = !c.needs[1] ? nil
+                : transposeB ? g.matmul(x, transposeA: true, transposeB: transposeA)
+                             : x.matmul(g, transposeA: !transposeA)
+            return [ga?.reshaped(c.inputs[0].shape), gb]
+        }
+    }
+}

@@ -1,0 +1,98 @@
+/// Reductions over axes (sum, mean) and their VJP rules.
+
+extension Tensor {
+    /// Sum over one axis, viewing the tensor as [outer, n, inner] (no tape).
+    static func sumAxisKernel(_ x: Tensor, axis: Int) -> Tensor {
+        let n = x.shape[axis]
+        let outer = x.shape[..<axis].reduce(1, *), inner = x.shape[(axis + 1)...].reduce(1, *)
+        var outShape = x.shape; outShape[axis] = 1
+        let out = Tensor(uninitializedShape: outShape)
+        let p = x.storage.pointer, o = out.storage.pointer
+        if inner == 1 {
+            parallelFor(outer, grain: max(1, parallelGrain / max(n, 1))) { lo, hi in
+                for r in lo..<hi {
+                    // Pairwise-ish: 8 partial sums for accuracy and vectorization.
+                    var acc = SIMD8<Float>()
+                    let base = p + r * n
+                    var i = 0
+                    while i + 8 <= n {
+                        acc += UnsafeRawPointer(base + i).loadUnaligned(as: SIMD8<Float>.self)
+                        i += 8
+                    }
+                    var s = acc.sum()
+                    while i < n { s += base[i]; i += 1 }
+                    o[r] = s
+                }
+            }
+        } else {
+            parallelFor(outer * inner, grain: max(1, parallelGrain / max(n, 1))) { lo, hi in
+                // Rows of the output grouped by outer index for contiguous inner loops.
+                var idx = lo
+                while idx < hi {
+                    let r = idx / inner, j0 = idx % inner
+                    let j1 = Swift.min(inner, j0 + (hi - idx))
+                    let dst = o + r * inner
+                    let src = p + r * n * inner
+                    for j in j0..<j1 { dst[j] = 0 }
+                    for k in 0..<n {
+                        let row = src + k * inner
+                        for j in j0..<j1 { dst[j] += row[j] }
+                    }
+                    idx += j1 - j0
+                }
+            }
+        }
+        return out
+    }
+
+    /// Sum over `axes` (all axes when nil), keeping reduced axes as extent 1 when `keepDims`.
+    public func sum(axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
+        let ax = Set((axes ?? Array(0..<rank)).map { Tensor.normalizeAxis($0, rank: rank, op: "sum") })
+        var y = self.detached
+        for a in ax.sorted(by: >) where shape[a] != 1 { y = Tensor.sumAxisKernel(y, axis: a) }
+        var kept = shape
+        for a in ax { kept[a] = 1 }
+        let finalShape = keepDims ? kept : shape.enumerated().filter { !ax.contains($0.offset) }.map(\.element)
+        y = Tensor(shape: finalShape, storage: y.storage)
+        let inShape = shape
+        return Tensor.record("sum", y, inputs: [self]) { c in
+            [c.grad.reshaped(kept).broadcast(to: inShape)]
+        }
+    }
+
+    /// Sum over one axis.
+    public func sum(axis: Int, keepDims: Bool = false) -> Tensor { sum(axes: [axis], keepDims: keepDims) }
+
+    /// Mean over `axes` (all when nil).
+    public func mean(axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
+        let ax = (axes ?? Array(0..<rank)).map { Tensor.normalizeAxis($0, rank: rank, op: "mean") }
+        let n = Set(ax).reduce(1) { $0 * shape[$1] }
+        return sum(axes: ax, keepDims: keepDims) * (1 / Float(Swift.max(n, 1)))
+    }
+
+    /// Mean over one axis.
+    public func mean(axis: Int, keepDims: Bool = false) -> Tensor { mean(axes: [axis], keepDims: keepDims) }
+
+    /// Population variance over `axes` (all when nil): mean((x − mean x)²).
+    public func variance(axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
+        let m = mean(axes: axes, keepDims: true)
+        return (self - m).square().mean(axes: axes, keepDims: keepDims)
+    }
+
+    /// Broadcasts to `target` (NumPy rules), materializing the result.
+    public func broadcast(to target: [Int]) -> Tensor {
+        if shape == target { return self }
+        let b = Tensor.broadcastShape(shape, target, op: "broadcast")
+        precondition(b == target, "broadcast: shape \(shape) cannot be broadcast to \(target)")
+        let zeros = Tensor(shape: target, storage: Tensor.zeroStorage(count: target.reduce(1, *)))
+        let out = Tensor.broadcastKernel(self.detached, zeros, op: "broadcast") { x, _ in x }
+        let inShape = shape
+        return Tensor.record("broadcast", out, inputs: [self]) { c in [c.grad.sumToShape(inShape)] }
+    }
+
+    static func zeroStorage(count: Int) -> TensorStorage {
+        let s = TensorStorage(count: count)
+        s.pointer.update(repeating: 0, count: count)
+        return s
+    }
+}

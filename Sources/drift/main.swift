@@ -1,0 +1,3 @@
+import DriftCLI
+
+DriftCommand.main()
