@@ -57,6 +57,7 @@ extension Tensor {
         if let weight { inputs.append(weight) }
         if let bias { inputs.append(bias) }
         let hasWeight = weight != nil, hasBias = bias != nil
+        if !inputs.contains(where: \.isTracked) { return out }
         return Tensor.record(silu ? "groupNormSiLU" : "groupNorm", out, inputs: inputs) { c in
             let xin = c.inputs[0]
             let gammaT = hasWeight ? c.inputs[1] : nil
