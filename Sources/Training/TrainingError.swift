@@ -4,8 +4,8 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
     case invalidSetting(String)
     /// The data could not be loaded or do not fit the model.
     case data(String)
-    /// The loss or gradient became NaN or infinite at `step`.
-    case nonFiniteLoss(step: Int, loss: Float)
+    /// The loss or gradient became NaN or infinite at `step` (0-based); `what` says which.
+    case nonFinite(step: Int, what: String)
     /// A checkpoint file that is not a usable Drift checkpoint.
     case checkpoint(path: String, reason: String)
 
@@ -13,8 +13,8 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
         switch self {
         case .invalidSetting(let m): return m
         case .data(let m): return m
-        case .nonFiniteLoss(let step, let loss):
-            return "training diverged at step \(step + 1): the loss is \(loss); lower --lr or set --clip"
+        case .nonFinite(let step, let what):
+            return "training diverged at step \(step + 1): \(what); lower --lr or set --clip"
         case .checkpoint(let path, let reason): return "\(path): \(reason)"
         }
     }
