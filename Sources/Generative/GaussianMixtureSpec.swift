@@ -86,7 +86,7 @@ public struct GaussianMixtureSpec: Codable, Equatable, Sendable {
         }
         let total = weights.reduce(0, +)
         guard abs(total - 1) <= 1e-6 else {
-            throw fail("'weights' sum to \(total), not 1 (±1e-6): normalize them")
+            throw fail("'weights' sum to \(String(format: "%.9g", total)), not 1 (±1e-6): normalize them")
         }
         guard means.count == k else {
             throw fail("'means' has \(means.count) components but 'weights' has \(k)")
