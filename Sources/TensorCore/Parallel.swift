@@ -6,7 +6,7 @@ import CBLAS
 public enum ComputeThreads {
     nonisolated(unsafe) private static var current: Int = {
         let n = ProcessInfo.processInfo.activeProcessorCount
-        return max(1, n)
+        return Swift.max(1, n)
     }()
 
     /// Threads used by elementwise kernels and BLAS.
@@ -29,7 +29,7 @@ public let parallelGrain = 32_768
 /// Results must not depend on the split (each index is handled exactly once).
 @inline(__always)
 public func parallelFor(_ n: Int, grain: Int = parallelGrain, _ body: (Int, Int) -> Void) {
-    let threads = min(ComputeThreads.count, n / max(grain, 1))
+    let threads = Swift.min(ComputeThreads.count, n / Swift.max(grain, 1))
     if threads <= 1 {
         if n > 0 { body(0, n) }
         return
@@ -40,5 +40,78 @@ public func parallelFor(_ n: Int, grain: Int = parallelGrain, _ body: (Int, Int)
             let lo = n * k / threads, hi = n * (k + 1) / threads
             if hi > lo { body(lo, hi) }
         }
+    }
+}
+
+/// Runs `body(task, lo, hi)` for `tasks` contiguous chunks of `0..<n` (task = 0..<tasks),
+/// with `tasks = Swift.min(ComputeThreads.count, n)`. Unlike `parallelFor`, the task index lets
+/// each worker own a scratch buffer or a partial accumulator.
+@discardableResult
+public func parallelTasks(_ n: Int, maxTasks: Int = ComputeThreads.count,
+                          _ body: (_ task: Int, _ lo: Int, _ hi: Int) -> Void) -> Int {
+    let tasks = Swift.max(1, Swift.min(maxTasks, n))
+    if tasks == 1 {
+        if n > 0 { body(0, 0, n) }
+        return tasks
+    }
+    withoutActuallyEscaping(body) { body in
+        nonisolated(unsafe) let body = body
+        DispatchQueue.concurrentPerform(iterations: tasks) { k in
+            let lo = n * k / tasks, hi = n * (k + 1) / tasks
+            if hi > lo { body(k, lo, hi) }
+        }
+    }
+    return tasks
+}
+
+/// Runs `body` with OpenBLAS limited to one thread, so that Drift's own workers can
+/// each call `sgemm` on independent data (sample-parallel convolution, attention).
+/// Small GEMMs run faster this way than with OpenBLAS splitting each one.
+func withSingleThreadedBLAS<R>(_ body: () -> R) -> R {
+    let threads = ComputeThreads.count
+    if threads == 1 { return body() }
+    openblas_set_num_threads(1)
+    defer { openblas_set_num_threads(Int32(threads)) }
+    return body()
+}
+
+/// A lock-protected pool of reusable scratch buffers (im2col columns, GEMM
+/// staging). Taking a buffer from the pool avoids fresh page faults on every op.
+final class ScratchPool: @unchecked Sendable {
+    static let shared = ScratchPool()
+    private let lock = NSLock()
+    private var free: [TensorStorage] = []
+    /// Total floats kept for reuse; larger releases are dropped.
+    private let keepLimit = 16 << 20
+
+    /// A buffer of at least `count` floats (contents undefined).
+    func take(_ count: Int) -> TensorStorage {
+        lock.lock()
+        defer { lock.unlock() }
+        var best: Int?
+        for (i, s) in free.enumerated() where s.count >= count {
+            if best == nil || s.count < free[best!].count { best = i }
+        }
+        if let best { return free.remove(at: best) }
+        return TensorStorage(count: count)
+    }
+
+    /// Returns a buffer for reuse.
+    func give(_ s: TensorStorage) {
+        lock.lock()
+        defer { lock.unlock() }
+        free.append(s)
+        var total = free.reduce(0) { $0 + $1.count }
+        while total > keepLimit, let i = free.indices.min(by: { free[$0].count < free[$1].count }) {
+            total -= free[i].count
+            free.remove(at: i)
+        }
+    }
+
+    /// Runs `body` with a scratch buffer of `count` floats.
+    func with<R>(_ count: Int, _ body: (UnsafeMutablePointer<Float>) -> R) -> R {
+        let s = take(count)
+        defer { give(s) }
+        return body(s.pointer)
     }
 }

@@ -88,7 +88,7 @@ extension Tensor {
         let out = Tensor(uninitializedShape: shape)
         let rows = shape[0], per = shape.dropFirst().reduce(1, *)
         let p = out.storage.pointer
-        parallelFor(rows, grain: max(1, 4096 / max(per, 1))) { lo, hi in
+        parallelFor(rows, grain: Swift.max(1, 4096 / Swift.max(per, 1))) { lo, hi in
             for r in lo..<hi {
                 let k = key.fold(UInt64(firstSample + r))
                 fillRow(p + r * per, count: per, key: (k.k0, k.k1), distribution)

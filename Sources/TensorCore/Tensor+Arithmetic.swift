@@ -16,7 +16,7 @@ extension Tensor {
         let out = Tensor(uninitializedShape: plan.outShape)
         let po = out.storage.pointer
         let inner = plan.inner, sa = plan.innerStrideA, sb = plan.innerStrideB
-        parallelFor(plan.outerCount, grain: max(1, parallelGrain / max(inner, 1))) { lo, hi in
+        parallelFor(plan.outerCount, grain: Swift.max(1, parallelGrain / Swift.max(inner, 1))) { lo, hi in
             for row in lo..<hi {
                 let (oa, ob) = plan.offsets(row: row)
                 let x = pa + oa, y = pb + ob, o = po + row * inner

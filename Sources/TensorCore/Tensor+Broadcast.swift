@@ -4,7 +4,7 @@
 extension Tensor {
     /// The broadcast shape of `a` and `b`, or a precondition failure naming `op` and both shapes.
     public static func broadcastShape(_ a: [Int], _ b: [Int], op: String) -> [Int] {
-        let r = max(a.count, b.count)
+        let r = Swift.max(a.count, b.count)
         var out = [Int](repeating: 1, count: r)
         for i in 0..<r {
             let da = i < r - a.count ? 1 : a[i - (r - a.count)]

@@ -9,7 +9,7 @@ extension Tensor {
         let out = Tensor(uninitializedShape: outShape)
         let p = x.storage.pointer, o = out.storage.pointer
         if inner == 1 {
-            parallelFor(outer, grain: max(1, parallelGrain / max(n, 1))) { lo, hi in
+            parallelFor(outer, grain: Swift.max(1, parallelGrain / Swift.max(n, 1))) { lo, hi in
                 for r in lo..<hi {
                     // Pairwise-ish: 8 partial sums for accuracy and vectorization.
                     var acc = SIMD8<Float>()
@@ -25,7 +25,7 @@ extension Tensor {
                 }
             }
         } else {
-            parallelFor(outer * inner, grain: max(1, parallelGrain / max(n, 1))) { lo, hi in
+            parallelFor(outer * inner, grain: Swift.max(1, parallelGrain / Swift.max(n, 1))) { lo, hi in
                 // Rows of the output grouped by outer index for contiguous inner loops.
                 var idx = lo
                 while idx < hi {
@@ -79,20 +79,22 @@ extension Tensor {
         return (self - m).square().mean(axes: axes, keepDims: keepDims)
     }
 
-    /// Broadcasts to `target` (NumPy rules), materializing the result.
+    /// Broadcasts to `target` (NumPy rules), materializing the result (no temporary operand).
     public func broadcast(to target: [Int]) -> Tensor {
         if shape == target { return self }
         let b = Tensor.broadcastShape(shape, target, op: "broadcast")
         precondition(b == target, "broadcast: shape \(shape) cannot be broadcast to \(target)")
-        let zeros = Tensor(shape: target, storage: Tensor.zeroStorage(count: target.reduce(1, *)))
-        let out = Tensor.broadcastKernel(self.detached, zeros, op: "broadcast") { x, _ in x }
+        let plan = BroadcastPlan(shape, target, op: "broadcast")
+        let out = Tensor(uninitializedShape: target)
+        let px = storage.pointer, po = out.storage.pointer
+        let inner = plan.inner, sx = plan.innerStrideA
+        parallelFor(plan.outerCount, grain: Swift.max(1, parallelGrain / Swift.max(inner, 1))) { lo, hi in
+            for row in lo..<hi {
+                let src = px + plan.offsets(row: row).0, dst = po + row * inner
+                if sx == 1 { dst.update(from: src, count: inner) } else { dst.update(repeating: src[0], count: inner) }
+            }
+        }
         let inShape = shape
         return Tensor.record("broadcast", out, inputs: [self]) { c in [c.grad.sumToShape(inShape)] }
-    }
-
-    static func zeroStorage(count: Int) -> TensorStorage {
-        let s = TensorStorage(count: count)
-        s.pointer.update(repeating: 0, count: count)
-        return s
     }
 }

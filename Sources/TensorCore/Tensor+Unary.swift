@@ -113,7 +113,7 @@ extension Tensor {
         }
     }
 
-    /// ReLU: max(x, 0).
+    /// ReLU: Swift.max(x, 0).
     public func relu() -> Tensor {
         let y = mapKernel { Swift.max($0, 0) }
         return Tensor.record("relu", y, inputs: [self]) { c in [Tensor.zipKernel(c.grad, c.inputs[0]) { g, x in x > 0 ? g : 0 }] }

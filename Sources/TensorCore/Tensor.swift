@@ -7,12 +7,12 @@ public final class TensorStorage: @unchecked Sendable {
 
     public init(count: Int) {
         self.count = count
-        let bytes = max(count, 1) * MemoryLayout<Float>.stride
+        let bytes = Swift.max(count, 1) * MemoryLayout<Float>.stride
         var raw: UnsafeMutableRawPointer?
         guard posix_memalign(&raw, 64, (bytes + 63) & ~63) == 0, let raw else {
             fatalError("TensorStorage: out of memory allocating \(count) floats")
         }
-        pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
+        pointer = raw.bindMemory(to: Float.self, capacity: Swift.max(count, 1))
     }
 
     deinit { free(pointer) }
@@ -76,7 +76,7 @@ public struct Tensor: @unchecked Sendable {
     /// Values `start, start + step, …` below `end` (like `numpy.arange`).
     public static func arange(_ start: Float = 0, _ end: Float, step: Float = 1) -> Tensor {
         precondition(step != 0, "arange: step must be non-zero")
-        let n = max(0, Int(((end - start) / step).rounded(.up)))
+        let n = Swift.max(0, Int(((end - start) / step).rounded(.up)))
         return Tensor((0..<n).map { start + Float($0) * step })
     }
 
@@ -118,7 +118,7 @@ public struct Tensor: @unchecked Sendable {
     /// Normalizes a possibly negative axis for a tensor of rank `rank`.
     static func normalizeAxis(_ axis: Int, rank: Int, op: String) -> Int {
         let a = axis < 0 ? axis + rank : axis
-        precondition(a >= 0 && a < max(rank, 1), "\(op): axis \(axis) out of range for rank \(rank)")
+        precondition(a >= 0 && a < Swift.max(rank, 1), "\(op): axis \(axis) out of range for rank \(rank)")
         return a
     }
 }

@@ -1,4 +1,0 @@
-import TensorCore
-import CHDF5
-import CZlib
-import CPNG

@@ -1,0 +1,26 @@
+import TensorCore
+
+/// Anything sampleable: a trained network or the analytic Gaussian mixture.
+///
+/// A model predicts one parametrization of the Gaussian path it was built on; samplers
+/// ask for `fields` (every parametrization from one evaluation) and never care which.
+public protocol DiffusionModel {
+    /// The probability path the model describes.
+    var path: GaussianPath { get }
+    /// What `evaluate` returns.
+    var parametrization: Parametrization { get }
+    /// Shape of one sample, e.g. [2] or [1, 28, 28].
+    var sampleShape: [Int] { get }
+    /// One network evaluation (one NFE) for a batch x [B, sampleShape...] at a shared time t,
+    /// returned in `parametrization`. Row i of the output depends only on row i of x.
+    func evaluate(_ x: Tensor, t: Double) -> Tensor
+    /// One evaluation in every parametrization. The default converts `evaluate` in closed form;
+    /// models that know more (the analytic mixture at α = 0 or σ = 0) may override it.
+    func fields(_ x: Tensor, t: Double) -> Fields
+}
+
+extension DiffusionModel {
+    public func fields(_ x: Tensor, t: Double) -> Fields {
+        path.fields(from: evaluate(x, t: t), as: parametrization, x: x, t: t)
+    }
+}

@@ -1,0 +1,29 @@
+import TensorCore
+
+/// Fully connected layer y = x·Wᵀ + b (PyTorch's `nn.Linear`).
+///
+/// W has shape [out, in] and b [out]; x is [..., in] (leading axes are batch
+/// axes) and y [..., out]. Initialized like PyTorch: W, b ~ U(−1/√in, 1/√in).
+public final class Linear: Module {
+    public var weight: Tensor
+    public var bias: Tensor
+
+    public init(_ inFeatures: Int, _ outFeatures: Int, key: RandomKey) {
+        weight = DefaultInit.uniform([outFeatures, inFeatures], fanIn: inFeatures, key: key.fold("weight"))
+        bias = DefaultInit.uniform([outFeatures], fanIn: inFeatures, key: key.fold("bias"))
+    }
+
+    public var inFeatures: Int { weight.shape[1] }
+    public var outFeatures: Int { weight.shape[0] }
+
+    public func visitParameters(_ body: (String, inout Tensor) -> Void) {
+        body("weight", &weight)
+        body("bias", &bias)
+    }
+
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        precondition(x.rank >= 1 && x.shape[x.rank - 1] == inFeatures,
+                     "Linear: input shape \(x.shape) does not end in \(inFeatures) (weight \(weight.shape))")
+        return x.matmul(weight, transposeB: true) + bias
+    }
+}

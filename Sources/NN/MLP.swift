@@ -1,0 +1,78 @@
+import TensorCore
+
+/// Configuration of the time-conditioned MLP (`mlp2d` is one preset).
+public struct MLPConfig: Codable, Equatable, Sendable {
+    /// Dimension of x (and of the output).
+    public var inputDimension: Int
+    /// Hidden width.
+    public var width: Int
+    /// Number of hidden width×width blocks.
+    public var depth: Int
+    /// Dimension of the sinusoidal time embedding (even).
+    public var timeEmbeddingDimension: Int
+
+    public init(inputDimension: Int = 2, width: Int = 256, depth: Int = 3, timeEmbeddingDimension: Int = 64) {
+        self.inputDimension = inputDimension
+        self.width = width
+        self.depth = depth
+        self.timeEmbeddingDimension = timeEmbeddingDimension
+    }
+
+    /// The reference `mlp2d` (215,298 parameters).
+    public static let mlp2d = MLPConfig()
+
+    /// Checks that the configuration describes a buildable network.
+    public func validate() throws {
+        func check(_ ok: Bool, _ what: String) throws { if !ok { throw ModelConfigError.invalid("mlp: \(what)") } }
+        try check(inputDimension >= 1, "inputDimension must be ≥ 1, got \(inputDimension)")
+        try check(width >= 1, "width must be ≥ 1, got \(width)")
+        try check(depth >= 0, "depth must be ≥ 0, got \(depth)")
+        try check(timeEmbeddingDimension >= 2 && timeEmbeddingDimension % 2 == 0,
+                  "timeEmbeddingDimension must be even and ≥ 2, got \(timeEmbeddingDimension)")
+    }
+}
+
+/// Time-conditioned MLP without residual connections (the reference `MLP2D`):
+///
+///     temb = SiLU(time_proj(sinusoidal(t)))
+///     h    = in_proj(x) + temb
+///     h    = blocks[i](SiLU(h))        i = 0 … depth−1
+///     out  = out(SiLU(h))
+///
+/// Parameter keys: `time_proj`, `in_proj`, `blocks.<i>`, `out` (each `.weight`, `.bias`).
+public final class MLP: Network {
+    public let mlpConfig: MLPConfig
+    public let embedding: SinusoidalEmbedding
+    public let timeProj: Linear
+    public let inProj: Linear
+    public let blocks: [Linear]
+    public let out: Linear
+
+    public init(_ config: MLPConfig, key: RandomKey) throws {
+        try config.validate()
+        mlpConfig = config
+        embedding = SinusoidalEmbedding(dimension: config.timeEmbeddingDimension)
+        timeProj = Linear(config.timeEmbeddingDimension, config.width, key: key.fold("time_proj"))
+        inProj = Linear(config.inputDimension, config.width, key: key.fold("in_proj"))
+        blocks = (0..<config.depth).map { Linear(config.width, config.width, key: key.fold("blocks.\($0)")) }
+        out = Linear(config.width, config.inputDimension, key: key.fold("out"))
+    }
+
+    public var config: ModelConfig { .mlp(mlpConfig) }
+
+    public func visitParameters(_ body: (String, inout Tensor) -> Void) {
+        visit("time_proj", timeProj, body)
+        visit("in_proj", inProj, body)
+        for (i, b) in blocks.enumerated() { visit("blocks.\(i)", b, body) }
+        visit("out", out, body)
+    }
+
+    public func callAsFunction(x: Tensor, t: Tensor) -> Tensor {
+        precondition(x.rank == 2 && x.shape[1] == mlpConfig.inputDimension && t.shape == [x.shape[0]],
+                     "MLP: expected x [B, \(mlpConfig.inputDimension)] and t [B], got \(x.shape) and \(t.shape)")
+        let temb = timeProj(embedding(t)).silu()
+        var h = inProj(x) + temb
+        for b in blocks { h = b(h.silu()) }
+        return out(h.silu())
+    }
+}

@@ -1,0 +1,39 @@
+import Foundation
+import TensorCore
+
+/// Sinusoidal time embedding (Vaswani et al. 2017; DDPM, Ho et al. 2020), as in
+/// the PyTorch reference:
+///
+///     half = D/2,  f_k = exp(−ln(10000)·k/half),  a_{b,k} = (1000·t_b)·f_k
+///     emb[b] = [sin(a_{b,0}), …, sin(a_{b,half−1}), cos(a_{b,0}), …, cos(a_{b,half−1})]
+///
+/// Computed in Float32 in the same order of operations as PyTorch so that the
+/// arguments (up to 1000 rad) round identically. The embedding is not
+/// differentiated with respect to t (no tape is recorded).
+public struct SinusoidalEmbedding: Sendable {
+    public let dimension: Int
+
+    public init(dimension: Int) {
+        precondition(dimension > 0 && dimension % 2 == 0, "SinusoidalEmbedding: dimension \(dimension) must be even and positive")
+        self.dimension = dimension
+    }
+
+    /// Embeds times `t` of shape [B] into [B, dimension].
+    public func callAsFunction(_ t: Tensor) -> Tensor {
+        precondition(t.rank == 1, "SinusoidalEmbedding: times must have shape [B], got \(t.shape)")
+        let half = dimension / 2
+        let c = Float(-Foundation.log(10000.0))
+        let freqs = (0..<half).map { k in Foundation.exp(c * Float(k) / Float(half)) }
+        let times = t.scalars
+        var out = [Float](repeating: 0, count: times.count * dimension)
+        for (b, tb) in times.enumerated() {
+            let s = 1000 * tb
+            for k in 0..<half {
+                let a = s * freqs[k]
+                out[b * dimension + k] = Foundation.sin(a)
+                out[b * dimension + half + k] = Foundation.cos(a)
+            }
+        }
+        return Tensor(out, shape: [times.count, dimension])
+    }
+}

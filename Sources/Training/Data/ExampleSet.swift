@@ -1,0 +1,51 @@
+import TensorCore
+
+/// A finite set of examples in memory: values [N] + sampleShape (images in
+/// [−1, 1], NCHW) and, where the data have them, integer class labels.
+public struct ExampleSet: @unchecked Sendable {
+    /// All examples, shape [N] + sampleShape.
+    public let values: Tensor
+    /// Class label of each example (Fashion-MNIST: 0…9), or nil.
+    public let labels: [Int]?
+
+    public init(values: Tensor, labels: [Int]? = nil) {
+        precondition(values.rank >= 2, "ExampleSet: values need a sample axis and at least one more, got \(values.shape)")
+        precondition(labels == nil || labels!.count == values.shape[0],
+                     "ExampleSet: \(labels?.count ?? 0) labels for \(values.shape[0]) examples")
+        self.values = values
+        self.labels = labels
+    }
+
+    public var count: Int { values.shape[0] }
+    public var sampleShape: [Int] { Array(values.shape.dropFirst()) }
+
+    /// The examples at `indices`, each mirrored left–right where `flipHorizontally[i]` is true.
+    public func gather(_ indices: [Int], flipHorizontally: [Bool]? = nil) -> Tensor {
+        let per = sampleShape.reduce(1, *)
+        let width = sampleShape.last ?? 1
+        let out = Tensor.zeros([indices.count] + sampleShape)
+        let src = values.storage.pointer
+        out.withUnsafeMutableBufferPointer { dst in
+            for (row, index) in indices.enumerated() {
+                precondition(index >= 0 && index < count, "ExampleSet.gather: index \(index) out of range 0..<\(count)")
+                let s = src + index * per, d = dst.baseAddress! + row * per
+                if flipHorizontally?[row] == true {
+                    var line = 0
+                    while line < per {
+                        for x in 0..<width { d[line + x] = s[line + width - 1 - x] }
+                        line += width
+                    }
+                } else {
+                    d.update(from: s, count: per)
+                }
+            }
+        }
+        return out
+    }
+
+    /// The first `n` examples (or all of them), e.g. for a quick run or a reference batch.
+    public func prefix(_ n: Int) -> ExampleSet {
+        let m = min(n, count)
+        return ExampleSet(values: gather(Array(0..<m)), labels: labels.map { Array($0.prefix(m)) })
+    }
+}
