@@ -19,7 +19,8 @@ extension Checkpoint {
             try w.setAttribute("parametrization", .string(parametrization.rawValue))
             if let p = preconditioning { try w.setAttribute("preconditioning", .string(try json(p))) }
             let record = TrainingRecord(objective: training.objective.kind, step: step, seed: training.seed,
-                                        data: training.data.name, config: training)
+                                        data: training.data.name, elapsedSeconds: elapsedSeconds,
+                                        threads: threads, config: training)
             try w.setAttribute("training", .string(try json(record)))
             try w.setAttribute("parameter_count", .int64(Int64(parameterCount)))
             for (key, t) in parameters.sorted(by: { $0.key < $1.key }) { try w.write(t, to: "/parameters/" + key) }
@@ -101,9 +102,12 @@ extension Checkpoint {
         let step = try scalar("/rng/step", reader, fail)
         let position = try scalar("/rng/data_position", reader, fail)
         guard step == record.step else { throw fail("/rng/step (\(step)) disagrees with the training attribute (\(record.step))") }
-        return Checkpoint(training: config, step: step, dataPosition: position,
+        var checkpoint = Checkpoint(training: config, step: step, dataPosition: position,
                           rootKey: rootKey,
-                          parameters: parameters, ema: ema, optimizer: optimizer, origin: file)
+                          parameters: parameters, ema: ema, optimizer: optimizer,
+                          elapsedSeconds: record.elapsedSeconds ?? 0, origin: file)
+        checkpoint.threads = record.threads
+        return checkpoint
     }
 
     private static func decodeAttribute<T: Decodable>(_ type: T.Type, _ name: String, _ reader: HDF5Reader,

@@ -35,11 +35,17 @@ public struct Checkpoint {
     public var ema: [String: Tensor]
     /// Adam's moments and step; nil when read for sampling only.
     public var optimizer: OptimizerState?
+    /// Wall-clock seconds spent training up to `step` (over all sessions).
+    public var elapsedSeconds: Double
+    /// Compute threads the run used (a resume uses the same count by default: parallel
+    /// reductions split work by thread, so the count is part of bit-exactness).
+    public var threads: Int?
     /// The file this checkpoint was read from, for messages.
     public var origin: String?
 
     public init(training: TrainingConfig, step: Int, dataPosition: Int, rootKey: RandomKey,
-                parameters: [String: Tensor], ema: [String: Tensor], optimizer: OptimizerState?, origin: String? = nil) {
+                parameters: [String: Tensor], ema: [String: Tensor], optimizer: OptimizerState?,
+                elapsedSeconds: Double = 0, origin: String? = nil) {
         self.training = training
         self.step = step
         self.dataPosition = dataPosition
@@ -47,6 +53,7 @@ public struct Checkpoint {
         self.parameters = parameters
         self.ema = ema
         self.optimizer = optimizer
+        self.elapsedSeconds = elapsedSeconds
         self.origin = origin
     }
 
@@ -65,5 +72,7 @@ struct TrainingRecord: Codable {
     var step: Int
     var seed: UInt64
     var data: String
+    var elapsedSeconds: Double?
+    var threads: Int?
     var config: TrainingConfig
 }
