@@ -40,7 +40,10 @@ public enum DriftIOError: Error, Equatable, CustomStringConvertible, LocalizedEr
         switch self {
         case .fileNotFound(let p): return "no such file: \(p)"
         case .isDirectory(let p): return "\(p) is a directory, not a file"
-        case .wrongFormat(let p, let f, let d): return "not an \(f) file: \(p)" + (d.isEmpty ? "" : " (\(d))")
+        case .wrongFormat(let p, let f, let d):
+            // "an HDF5", "an IDX", "a PNG": the article follows the spoken first letter.
+            let article = "AEFHILMNORSX".contains(f.first ?? "P") ? "an" : "a"
+            return "not \(article) \(f) file: \(p)" + (d.isEmpty ? "" : " (\(d))")
         case .damaged(let p, let d): return "file is truncated or damaged: \(p)" + (d.isEmpty ? "" : " (\(d))")
         case .checksumMismatch(let p, let d): return "checksum mismatch in dataset \(d) of \(p): the file is corrupt"
         case .fileChecksumMismatch(let p): return "checksum mismatch in \(p): the file is corrupt"
