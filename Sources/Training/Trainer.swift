@@ -91,14 +91,17 @@ public final class Trainer {
         } else {
             norm = Float(globalNorm(gradients))
         }
-        guard loss.isFinite else { throw TrainingError.nonFinite(step: step, what: "the loss is \(loss)") }
-        guard norm.isFinite else { throw TrainingError.nonFinite(step: step, what: "the gradient norm is \(norm)") }
+        guard loss.isFinite else { throw TrainingError.nonFinite(step: step, what: "the loss is \(Self.describe(loss))") }
+        guard norm.isFinite else { throw TrainingError.nonFinite(step: step, what: "the gradient norm is \(Self.describe(norm))") }
         optimizer.step(net, gradients: gradients)
         ema.update(net)
         step += 1
         dataPosition += config.batchSize
         return StepResult(step: step, loss: loss, gradientNorm: norm, learningRate: lr)
     }
+
+    /// "NaN", "+Inf" or "-Inf".
+    static func describe(_ x: Float) -> String { x.isNaN ? "NaN" : x > 0 ? "+Inf" : "-Inf" }
 
     /// The current state as a checkpoint.
     public func checkpoint() -> Checkpoint {

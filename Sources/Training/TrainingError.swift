@@ -14,7 +14,7 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
         case .invalidSetting(let m): return m
         case .data(let m): return m
         case .nonFinite(let step, let what):
-            return "training diverged at step \(step + 1): \(what); lower --lr or set --clip"
+            return "training diverged at step \(step + 1): \(what); lower --lr or add --warmup steps"
         case .checkpoint(let path, let reason): return "\(path): \(reason)"
         }
     }
