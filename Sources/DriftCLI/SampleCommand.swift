@@ -118,7 +118,8 @@ struct SampleCommand: ParsableCommand {
 
         var picture = png ?? (URL(fileURLWithPath: out).deletingPathExtension().path + ".png")
         if png == "none" { picture = "" }
-        if !picture.isEmpty, try SamplePicture.write(samples, sampleShape: m.sampleShape, to: picture) {
+        let text = [PNGText("sampler", preset.source), PNGText("seed", "\(seed)"), PNGText("model", model)]
+        if !picture.isEmpty, try SamplePicture.write(samples, sampleShape: m.sampleShape, to: picture, text: text) {
             print("picture: \(picture)")
         }
         let kind = preset.sampler.isStochastic ? "SDE" : "ODE"
