@@ -17,7 +17,7 @@ public struct FashionMNIST: Sendable {
     public static let classNames = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
                                     "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
 
-    public enum Split: String, Sendable, CaseIterable {
+    public enum Split: String, Codable, Sendable, CaseIterable {
         case train
         case test
 

@@ -20,9 +20,9 @@ public struct Equation {
     /// The diffusion model the equation comes from: DDIM, DPM-Solver++, ancestral, predictor–
     /// corrector and EDM steps need its path and its fields, not just the drift.
     public var model: (any DiffusionModel)?
-    /// Whether the drift can be evaluated at t (false where the model's parametrization cannot be
-    /// converted into a velocity, e.g. an x₀ or score model where σ = 0: EDM's Heun skips its
-    /// correction there).
+    /// Whether the drift can be evaluated at t (false where the path's α′ or σ′ is infinite, or
+    /// where the model's parametrization cannot be converted into a velocity, e.g. an x₀ or score
+    /// model where σ = 0: EDM's Heun skips its correction there).
     public var isDefined: (Double) -> Bool
 
     /// A general equation from closures (NFE counts calls to `drift`).
@@ -49,6 +49,8 @@ public struct Equation {
         let path = model.path, parametrization = model.parametrization
         let exact = model is GaussianMixture
         e.isDefined = { t in
+            // The velocity needs α′ and σ′ (VP's σ′ is infinite at t = 0, where σ ∝ √t).
+            guard path.alphaDot(t).isFinite && path.sigmaDot(t).isFinite else { return false }
             // The analytic mixture computes its fields exactly at α = 0 and σ = 0.
             if exact { return true }
             let velocity = path.conversionCoefficients(from: parametrization, to: .velocity, t: t)

@@ -13,12 +13,15 @@ import TensorCore
 ///
 /// **Corrector**: `correctorSteps` Langevin steps at t₁ with signal-to-noise ratio r = `snr`:
 ///
-///     g = ŝ(x, t₁),  ε = 2·ᾱ·(r·‖z‖/‖g‖)²,  x ← x + ε·g + √(2ε)·z
+///     x ← x + ε·ŝ(x, t₁) + √(2ε)·z,   ε = 2·ᾱ·r²·σ(t₁)²
 ///
-/// with ᾱ = a² (the VP algorithm's α_i = 1 − β_i; 1 on VE). Norms are per sample, so a sample
-/// never depends on the others (the reference code averages them over the batch). No corrector
-/// runs where σ₁ = 0. Noise: keyed normals (t₀, stream 0) for the predictor, (t₁, stream j + 1)
-/// for corrector step j. 1 + `correctorSteps` evaluations per step.
+/// with ᾱ = a² (the VP algorithm's α_i = 1 − β_i; 1 on VE). The paper sets
+/// ε = 2ᾱ(r‖z‖/‖ŝ‖)² with norms averaged over the batch; in high dimension those averages
+/// concentrate at ‖z‖² ≈ d and ‖ŝ‖² ≈ d/σ², which gives the ε above. Drift uses that limit:
+/// per-sample norms would make the step depend on the state (unbounded where ŝ ≈ 0, which
+/// biases the chain badly in low dimension), and batch averages would make a sample depend on
+/// the others. No corrector runs where σ₁ = 0. Noise: keyed normals (t₀, stream 0) for the
+/// predictor, (t₁, stream j + 1) for corrector step j. 1 + `correctorSteps` evaluations per step.
 public struct PredictorCorrector: Solver {
     public var snr: Double
     public var correctorSteps: Int
@@ -41,34 +44,12 @@ public struct PredictorCorrector: Solver {
         let score = context.fields(x, at: t0).score
         var y = Tensor.combination([(2 - a, x), (g2, score), (g2.squareRoot(), context.normal(at: t0, stream: 0))])
         if s1 > 0 {
+            let eps = 2 * a * a * snr * snr * s1 * s1
             for j in 0..<correctorSteps {
                 let g = context.fields(y, at: t1).score
-                y = langevin(y, score: g, noise: context.normal(at: t1, stream: j + 1), alpha: a * a)
+                y = Tensor.combination([(1, y), (eps, g), ((2 * eps).squareRoot(), context.normal(at: t1, stream: j + 1))])
             }
         }
         return SolverStep(x: y)
-    }
-
-    /// One Langevin step per sample: x + ε·g + √(2ε)·z with ε = 2ᾱ(r‖z‖/‖g‖)².
-    func langevin(_ x: Tensor, score g: Tensor, noise z: Tensor, alpha: Double) -> Tensor {
-        let rows = x.shape[0], per = x.count / Swift.max(rows, 1)
-        let out = x.copy()
-        let px = out.storage.pointer, pg = g.storage.pointer, pz = z.storage.pointer
-        let r = snr
-        parallelFor(rows, grain: Swift.max(1, 16_384 / Swift.max(per, 1))) { lo, hi in
-            for row in lo..<hi {
-                let o = row * per
-                var gg = 0.0, zz = 0.0
-                for i in o..<(o + per) {
-                    gg += Double(pg[i]) * Double(pg[i])
-                    zz += Double(pz[i]) * Double(pz[i])
-                }
-                guard gg > 0 else { continue }
-                let eps = 2 * alpha * r * r * zz / gg
-                let (e, n) = (Float(eps), Float((2 * eps).squareRoot()))
-                for i in o..<(o + per) { px[i] += e * pg[i] + n * pz[i] }
-            }
-        }
-        return out
     }
 }

@@ -48,14 +48,18 @@ public struct Sampler: Sendable, Equatable {
         }
     }
 
-    /// Evaluations for a fixed grid, or nil for adaptive stepping (known only after the run).
-    public var plannedEvaluations: Int? {
+    /// Evaluations for a fixed grid on `model`, or nil for adaptive stepping (known only after the run).
+    public func plannedEvaluations(for model: any DiffusionModel) -> Int? {
         if controller != nil { return nil }
         let n = grid.steps, toZero = grid.finalStep == .zero ? 1 : 0, denoise = grid.finalStep == .denoise ? 1 : 0
         switch method {
         case .rungeKutta(let t):
-            // FSAL tableaus reuse the last stage; the step to σ = 0 may drop to Euler (not counted here).
-            return (t.fsal ? t.stages + (n - 1) * (t.stages - 1) : n * t.stages) + denoise
+            var count = t.fsal ? t.stages + (n - 1) * (t.stages - 1) : n * t.stages
+            // A step to σ = 0 where the model is undefined is an Euler step (EDM's Algorithm 1).
+            if toZero == 1 && t.stages > 1 && !Equation.probabilityFlow(model).isDefined(0) {
+                count -= t.stages - 1
+            }
+            return count + denoise
         case .ddim, .dpmSolver2M, .eulerMaruyama, .sdeDPMSolver2M:
             return n + denoise
         case .predictorCorrector(_, let m):
