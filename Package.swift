@@ -52,7 +52,7 @@ let package = Package(
         // MARK: - Tests
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "TensorCore", "DriftIO"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "DriftIOTests", dependencies: ["DriftIO", "TensorCore"]),
+        .testTarget(name: "DriftIOTests", dependencies: ["DriftIO", "TensorCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "GenerativeTests", dependencies: ["Generative", "TensorCore"]),
         .testTarget(name: "SamplersTests", dependencies: ["Samplers", "Generative", "TensorCore"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "NN", "Generative", "Samplers", "DriftIO", "TensorCore"]),

@@ -21,6 +21,7 @@ static inline hid_t drift_H5T_STD_U8LE(void) { return H5T_STD_U8LE; }
 static inline hid_t drift_H5P_DEFAULT(void) { return H5P_DEFAULT; }
 static inline hid_t drift_H5P_FILE_ACCESS(void) { return H5P_FILE_ACCESS; }
 static inline hid_t drift_H5P_DATASET_CREATE(void) { return H5P_DATASET_CREATE; }
+static inline hid_t drift_H5P_FILE_CREATE(void) { return H5P_FILE_CREATE; }
 static inline hid_t drift_H5P_LINK_CREATE(void) { return H5P_LINK_CREATE; }
 static inline hid_t drift_H5S_ALL(void) { return H5S_ALL; }
 static inline hid_t drift_H5E_DEFAULT(void) { return H5E_DEFAULT; }

@@ -17,6 +17,10 @@ public enum DriftIOError: Error, Equatable, CustomStringConvertible, LocalizedEr
     case damaged(path: String, detail: String)
     /// A dataset's stored CRC32 does not match its contents.
     case checksumMismatch(path: String, dataset: String)
+    /// The whole-file checksum of a Drift HDF5 file does not match (see `HDF5Seal`).
+    case fileChecksumMismatch(path: String)
+    /// The file uses a format version this library cannot read.
+    case unsupportedVersion(path: String, detail: String)
     /// Another process holds the file open for writing (HDF5 file locking).
     case locked(path: String)
     /// A dataset, group or attribute the caller asked for does not exist.
@@ -36,9 +40,14 @@ public enum DriftIOError: Error, Equatable, CustomStringConvertible, LocalizedEr
         switch self {
         case .fileNotFound(let p): return "no such file: \(p)"
         case .isDirectory(let p): return "\(p) is a directory, not a file"
-        case .wrongFormat(let p, let f, let d): return "not an \(f) file: \(p)" + (d.isEmpty ? "" : " (\(d))")
+        case .wrongFormat(let p, let f, let d):
+            // "an HDF5", "an IDX", "a PNG": the article follows the spoken first letter.
+            let article = "AEFHILMNORSX".contains(f.first ?? "P") ? "an" : "a"
+            return "not \(article) \(f) file: \(p)" + (d.isEmpty ? "" : " (\(d))")
         case .damaged(let p, let d): return "file is truncated or damaged: \(p)" + (d.isEmpty ? "" : " (\(d))")
         case .checksumMismatch(let p, let d): return "checksum mismatch in dataset \(d) of \(p): the file is corrupt"
+        case .fileChecksumMismatch(let p): return "checksum mismatch in \(p): the file is corrupt"
+        case .unsupportedVersion(let p, let d): return "\(p) uses a newer file format than this program can read (\(d))"
         case .locked(let p):
             return "file \(p) is locked by another process writing it; wait for it to finish (or set HDF5_USE_FILE_LOCKING=FALSE if no one is writing)"
         case .missing(let p, let o): return "\(o) missing in \(p)"

@@ -136,8 +136,7 @@ enum HDF5AttributeIO {
         }
         let size = Int(H5Tget_size(fileType))
         guard size > 0, size * count < 1 << 28 else { return nil }
-        let type = H5Handle.datatype(H5Tcopy(drift_H5T_C_S1()))
-        H5Tset_size(type.id, size_t(size))
+        let type = H5Handle.datatype(H5Tcopy(fileType))   // same padding: no conversion
         var bytes = [UInt8](repeating: 0, count: size * count)
         guard H5Aread(attr, type.id, &bytes) >= 0 else { return nil }
         return (0..<count).map { i in

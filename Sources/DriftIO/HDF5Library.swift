@@ -33,9 +33,26 @@ enum HDF5Library {
     /// Classifies a failure to open `path` from the HDF5 error stack.
     static func openError(path: String, stack: String) -> DriftIOError {
         let s = stack.lowercased()
-        if s.contains("lock") { return .locked(path: path) }
+        if s.contains("unable to lock") { return .locked(path: path) }
         if s.contains("file signature not found") { return .wrongFormat(path: path, format: "HDF5", detail: "") }
-        return .damaged(path: path, detail: stack)
+        return unreadable(path: path, stack: stack)
+    }
+
+    /// A failure inside a file that opened: damage, or a format newer than libhdf5 1.10.
+    static func unreadable(path: String, object: String? = nil, stack: String) -> DriftIOError {
+        let prefix = object.map { "\($0): " } ?? ""
+        if stack.lowercased().contains("bad version number") {
+            return .unsupportedVersion(path: path, detail: prefix + "libhdf5 \(version) cannot decode it; "
+                                       + "write it with h5py's default libver instead of 'latest'")
+        }
+        return .damaged(path: path, detail: prefix + stack)
+    }
+
+    /// "major.minor.release" of the linked libhdf5.
+    static var version: String {
+        var major: UInt32 = 0, minor: UInt32 = 0, release: UInt32 = 0
+        H5get_libversion(&major, &minor, &release)
+        return "\(major).\(minor).\(release)"
     }
 }
 

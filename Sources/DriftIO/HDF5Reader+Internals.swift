@@ -30,7 +30,7 @@ extension HDF5Reader {
                 }
                 var ginfo = H5G_info_t()
                 guard H5Gget_info(group, &ginfo) >= 0 else {
-                    throw DriftIOError.damaged(path: path, detail: "group \(prefix.isEmpty ? "/" : prefix): \(HDF5Library.errorStack())")
+                    throw HDF5Library.unreadable(path: path, object: "group \(prefix.isEmpty ? "/" : prefix)", stack: HDF5Library.errorStack())
                 }
                 for i in 0..<ginfo.nlinks {
                     let len = H5Lget_name_by_idx(group, ".", H5_INDEX_NAME, H5_ITER_INC, i, nil, 0, hid_t(H5P_DEFAULT))
@@ -38,9 +38,17 @@ extension HDF5Reader {
                     var buf = [CChar](repeating: 0, count: Int(len) + 1)
                     H5Lget_name_by_idx(group, ".", H5_INDEX_NAME, H5_ITER_INC, i, &buf, buf.count, hid_t(H5P_DEFAULT))
                     let name = String(nulTerminated: buf)
-                    let child = H5Handle.object(H5Oopen(group, name, hid_t(H5P_DEFAULT)))
-                    guard child.id >= 0 else { HDF5Library.errorStack(); continue }   // dangling soft/external link
                     let full = prefix + "/" + name
+                    let child = H5Handle.object(H5Oopen(group, name, hid_t(H5P_DEFAULT)))
+                    guard child.id >= 0 else {
+                        let stack = HDF5Library.errorStack()
+                        var link = H5L_info_t()
+                        if H5Lget_info(group, name, &link, hid_t(H5P_DEFAULT)) >= 0, link.type != H5L_TYPE_HARD {
+                            HDF5Library.errorStack()
+                            continue   // dangling soft or external link: not part of this file
+                        }
+                        throw HDF5Library.unreadable(path: path, object: full, stack: stack)
+                    }
                     switch H5Iget_type(child.id) {
                     case H5I_GROUP:
                         out.append(Entry(path: full, isGroup: true))
@@ -62,7 +70,7 @@ extension HDF5Reader {
         return try HDF5Library.locked {
             guard contains(name) else { throw DriftIOError.missing(path: path, object: name) }
             let obj = H5Handle.object(H5Oopen(fileID, name, hid_t(H5P_DEFAULT)))
-            guard obj.id >= 0 else { throw DriftIOError.damaged(path: path, detail: "\(name): \(HDF5Library.errorStack())") }
+            guard obj.id >= 0 else { throw HDF5Library.unreadable(path: path, object: name, stack: HDF5Library.errorStack()) }
             return obj
         }
     }
@@ -77,7 +85,7 @@ extension HDF5Reader {
                 throw DriftIOError.mismatch(path: path, object: name, detail: "is a group, not a dataset")
             }
             let ds = H5Handle.dataset(H5Dopen2(fileID, name, hid_t(H5P_DEFAULT)))
-            guard ds.id >= 0 else { throw DriftIOError.damaged(path: path, detail: "dataset \(name): \(HDF5Library.errorStack())") }
+            guard ds.id >= 0 else { throw HDF5Library.unreadable(path: path, object: "dataset \(name)", stack: HDF5Library.errorStack()) }
             return ds
         }
     }
@@ -151,14 +159,14 @@ extension HDF5Reader {
         if count > 0 {
             if H5Tequal(d.native.id, T.hdf5MemoryType) > 0 {
                 guard H5Dread(ds, T.hdf5MemoryType, drift_H5S_ALL(), drift_H5S_ALL(), hid_t(H5P_DEFAULT), out.baseAddress) >= 0 else {
-                    throw DriftIOError.damaged(path: path, detail: "dataset \(name): \(HDF5Library.errorStack())")
+                    throw HDF5Library.unreadable(path: path, object: "dataset \(name)", stack: HDF5Library.errorStack())
                 }
                 crc = CRC32.checksum(UnsafeRawBufferPointer(rebasing: out[0..<storedBytes]))
             } else {
                 let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: count * max(d.elementSize, MemoryLayout<T>.stride), alignment: 16)
                 defer { scratch.deallocate() }
                 guard H5Dread(ds, d.native.id, drift_H5S_ALL(), drift_H5S_ALL(), hid_t(H5P_DEFAULT), scratch.baseAddress) >= 0 else {
-                    throw DriftIOError.damaged(path: path, detail: "dataset \(name): \(HDF5Library.errorStack())")
+                    throw HDF5Library.unreadable(path: path, object: "dataset \(name)", stack: HDF5Library.errorStack())
                 }
                 crc = CRC32.checksum(UnsafeRawBufferPointer(rebasing: scratch[0..<storedBytes]))
                 guard H5Tconvert(d.native.id, T.hdf5MemoryType, count, scratch.baseAddress, nil, hid_t(H5P_DEFAULT)) >= 0 else {

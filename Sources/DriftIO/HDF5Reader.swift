@@ -5,9 +5,11 @@ import TensorCore
 /// Reads an HDF5 file written by `HDF5Writer`, h5py or any HDF5 tool.
 ///
 /// Opening checks, in order: the path is a readable regular file, it is not
-/// empty, it carries the HDF5 signature (`H5Fis_hdf5`), and libhdf5 can open
-/// it read-only. Each failure is one `DriftIOError` (`fileNotFound`,
-/// `isDirectory`, `wrongFormat`, `damaged`, `locked`). Reading a dataset
+/// empty, its whole-file seal matches if it has one (Drift's own files, see
+/// `HDF5Seal`), it carries the HDF5 signature (`H5Fis_hdf5`), and libhdf5 can
+/// open it read-only. Each failure is one `DriftIOError` (`fileNotFound`,
+/// `isDirectory`, `wrongFormat`, `damaged`, `fileChecksumMismatch`, `locked`,
+/// `unsupportedVersion`). Reading a dataset
 /// checks its element type and (optionally) its shape before allocating,
 /// rejects sizes the file cannot hold, and verifies the `crc32` attribute
 /// according to `checksums`. libhdf5 detects damaged metadata but not flipped
@@ -31,13 +33,22 @@ public final class HDF5Reader {
     /// Size of the file in bytes when opened (bounds the plausible dataset sizes).
     let fileSize: Int
     var fileID: hid_t { file.id }
+    /// True when the file carries a Drift seal that matched on opening.
+    public let isSealed: Bool
 
     /// Opens `path` read-only.
-    public init(path: String, checksums: ChecksumPolicy = .ifPresent) throws {
+    ///
+    /// - Parameters:
+    ///   - checksums: how the per-dataset `crc32` attributes are checked.
+    ///   - checkSeal: verify the whole-file CRC of Drift files before libhdf5
+    ///     parses them (`false` only to salvage the intact datasets of a
+    ///     damaged file: libhdf5 may then crash on corrupt metadata).
+    public init(path: String, checksums: ChecksumPolicy = .ifPresent, checkSeal: Bool = true) throws {
         self.path = path
         self.checksums = checksums
         fileSize = try FileCheck.readableFile(path)
         guard fileSize > 0 else { throw DriftIOError.wrongFormat(path: path, format: "HDF5", detail: "empty file") }
+        if checkSeal { isSealed = try HDF5Seal.check(path, size: fileSize) == .intact } else { isSealed = false }
         file = try HDF5Library.locked {
             let isHDF5 = H5Fis_hdf5(path)
             if isHDF5 == 0 { throw DriftIOError.wrongFormat(path: path, format: "HDF5", detail: "") }
@@ -140,10 +151,10 @@ public final class HDF5Reader {
         return try HDF5Library.locked {
             guard H5Aexists(obj.id, name) > 0 else { throw DriftIOError.missing(path: path, object: where_) }
             let attr = H5Handle.attribute(H5Aopen(obj.id, name, hid_t(H5P_DEFAULT)))
-            guard attr.id >= 0 else { throw DriftIOError.damaged(path: path, detail: "\(where_): \(HDF5Library.errorStack())") }
+            guard attr.id >= 0 else { throw HDF5Library.unreadable(path: path, object: where_, stack: HDF5Library.errorStack()) }
             switch HDF5AttributeIO.read(attr.id) {
             case .success(let v): return v
-            case .failure(.damaged(let d)): throw DriftIOError.damaged(path: path, detail: "\(where_): \(d)")
+            case .failure(.damaged(let d)): throw HDF5Library.unreadable(path: path, object: where_, stack: d)
             case .failure(.unsupported(let t)):
                 throw DriftIOError.mismatch(path: path, object: where_, detail: "unsupported attribute type \(t)")
             }

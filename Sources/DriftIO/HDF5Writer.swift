@@ -5,7 +5,7 @@ import TensorCore
 /// Writes an HDF5 file atomically: groups, datasets with a CRC32 each, attributes.
 ///
 /// The file is built in `<name>.tmp.<pid>` next to the final path (see
-/// `AtomicFile`); only `commit()` (flush, close, fsync, rename) makes it
+/// `AtomicFile`); only `commit()` (flush, close, seal, fsync, rename) makes it
 /// appear at `path`. A writer that is dropped or fails before `commit()`
 /// deletes its temporary file, so the final path always holds either the
 /// previous complete file or the new one.
@@ -13,7 +13,8 @@ import TensorCore
 /// Datasets are contiguous little-endian arrays (float32, float64, int64,
 /// uint8) of any rank; each carries a `crc32` attribute (uint32, zlib CRC-32
 /// of the raw little-endian element bytes) that `HDF5Reader` verifies.
-/// Intermediate groups are created on demand. Names may contain '.'
+/// The whole file is sealed with a CRC-32 in its 512-byte user block (see
+/// `HDF5Seal`), checked before libhdf5 parses it. Intermediate groups are created on demand. Names may contain '.'
 /// (`/parameters/down.0.res.conv1.weight`), never '/' inside a component.
 ///
 ///     try HDF5Writer.write(to: "run/ckpt.h5") { w in
@@ -31,7 +32,11 @@ public final class HDF5Writer {
         self.path = path
         atomic = try AtomicFile(path: path)
         let tmp = atomic.temporaryPath
-        let id = HDF5Library.locked { H5Fcreate(tmp, drift_H5F_ACC_TRUNC(), hid_t(H5P_DEFAULT), hid_t(H5P_DEFAULT)) }
+        let id = HDF5Library.locked {
+            let fcpl = H5Handle.plist(H5Pcreate(drift_H5P_FILE_CREATE()))
+            H5Pset_userblock(fcpl.id, hsize_t(HDF5Seal.userBlockSize))
+            return H5Fcreate(tmp, drift_H5F_ACC_TRUNC(), fcpl.id, hid_t(H5P_DEFAULT))
+        }
         guard id >= 0 else {
             let stack = HDF5Library.locked { HDF5Library.errorStack() }
             atomic.abandon()
@@ -50,7 +55,7 @@ public final class HDF5Writer {
         try writer.commit()
     }
 
-    /// Flushes and closes the file, fsyncs it and renames it to `path`.
+    /// Flushes and closes the file, seals it, fsyncs it and renames it to `path`.
     public func commit() throws {
         guard let file else { preconditionFailure("HDF5Writer.commit: \(path) already committed or abandoned") }
         let ok = HDF5Library.locked { H5Fflush(file.id, H5F_SCOPE_GLOBAL) >= 0 && file.close() }
@@ -60,6 +65,7 @@ public final class HDF5Writer {
             atomic.abandon()
             throw DriftIOError.cannotWrite(path: path, detail: stack)
         }
+        do { try HDF5Seal.seal(atomic.temporaryPath) } catch { atomic.abandon(); throw error }
         try atomic.commit()
     }
 

@@ -86,29 +86,25 @@ public struct GaussianMixture: DiffusionModel, Sendable {
     // MARK: - DiffusionModel
 
     public func evaluate(_ x: Tensor, t: Double) -> Tensor {
-        let a = path.alpha(t), s = path.sigma(t)
-        let (ca, cs) = (path.alphaDot(t), path.sigmaDot(t))
-        let p = parametrization
-        return posterior(x, t: t, outputs: 1) { x0, score, _, out in
-            let e = -s * score
-            switch p {
-            case .score: out[0] = score
-            case .x0: out[0] = x0
-            case .epsilon: out[0] = e
-            case .v: out[0] = a * e - s * x0
-            case .velocity: out[0] = ca * x0 + cs * e
-            }
-        }[0]
+        posterior(x, t: t, outputs: [outputCoefficients(parametrization, t: t)])[0]
     }
 
     /// Exact fields from one pass (finite at α = 0 and at σ = 0, unlike a conversion of `evaluate`).
     public func fields(_ x: Tensor, t: Double) -> Fields {
-        let s = path.sigma(t), ca = path.alphaDot(t), cs = path.sigmaDot(t)
-        let r = posterior(x, t: t, outputs: 4) { x0, score, _, out in
-            let e = -s * score
-            out[0] = x0; out[1] = e; out[2] = ca * x0 + cs * e; out[3] = score
-        }
+        let r = posterior(x, t: t, outputs: [.x0, .epsilon, .velocity, .score].map { outputCoefficients($0, t: t) })
         return Fields(x0: r[0], epsilon: r[1], velocity: r[2], score: r[3])
+    }
+
+    /// (A, S) with the parametrization = A·x̂₀ + S·ŝ, using ε̂ = −σ·ŝ (no division: finite at both path ends).
+    func outputCoefficients(_ p: Parametrization, t: Double) -> (x0: Double, score: Double) {
+        let a = path.alpha(t), s = path.sigma(t)
+        switch p {
+        case .score: return (0, 1)
+        case .x0: return (1, 0)
+        case .epsilon: return (0, -s)
+        case .v: return (-s, -a * s)                                  // α·ε̂ − σ·x̂₀
+        case .velocity: return (path.alphaDot(t), -path.sigmaDot(t) * s)   // α′·x̂₀ + σ′·ε̂
+        }
     }
 
     // MARK: - Densities
@@ -128,8 +124,9 @@ public struct GaussianMixture: DiffusionModel, Sendable {
             out.withUnsafeMutableBufferPointer { ob in
                 let xp = xb.baseAddress!, op = ob.baseAddress!
                 parallelFor(batch, grain: max(1, 4096 / max(1, d * componentCount))) { lo, hi in
-                    var logits = [Double](repeating: 0, count: componentCount)
-                    for row in lo..<hi { op[row] = m.logDensity(xp + row * d, logits: &logits) }
+                    let scratch = UnsafeMutablePointer<Double>.allocate(capacity: m.k)
+                    defer { scratch.deallocate() }
+                    for row in lo..<hi { op[row] = m.logDensity(xp + row * d, scratch: scratch) }
                 }
             }
         }
@@ -180,26 +177,24 @@ public struct GaussianMixture: DiffusionModel, Sendable {
         return x.shape[0]
     }
 
-    /// Runs the exact posterior for every row and element; `emit(x̂₀, ŝ, x, out)` fills `outputs` values per element.
-    func posterior(_ x: Tensor, t: Double, outputs: Int,
-                   _ emit: (Double, Double, Double, inout [Double]) -> Void) -> [Tensor] {
+    /// Runs the exact posterior for every row; output o is A_o·x̂₀ + S_o·ŝ elementwise.
+    func posterior(_ x: Tensor, t: Double, outputs: [(x0: Double, score: Double)]) -> [Tensor] {
         let batch = checkBatch(x, op: "evaluate")
         let m = MixtureAtTime(self, t: t)
         let d = dimension, kCount = componentCount
-        let results = (0..<outputs).map { _ in Tensor.zeros(x.shape) }
+        let results = outputs.map { _ in Tensor.zeros(x.shape) }
         let outPointers = results.map { $0.storage.pointer }
         x.withUnsafeBufferPointer { xb in
             let xp = xb.baseAddress!
             parallelFor(batch, grain: max(1, 4096 / max(1, d * kCount))) { lo, hi in
-                var logits = [Double](repeating: 0, count: kCount)
-                var x0 = [Double](repeating: 0, count: d), score = [Double](repeating: 0, count: d)
-                var values = [Double](repeating: 0, count: outputs)
+                let scratch = UnsafeMutablePointer<Double>.allocate(capacity: kCount + 2 * d)
+                defer { scratch.deallocate() }
+                let x0 = scratch + kCount, score = scratch + kCount + d
                 for row in lo..<hi {
-                    let xr = xp + row * d
-                    m.posterior(xr, logits: &logits, x0: &x0, score: &score)
-                    for j in 0..<d {
-                        emit(x0[j], score[j], Double(xr[j]), &values)
-                        for o in 0..<outputs { outPointers[o][row * d + j] = Float(values[o]) }
+                    m.posterior(xp + row * d, weights: scratch, x0: x0, score: score)
+                    for (o, c) in outputs.enumerated() {
+                        let out = outPointers[o] + row * d
+                        for j in 0..<d { out[j] = Float(c.x0 * x0[j] + c.score * score[j]) }
                     }
                 }
             }

@@ -34,7 +34,7 @@ struct MixtureAtTime {
 
     /// Fills `logits` with log w_k + log N_k(x) and returns their log-sum-exp, log p_t(x).
     @inline(__always)
-    func componentLogits(_ x: UnsafePointer<Float>, logits: inout [Double]) -> Double {
+    func componentLogits(_ x: UnsafePointer<Float>, logits: UnsafeMutablePointer<Double>) -> Double {
         var best = -Double.infinity
         for c in 0..<k {
             var q = 0.0
@@ -49,21 +49,29 @@ struct MixtureAtTime {
         }
         if best == -.infinity { return best }
         var total = 0.0
-        for c in 0..<k { total += Foundation.exp(logits[c] - best) }
+        for c in 0..<k {
+            let e = Foundation.exp(logits[c] - best)
+            logits[c] = e
+            total += e
+        }
+        // Now logits[c] holds exp(ℓ_c − max); normalize into responsibilities.
+        let inv = 1 / total
+        for c in 0..<k { logits[c] *= inv }
         return best + Foundation.log(total)
     }
 
-    /// log p_t(x) for one row.
-    func logDensity(_ x: UnsafePointer<Float>, logits: inout [Double]) -> Double {
-        componentLogits(x, logits: &logits)
+    /// log p_t(x) for one row (`scratch` holds k Doubles).
+    func logDensity(_ x: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Double>) -> Double {
+        componentLogits(x, logits: scratch)
     }
 
-    /// Score ∇log p_t(x) and posterior mean E[x₀ | x_t = x] for one row.
-    func posterior(_ x: UnsafePointer<Float>, logits: inout [Double], x0: inout [Double], score: inout [Double]) {
-        let lse = componentLogits(x, logits: &logits)
+    /// Score ∇log p_t(x) and posterior mean E[x₀ | x_t = x] for one row; `weights` receives the responsibilities.
+    func posterior(_ x: UnsafePointer<Float>, weights: UnsafeMutablePointer<Double>,
+                   x0: UnsafeMutablePointer<Double>, score: UnsafeMutablePointer<Double>) {
+        _ = componentLogits(x, logits: weights)
         for j in 0..<d { x0[j] = 0; score[j] = 0 }
         for c in 0..<k {
-            let r = Foundation.exp(logits[c] - lse)
+            let r = weights[c]
             if r == 0 { continue }
             let base = c * d
             for j in 0..<d {

@@ -10,8 +10,11 @@
 /// scaling by 2ⁿ through the exponent bits.
 @inline(__always)
 public func fastExp(_ x: Float) -> Float {
-    let xc = min(max(x, -87.0), 88.0)
-    let n = (xc * 1.442695040888963).rounded(.toNearestOrEven)
+    let xc = Swift.min(Swift.max(x, -87.0), 88.0)
+    // n = round(x·log2 e) through the 1.5·2²³ magic number: the rounded integer lands in
+    // the low mantissa bits of t, so no trapping Float→Int conversion blocks vectorization.
+    let t = xc * 1.442695040888963 + 12582912.0
+    let n = t - 12582912.0
     var r = xc - n * 0.693359375          // ln2 high part (exact in Float)
     r = r - n * (-2.12194440e-4)          // ln2 low part
     var p: Float = 1.0 / 720
@@ -21,7 +24,7 @@ public func fastExp(_ x: Float) -> Float {
     p = p * r + 0.5
     p = p * r + 1
     p = p * r + 1
-    let bits = UInt32(bitPattern: Int32(n) + 127) << 23
+    let bits = (t.bitPattern &- 0x4B40_0000 &+ 127) << 23
     return p * Float(bitPattern: bits)
 }
 

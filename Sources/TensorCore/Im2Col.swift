@@ -27,9 +27,47 @@ struct ConvGeometry {
         return lo..<Swift.max(lo, hi)
     }
 
+    /// Whether a column-matrix row is the image plane shifted as one flat block
+    /// (stride 1, output as wide as the input: "same" padding).
+    var isFlatShift: Bool { stride == 1 && outW == width }
+
+    /// For the flat-shift case: output rows oy whose input row lies inside the image,
+    /// and the flat offset of input element (oy + i − p, ox + j − p) from output index oy·W + ox.
+    @inline(__always)
+    func flatShift(_ i: Int, _ j: Int) -> (rows: Range<Int>, shift: Int) {
+        let lo = Swift.max(0, padding - i), hi = Swift.min(outH, height + padding - i)
+        return (lo..<Swift.max(lo, hi), (i - padding) * width + (j - padding))
+    }
+
     /// Writes the column matrix of image `x` into `col` (row stride `ld`).
     func im2col(_ x: UnsafePointer<Float>, _ col: UnsafeMutablePointer<Float>, ld: Int) {
         let (ho, wo, s, p) = (outH, outW, stride, padding)
+        if isFlatShift {
+            // One contiguous copy per row, then zero the entries that fall in the padding.
+            let plane = height * width
+            for c in 0..<channels {
+                let src = x + c * plane
+                for i in 0..<kernelH {
+                    for j in 0..<kernelW {
+                        let d = col + ((c * kernelH + i) * kernelW + j) * ld
+                        let (rows, shift) = flatShift(i, j)
+                        var q0 = rows.lowerBound * wo, q1 = rows.upperBound * wo
+                        d.update(repeating: 0, count: q0)
+                        (d + q1).update(repeating: 0, count: ho * wo - q1)
+                        // Clip so reads stay inside the plane (clipped entries are padding, zeroed below).
+                        q0 = Swift.max(q0, -shift); q1 = Swift.min(q1, plane - shift)
+                        if q1 > q0 { (d + q0).update(from: src + q0 + shift, count: q1 - q0) }
+                        let cols = validColumns(j)
+                        for oy in rows {
+                            let r = d + oy * wo
+                            for ox in 0..<cols.lowerBound { r[ox] = 0 }
+                            for ox in cols.upperBound..<wo { r[ox] = 0 }
+                        }
+                    }
+                }
+            }
+            return
+        }
         for c in 0..<channels {
             let plane = x + c * height * width
             for i in 0..<kernelH {
@@ -58,8 +96,34 @@ struct ConvGeometry {
     }
 
     /// Adds the column matrix `col` (row stride `ld`) back into image gradient `dx` (the adjoint of `im2col`).
-    func col2imAdd(_ col: UnsafePointer<Float>, ld: Int, _ dx: UnsafeMutablePointer<Float>) {
+    /// `col` is scratch: the flat-shift path zeroes its padding entries in place.
+    func col2imAdd(_ col: UnsafeMutablePointer<Float>, ld: Int, _ dx: UnsafeMutablePointer<Float>) {
         let (ho, wo, s, p) = (outH, outW, stride, padding)
+        if isFlatShift {
+            // Zero the padding entries of each row, then add it back as one contiguous block.
+            let plane = height * width
+            for c in 0..<channels {
+                let d = dx + c * plane
+                for i in 0..<kernelH {
+                    for j in 0..<kernelW {
+                        let r = col + ((c * kernelH + i) * kernelW + j) * ld
+                        let (rows, shift) = flatShift(i, j)
+                        let cols = validColumns(j)
+                        for oy in rows {
+                            let line = r + oy * wo
+                            for ox in 0..<cols.lowerBound { line[ox] = 0 }
+                            for ox in cols.upperBound..<wo { line[ox] = 0 }
+                        }
+                        let q0 = Swift.max(rows.lowerBound * wo, -shift), q1 = Swift.min(rows.upperBound * wo, plane - shift)
+                        if q1 > q0 {
+                            let dd = d + shift
+                            for q in q0..<q1 { dd[q] += r[q] }
+                        }
+                    }
+                }
+            }
+            return
+        }
         for c in 0..<channels {
             let plane = dx + c * height * width
             for i in 0..<kernelH {

@@ -39,6 +39,7 @@ extension Tensor {
 
     public static func + (a: Tensor, b: Tensor) -> Tensor {
         let out = broadcastKernel(a, b, op: "add") { $0 + $1 }
+        if !(a.isTracked || b.isTracked) { return out }
         return record("add", out, inputs: [a, b]) { c in
             [c.needs[0] ? c.grad.sumToShape(c.inputs[0].shape) : nil,
              c.needs[1] ? c.grad.sumToShape(c.inputs[1].shape) : nil]
@@ -47,6 +48,7 @@ extension Tensor {
 
     public static func - (a: Tensor, b: Tensor) -> Tensor {
         let out = broadcastKernel(a, b, op: "subtract") { $0 - $1 }
+        if !(a.isTracked || b.isTracked) { return out }
         return record("subtract", out, inputs: [a, b]) { c in
             [c.needs[0] ? c.grad.sumToShape(c.inputs[0].shape) : nil,
              c.needs[1] ? (-c.grad).sumToShape(c.inputs[1].shape) : nil]
@@ -55,6 +57,7 @@ extension Tensor {
 
     public static func * (a: Tensor, b: Tensor) -> Tensor {
         let out = broadcastKernel(a, b, op: "multiply") { $0 * $1 }
+        if !(a.isTracked || b.isTracked) { return out }
         return record("multiply", out, inputs: [a, b]) { c in
             [c.needs[0] ? (c.grad * c.inputs[1]).sumToShape(c.inputs[0].shape) : nil,
              c.needs[1] ? (c.grad * c.inputs[0]).sumToShape(c.inputs[1].shape) : nil]
@@ -63,6 +66,7 @@ extension Tensor {
 
     public static func / (a: Tensor, b: Tensor) -> Tensor {
         let out = broadcastKernel(a, b, op: "divide") { $0 / $1 }
+        if !(a.isTracked || b.isTracked) { return out }
         return record("divide", out, inputs: [a, b]) { c in
             let (x, y) = (c.inputs[0], c.inputs[1])
             return [c.needs[0] ? (c.grad / y).sumToShape(x.shape) : nil,
@@ -73,6 +77,7 @@ extension Tensor {
     /// Elementwise maximum (gradient flows to the larger operand; to `a` on ties).
     public static func maximum(_ a: Tensor, _ b: Tensor) -> Tensor {
         let out = broadcastKernel(a, b, op: "maximum") { $0 >= $1 ? $0 : $1 }
+        if !(a.isTracked || b.isTracked) { return out }
         return record("maximum", out, inputs: [a, b]) { c in
             let (x, y) = (c.inputs[0], c.inputs[1])
             let maskA = broadcastKernel(x, y, op: "maximum") { $0 >= $1 ? 1 : 0 }
@@ -88,6 +93,7 @@ extension Tensor {
         let out = Tensor(uninitializedShape: shape)
         let p = storage.pointer, o = out.storage.pointer
         parallelFor(count) { lo, hi in for i in lo..<hi { o[i] = p[i] * scale + shift } }
+        if !isTracked { return out }
         return Tensor.record("affine", out, inputs: [self]) { c in [c.grad.affine(scale: scale, shift: 0)] }
     }
 

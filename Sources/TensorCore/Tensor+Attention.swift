@@ -65,6 +65,7 @@ extension Tensor {
             softmaxKernel(A.at(i).base, A.at(i).base, outer: n, n: m, inner: 1)
             gemm(O.at(i), A.at(i), false, V.at(i), false)
         }
+        if !(q.isTracked || k.isTracked || v.isTracked) { return out }
         return record("attention", out, inputs: [q, k, v]) { ctx in
             let (q, k, v) = (ctx.inputs[0], ctx.inputs[1], ctx.inputs[2])
             let (Q, K, V) = (mat(q, n, c), mat(k, m, c), mat(v, m, cv))

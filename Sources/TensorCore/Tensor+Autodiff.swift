@@ -45,6 +45,7 @@ extension Tensor {
 
     /// Records `output` as the result of a primitive `op` on `inputs` with the VJP rule
     /// `backward`. When no input is tracked, nothing is recorded and `output` is returned as is.
+    /// Primitives check `isTracked` before calling this, so inference builds no closure at all.
     public static func record(_ op: String, _ output: Tensor, inputs: [Tensor],
                               backward: @escaping (BackwardContext) -> [Tensor?]) -> Tensor {
         guard inputs.contains(where: { $0.node != nil }) else { return output }

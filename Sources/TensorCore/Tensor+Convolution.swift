@@ -31,6 +31,7 @@ extension Tensor {
         ConvPlan(g, batch: n, outChannels: o).forward(input.storage.pointer, weight.storage.pointer,
                                                       bias?.storage.pointer, out.storage.pointer)
         let inputs = bias.map { [input, weight, $0] } ?? [input, weight]
+        if !inputs.contains(where: \.isTracked) { return out }
         return record("conv2d", out, inputs: inputs) { c in
             let plan = ConvPlan(g, batch: n, outChannels: o)
             let dx = c.needs[0] ? Tensor(uninitializedShape: c.inputs[0].shape) : nil

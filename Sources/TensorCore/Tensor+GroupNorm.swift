@@ -57,6 +57,7 @@ extension Tensor {
         if let weight { inputs.append(weight) }
         if let bias { inputs.append(bias) }
         let hasWeight = weight != nil, hasBias = bias != nil
+        if !inputs.contains(where: \.isTracked) { return out }
         return Tensor.record(silu ? "groupNormSiLU" : "groupNorm", out, inputs: inputs) { c in
             let xin = c.inputs[0]
             let gammaT = hasWeight ? c.inputs[1] : nil
@@ -77,17 +78,17 @@ extension Tensor {
                             let ch0 = c0 + cc
                             let off = ng * m + cc * spatial
                             let xs = xp + off, g = dy + off, d = dxp + off
-                            var a: Float = 0, b: Float = 0
+                            let a: Float, b: Float
                             if silu {
                                 // dz = dy·σ(z)(1 + z(1 − σ(z))), stored in dx for the second pass.
                                 let ga = r * (gp?[ch0] ?? 1), gb = (bp?[ch0] ?? 0) - mu * ga
                                 for i in 0..<spatial {
                                     let z = xs[i] * ga + gb, s = fastSigmoid(z)
-                                    let dz = g[i] * s * (1 + z * (1 - s))
-                                    d[i] = dz; a += dz; b += dz * xs[i]
+                                    d[i] = g[i] * s * (1 + z * (1 - s))
                                 }
+                                a = sumKernel(d, spatial); b = dotKernel(d, xs, spatial)
                             } else {
-                                for i in 0..<spatial { a += g[i]; b += g[i] * xs[i] }
+                                a = sumKernel(g, spatial); b = dotKernel(g, xs, spatial)
                             }
                             s1[nIndex * ch + ch0] = a; s2[nIndex * ch + ch0] = b
                             let gamma = gp?[ch0] ?? 1
@@ -150,5 +151,19 @@ func squaredDeviationKernel(_ p: UnsafePointer<Float>, _ n: Int, _ mean: Float) 
     }
     var s = acc.sum()
     while i < n { let d = p[i] - mean; s += d * d; i += 1 }
+    return s
+}
+
+/// Σ a[i]·b[i] with 8 partial sums.
+@inline(__always)
+func dotKernel(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
+    var acc = SIMD8<Float>()
+    var i = 0
+    while i + 8 <= n {
+        acc += UnsafeRawPointer(a + i).loadUnaligned(as: SIMD8<Float>.self) * UnsafeRawPointer(b + i).loadUnaligned(as: SIMD8<Float>.self)
+        i += 8
+    }
+    var s = acc.sum()
+    while i < n { s += a[i] * b[i]; i += 1 }
     return s
 }

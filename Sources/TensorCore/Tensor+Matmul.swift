@@ -50,6 +50,7 @@ extension Tensor {
                       a: pa + i * sa, lda: lda, b: pb + i * sb, ldb: ldb, c: po + i * so, ldc: bn)
             }
         }
+        if !(a.isTracked || b.isTracked) { return out }
         return Tensor.record("matmul", out, inputs: [a, b]) { c in
             var (x, y, g) = (c.inputs[0], c.inputs[1], c.grad)
             if bBatch.isEmpty && x.rank > 2 {

@@ -49,12 +49,20 @@ extension Tensor {
     public func sum(axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
         let ax = Set((axes ?? Array(0..<rank)).map { Tensor.normalizeAxis($0, rank: rank, op: "sum") })
         var y = self.detached
-        for a in ax.sorted(by: >) where shape[a] != 1 { y = Tensor.sumAxisKernel(y, axis: a) }
+        let sorted = ax.sorted()
+        if let first = sorted.first, sorted.count > 1, sorted.last! - first == sorted.count - 1 {
+            // Adjacent axes (e.g. H, W of NCHW): one pass over the merged axis.
+            let merged = Array(shape[..<first]) + [sorted.reduce(1) { $0 * shape[$1] }] + Array(shape[(sorted.last! + 1)...])
+            y = Tensor.sumAxisKernel(y.reshaped(merged), axis: first)
+        } else {
+            for a in ax.sorted(by: >) where shape[a] != 1 { y = Tensor.sumAxisKernel(y, axis: a) }
+        }
         var kept = shape
         for a in ax { kept[a] = 1 }
         let finalShape = keepDims ? kept : shape.enumerated().filter { !ax.contains($0.offset) }.map(\.element)
         y = Tensor(shape: finalShape, storage: y.storage)
         let inShape = shape
+        if !isTracked { return y }
         return Tensor.record("sum", y, inputs: [self]) { c in
             [c.grad.reshaped(kept).broadcast(to: inShape)]
         }
@@ -95,6 +103,7 @@ extension Tensor {
             }
         }
         let inShape = shape
+        if !isTracked { return out }
         return Tensor.record("broadcast", out, inputs: [self]) { c in [c.grad.sumToShape(inShape)] }
     }
 }

@@ -13,6 +13,7 @@ extension Tensor {
         if s == shape { return self }
         let y = Tensor(shape: s, storage: storage)
         let inShape = shape
+        if !isTracked { return y }
         return Tensor.record("reshape", y, inputs: [self]) { c in [c.grad.reshaped(inShape)] }
     }
 
@@ -33,6 +34,7 @@ extension Tensor {
         let out = Tensor.permuteKernel(self, perm)
         var inverse = [Int](repeating: 0, count: rank)
         for (i, p) in perm.enumerated() { inverse[p] = i }
+        if !isTracked { return out }
         return Tensor.record("permute", out, inputs: [self]) { c in [c.grad.permuted(inverse)] }
     }
 
@@ -136,6 +138,7 @@ extension Tensor {
         Tensor.copyBlocks(storage.pointer + range.lowerBound * inner, srcStride: n * inner,
                           out.storage.pointer, dstStride: range.count * inner, length: range.count * inner, rows: outer)
         let inShape = shape
+        if !isTracked { return out }
         return Tensor.record("slice", out, inputs: [self]) { c in
             let g = Tensor.zeros(inShape)
             Tensor.copyBlocks(c.grad.storage.pointer, srcStride: range.count * inner,
@@ -187,6 +190,7 @@ extension Tensor {
                        length: len, rows: outer)
             offset += len
         }
+        if !tensors.contains(where: \.isTracked) { return out }
         return record("concat", out, inputs: tensors) { c in
             var start = 0
             return zip(extents, c.needs).map { e, need in

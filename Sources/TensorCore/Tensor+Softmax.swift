@@ -67,6 +67,7 @@ extension Tensor {
             }
         }
         let inShape = shape
+        if !isTracked { return out }
         return Tensor.record("max", out, inputs: [self]) { c in
             let g = Tensor.zeros(inShape)
             let gp = g.storage.pointer, cg = c.grad.storage.pointer
@@ -87,6 +88,7 @@ extension Tensor {
         let (outer, n, inner) = axisView(a)
         let out = Tensor(uninitializedShape: shape)
         Tensor.softmaxKernel(storage.pointer, out.storage.pointer, outer: outer, n: n, inner: inner)
+        if !isTracked { return out }
         return Tensor.record("softmax", out, inputs: [self]) { c in
             let g = Tensor(uninitializedShape: out.shape)
             let yp = out.storage.pointer, dy = c.grad.storage.pointer, dx = g.storage.pointer
@@ -127,6 +129,8 @@ extension Tensor {
             for k in 0..<n { s += fastExp(p[off + k * st] - m) }
             o[line] = m + Foundation.log(s)
         }
+        let reduced = reducedShape([a], keepDims: keepDims)
+        if !isTracked { return out.reshaped(reduced) }
         let recorded = Tensor.record("logSumExp", out, inputs: [self]) { c in
             let g = Tensor(uninitializedShape: c.inputs[0].shape)
             let xp = c.inputs[0].storage.pointer, lse = out.storage.pointer, dy = c.grad.storage.pointer, dx = g.storage.pointer
@@ -136,6 +140,6 @@ extension Tensor {
             }
             return [g]
         }
-        return keepDims ? recorded : recorded.reshaped(reducedShape([a], keepDims: false))
+        return recorded.reshaped(reduced)
     }
 }

@@ -24,42 +24,50 @@ extension Tensor {
 
     public func exp() -> Tensor {
         let y = mapKernel { fastExp($0) }
+        if !isTracked { return y }
         return Tensor.record("exp", y, inputs: [self]) { c in [c.grad * y] }
     }
 
     public func log() -> Tensor {
         let y = mapKernel { Foundation.log($0) }
+        if !isTracked { return y }
         return Tensor.record("log", y, inputs: [self]) { c in [c.grad / c.inputs[0]] }
     }
 
     public func sqrt() -> Tensor {
         let y = mapKernel { $0.squareRoot() }
+        if !isTracked { return y }
         return Tensor.record("sqrt", y, inputs: [self]) { c in [Tensor.zipKernel(c.grad, y) { g, s in 0.5 * g / s }] }
     }
 
     public func sin() -> Tensor {
         let y = mapKernel { Foundation.sin($0) }
+        if !isTracked { return y }
         return Tensor.record("sin", y, inputs: [self]) { c in [c.grad * c.inputs[0].cos()] }
     }
 
     public func cos() -> Tensor {
         let y = mapKernel { Foundation.cos($0) }
+        if !isTracked { return y }
         return Tensor.record("cos", y, inputs: [self]) { c in [-(c.grad * c.inputs[0].sin())] }
     }
 
     public func tanh() -> Tensor {
         let y = mapKernel { x in 2 * fastSigmoid(2 * x) - 1 }
+        if !isTracked { return y }
         return Tensor.record("tanh", y, inputs: [self]) { c in [Tensor.zipKernel(c.grad, y) { g, t in g * (1 - t * t) }] }
     }
 
     public func sigmoid() -> Tensor {
         let y = mapKernel { fastSigmoid($0) }
+        if !isTracked { return y }
         return Tensor.record("sigmoid", y, inputs: [self]) { c in [Tensor.zipKernel(c.grad, y) { g, s in g * s * (1 - s) }] }
     }
 
     /// SiLU (swish): x·σ(x).
     public func silu() -> Tensor {
         let y = mapKernel { x in x * fastSigmoid(x) }
+        if !isTracked { return y }
         return Tensor.record("silu", y, inputs: [self]) { c in
             [Tensor.zipKernel(c.grad, c.inputs[0]) { g, x in
                 let s = fastSigmoid(x)
@@ -75,6 +83,7 @@ extension Tensor {
             let u = k * (x + 0.044715 * x * x * x)
             return x * fastSigmoid(2 * u)          // ½(1 + tanh u) = σ(2u)
         }
+        if !isTracked { return y }
         return Tensor.record("gelu", y, inputs: [self]) { c in
             [Tensor.zipKernel(c.grad, c.inputs[0]) { g, x in
                 let u = k * (x + 0.044715 * x * x * x)
@@ -87,11 +96,13 @@ extension Tensor {
 
     public func square() -> Tensor {
         let y = mapKernel { $0 * $0 }
+        if !isTracked { return y }
         return Tensor.record("square", y, inputs: [self]) { c in [Tensor.zipKernel(c.grad, c.inputs[0]) { g, x in 2 * g * x }] }
     }
 
     public func abs() -> Tensor {
         let y = mapKernel { Swift.abs($0) }
+        if !isTracked { return y }
         return Tensor.record("abs", y, inputs: [self]) { c in
             [Tensor.zipKernel(c.grad, c.inputs[0]) { g, x in x > 0 ? g : (x < 0 ? -g : 0) }]
         }
@@ -100,6 +111,7 @@ extension Tensor {
     /// x^p for a constant exponent p.
     public func pow(_ p: Float) -> Tensor {
         let y = mapKernel { Foundation.pow($0, p) }
+        if !isTracked { return y }
         return Tensor.record("pow", y, inputs: [self]) { c in
             [Tensor.zipKernel(c.grad, c.inputs[0]) { g, x in g * p * Foundation.pow(x, p - 1) }]
         }
@@ -108,6 +120,7 @@ extension Tensor {
     /// Clamps values to [lo, hi]; the gradient is zero outside.
     public func clamped(_ lo: Float, _ hi: Float) -> Tensor {
         let y = mapKernel { Swift.min(Swift.max($0, lo), hi) }
+        if !isTracked { return y }
         return Tensor.record("clamp", y, inputs: [self]) { c in
             [Tensor.zipKernel(c.grad, c.inputs[0]) { g, x in (x >= lo && x <= hi) ? g : 0 }]
         }
@@ -116,6 +129,7 @@ extension Tensor {
     /// ReLU: Swift.max(x, 0).
     public func relu() -> Tensor {
         let y = mapKernel { Swift.max($0, 0) }
+        if !isTracked { return y }
         return Tensor.record("relu", y, inputs: [self]) { c in [Tensor.zipKernel(c.grad, c.inputs[0]) { g, x in x > 0 ? g : 0 }] }
     }
 }

@@ -18,6 +18,7 @@ extension Tensor {
             }
         }
         let inShape = shape
+        if !isTracked { return out }
         return Tensor.record("upsampleNearest", out, inputs: [self]) { c in
             let g = Tensor(uninitializedShape: inShape)
             let dy = c.grad.storage.pointer, dx = g.storage.pointer

@@ -1,0 +1,194 @@
+import ArgumentParser
+import Foundation
+import Generative
+import NN
+import TensorCore
+import Training
+
+/// `drift train`: train a flow-matching or diffusion model from the command line.
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train a flow-matching or score model; checkpoints, logs and previews go to --out.",
+        discussion: """
+            Examples:
+              drift train --data toy:moons --model mlp2d --objective cfm --steps 3000 --out runs/moons
+              drift train --data fashion-mnist --model unet28 --objective cfm --steps 20000 --batch 64 --lr 2e-4 --out runs/fm
+              drift train --resume runs/fm            (continues exactly where it stopped)
+            Ctrl-C (or SIGTERM) finishes the current step, saves DIR/checkpoint.h5 and exits 0.
+            """)
+
+    enum ModelChoice: String, ExpressibleByArgument, CaseIterable { case mlp2d, unet28, unet, mlp }
+
+    @Option(help: "Training data: fashion-mnist[:test], toy:NAME (\(ToyDistribution.allCases.map(\.rawValue).joined(separator: ", "))), gmm:FILE.json, folder:PATH.")
+    var data: String?
+    @Option(help: "Network: mlp2d, unet28 (presets), or unet / mlp configured by the options below.")
+    var model: ModelChoice?
+    @Option(help: "Objective: dsm, edm, cfm or ot-cfm.")
+    var objective: ObjectiveKind?
+    @Option(help: "Gaussian path: \(PathKind.allCases.map(\.rawValue).joined(separator: ", ")) (default: rectified for cfm, vp for dsm, edm for edm).")
+    var path: String?
+    @Option(name: .customLong("time-sampling"), help: "Flow-matching times: uniform or logit-normal.")
+    var timeSampling: TimeSamplingChoice?
+    @Flag(name: .customLong("likelihood-weighting"), help: "DSM: weight the loss by g²/σ² (maximum-likelihood training).")
+    var likelihoodWeighting = false
+
+    @Option(help: "Optimizer steps.") var steps: Int?
+    @Option(help: "Batch size.") var batch: Int?
+    @Option(help: "Peak learning rate (Adam).") var lr: Double?
+    @Option(help: "Linear warm-up steps.") var warmup: Int?
+    @Option(help: "Learning-rate decay after warm-up: cosine or constant.") var decay: LearningRateDecay?
+    @Option(name: .customLong("weight-decay"), help: "Decoupled weight decay (AdamW).") var weightDecay: Double?
+    @Option(help: "Clip the global gradient norm (0: no clipping).") var clip: Double?
+    @Option(help: "EMA decay of the sampling weights.") var ema: Double?
+    @Option(help: "Seed of every random stream.") var seed: UInt64?
+    @Flag(help: "Random horizontal flips (image data).") var flip = false
+
+    @Option(help: "U-Net base channels.") var channels: Int?
+    @Option(help: "U-Net channel multipliers per level, e.g. 1,2,4.") var mults: String?
+    @Option(help: "U-Net residual blocks per level.") var blocks: Int?
+    @Option(help: "U-Net resolutions with self-attention, e.g. 14 or 14,7 (the middle always has one).") var attn: String?
+    @Option(help: "MLP width.") var width: Int?
+    @Option(help: "MLP hidden blocks.") var depth: Int?
+    @Option(name: .customLong("image-size"), help: "folder: data: images are centre-cropped and resized to this size.") var imageSize: Int?
+    @Option(help: "folder: data: gray or rgb.") var color: ImageColor?
+
+    @Option(help: "Output folder (checkpoint.h5, log.csv, samples/).") var out: String?
+    @Option(help: "Continue the run in this folder exactly (only --steps and --threads may change).") var resume: String?
+    @Option(name: .customLong("checkpoint-every"), help: "Steps between checkpoints (one is always written at the end).") var checkpointEvery: Int?
+    @Option(name: .customLong("sample-every"), help: "Steps between preview PNGs (one is always written at the end).") var sampleEvery: Int?
+    @Option(name: .customLong("log-every"), help: "Steps between log.csv lines.") var logEvery: Int?
+    @Option(name: .customLong("preview-steps"), help: "ODE steps for previews (Heun).") var previewSteps: Int?
+    @Option(help: "Compute threads (default: all cores; on --resume, as many as the run used).") var threads: Int?
+
+    enum TimeSamplingChoice: String, ExpressibleByArgument, CaseIterable { case uniform, logitNormal = "logit-normal" }
+
+    func validate() throws {
+        if let threads, threads < 1 { throw ValidationError("--threads must be ≥ 1, got \(threads)") }
+        if resume != nil {
+            let fixed: [(String, Bool)] = [("--data", data != nil), ("--model", model != nil), ("--objective", objective != nil),
+                                           ("--path", path != nil), ("--batch", batch != nil), ("--lr", lr != nil),
+                                           ("--seed", seed != nil), ("--out", out != nil), ("--ema", ema != nil), ("--clip", clip != nil)]
+            if let given = fixed.first(where: { $0.1 }) {
+                throw ValidationError("--resume continues with the run's own settings: drop \(given.0) (only --steps and --threads may be given)")
+            }
+        } else {
+            guard data != nil, out != nil else { throw ValidationError("give --data and --out (or --resume DIR)") }
+        }
+    }
+
+    func run() throws {
+        let run: TrainingRun
+        do {
+            if let resume {
+                run = try TrainingRun.resume(RunFolder(resume), steps: steps, threads: threads)
+            } else {
+                ComputeThreads.set(threads ?? ProcessInfo.processInfo.activeProcessorCount)
+                run = try TrainingRun.start(try makeConfig(), in: RunFolder(out!))
+            }
+        } catch let error as ValidationError { throw error } catch { throw CLIError(error) }
+        run.preview = TrainingPreview.render
+        let config = run.trainer.config
+        let display = ProgressLine(every: max(config.logEvery, 1))
+        let stop = StopSignals.install()
+        defer { stop.uninstall() }
+        stderrLine("training \(config.model.summary) (\(run.trainer.network.parameterCount) parameters) with \(config.objective.kind.rawValue) on \(config.data.name), step \(run.trainer.step)/\(config.steps) → \(run.folder.url.path)")
+        let outcome: RunOutcome
+        do {
+            outcome = try run.run(shouldStop: { stop.requested }, onStep: display.update)
+        } catch {
+            display.finish()
+            throw CLIError(error)
+        }
+        display.finish()
+        switch outcome {
+        case .finished(let step): stderrLine("done: \(step) steps; checkpoint \(run.folder.checkpoint)")
+        case .interrupted(let step): stderrLine("stopped at step \(step); checkpoint \(run.folder.checkpoint) (continue with drift train --resume \(run.folder.url.path))")
+        }
+    }
+
+    /// The training configuration the flags describe.
+    func makeConfig() throws -> TrainingConfig {
+        let spec = try DataSpec.parse(data!, imageSize: imageSize ?? 32, color: color ?? .rgb)
+        let kind = objective ?? .cfm
+        let pathKind = try path.map { try GaussianPath.kind(named: $0) } ?? kind.defaultPath
+        let sampling: TimeSampling = timeSampling == .logitNormal ? .logitNormal(mean: 0, std: 1) : .uniform
+        let isImage = spec.isImage
+        let defaults = (batch: isImage ? 64 : 256, lr: isImage ? 2e-4 : 1e-3)
+        return TrainingConfig(
+            data: spec, model: try modelConfig(for: spec),
+            objective: ObjectiveConfig(kind: kind, timeSampling: sampling, likelihoodWeighting: likelihoodWeighting),
+            path: .standard(pathKind), steps: steps ?? 10_000, batchSize: batch ?? defaults.batch, learningRate: lr ?? defaults.lr,
+            warmupSteps: warmup ?? 0, decay: decay ?? .cosine, weightDecay: weightDecay ?? 0,
+            gradientClip: (clip ?? 1) > 0 ? (clip ?? 1) : nil, emaDecay: ema ?? 0.999, flip: flip, seed: seed ?? 0,
+            checkpointEvery: checkpointEvery ?? 1000, sampleEvery: sampleEvery ?? 1000, logEvery: logEvery ?? 50,
+            previewSteps: previewSteps ?? 32)
+    }
+
+    /// The network configuration from --model and its options, sized to the data.
+    func modelConfig(for spec: DataSpec) throws -> ModelConfig {
+        let shape = spec.sampleShape
+        let choice = model ?? (spec.isImage ? .unet : .mlp)
+        func needImages() throws -> (channels: Int, size: Int) {
+            guard shape.count == 3 else {
+                throw CLIError("--model \(choice.rawValue) needs image data; \(spec.name) gives points of dimension \(shape[0]) (use --model mlp2d or mlp)")
+            }
+            return (shape[0], shape[1])
+        }
+        func needPoints() throws -> Int {
+            guard shape.count == 1 else {
+                throw CLIError("--model \(choice.rawValue) needs point data; \(spec.name) gives images \(shape) (use --model unet28 or unet)")
+            }
+            return shape[0]
+        }
+        switch choice {
+        case .mlp2d:
+            let d = try needPoints()
+            guard d == 2 else { throw CLIError("--model mlp2d takes 2-D points; \(spec.name) has dimension \(d) (use --model mlp)") }
+            return .mlp(.mlp2d)
+        case .mlp:
+            let d = try needPoints()
+            let base = MLPConfig.mlp2d
+            return .mlp(MLPConfig(inputDimension: d, width: width ?? base.width, depth: depth ?? base.depth,
+                                  timeEmbeddingDimension: base.timeEmbeddingDimension))
+        case .unet28:
+            let (c, s) = try needImages()
+            guard c == 1, s == 28 else { throw CLIError("--model unet28 takes 1×28×28 images; \(spec.name) gives \(shape) (use --model unet)") }
+            return .unet(.unet28)
+        case .unet:
+            let (c, s) = try needImages()
+            var config = UNetConfig.unet28
+            config.inputChannels = c
+            config.imageSize = s
+            if let channels { config.baseChannels = channels }
+            if let mults { config.channelMultipliers = try Self.integers(mults, flag: "--mults") }
+            if let blocks { config.blocksPerLevel = blocks }
+            if let attn { config.attentionResolutions = try Self.integers(attn, flag: "--attn") }
+            do { try config.validate() } catch { throw CLIError("\(error)") }
+            return .unet(config)
+        }
+    }
+
+    /// "1,2,4" → [1, 2, 4] ("" → []).
+    static func integers(_ text: String, flag: String) throws -> [Int] {
+        let parts = text.split(separator: ",", omittingEmptySubsequences: true).map { $0.trimmingCharacters(in: .whitespaces) }
+        return try parts.map {
+            guard let v = Int($0), v >= 1 else { throw CLIError("\(flag) takes positive integers separated by commas, got '\(text)'") }
+            return v
+        }
+    }
+}
+
+extension ObjectiveKind: ExpressibleByArgument {}
+extension LearningRateDecay: ExpressibleByArgument {}
+extension ImageColor: ExpressibleByArgument {}
+
+extension ModelConfig {
+    /// "mlp 2→256×3" / "unet 1×28×28, 32·[1, 2, 4]".
+    var summary: String {
+        switch self {
+        case .mlp(let c): return "mlp (dimension \(c.inputDimension), width \(c.width), depth \(c.depth))"
+        case .unet(let c): return "unet (\(c.inputChannels)×\(c.imageSize)×\(c.imageSize), channels \(c.baseChannels)×\(c.channelMultipliers))"
+        }
+    }
+}

@@ -1,0 +1,42 @@
+import Foundation
+import TensorCore
+
+/// DDIM (Song, Meng & Ermon 2021, "Denoising diffusion implicit models", eq. 12), on any
+/// Gaussian path, with the stochasticity dial η:
+///
+///     x₁ = α₁·x̂₀ + √(σ₁² − s²)·ε̂ + s·z,   s = η·σ₁·√(1 − e^{−2(λ₁ − λ₀)})
+///
+/// where (x̂₀, ε̂) are the model's predictions at (x₀, t₀), λ = log(α/σ), and z ~ N(0, I) keyed by
+/// (t₀, sample). s² is the variance of the posterior q(x_{t₁} | x_{t₀}, x₀) of the path
+/// (σ₁²(1 − α₀²σ₁²/(α₁²σ₀²)), which is eq. 16's σ_t(η) on the VP path).
+///
+/// - η = 0: deterministic DDIM, first order in the step (the exponential-integrator Euler step
+///   of the PF-ODE in λ; DPM-Solver-1, Lu et al. 2022).
+/// - η = 1: ancestral sampling, which is DDPM's (Ho et al. 2020) posterior step with variance
+///   β̃ and, on the VE/EDM path, k-diffusion's Euler-ancestral step (σ_up = s, σ_down = √(σ₁² − s²)).
+///
+/// A step to σ₁ = 0 returns α₁·x̂₀. One evaluation per step.
+public struct DDIM: Solver, Sendable, Equatable {
+    public var eta: Double
+
+    public init(eta: Double = 0) {
+        precondition(eta >= 0, "DDIM: eta must be ≥ 0, got \(eta)")
+        self.eta = eta
+    }
+
+    public var order: Double { 1 }
+    public var isStochastic: Bool { eta > 0 }
+
+    public func step(_ x: Tensor, from t0: Double, to t1: Double, state: Void, context: StepContext) -> SolverStep<Void> {
+        let path = context.path
+        let f = context.fields(x, at: t0)
+        let (a0, s0, a1, s1) = (path.alpha(t0), path.sigma(t0), path.alpha(t1), path.sigma(t1))
+        // e^{−(λ₁ − λ₀)} = α₀σ₁/(α₁σ₀) ∈ [0, 1].
+        let ratio = (a0 * s1) / (a1 * s0)
+        let s = eta * s1 * Swift.max(0, 1 - ratio * ratio).squareRoot()
+        let keep = Swift.max(0, s1 * s1 - s * s).squareRoot()
+        var terms: [(Double, Tensor)] = [(a1, f.x0), (keep, f.epsilon)]
+        if s > 0 { terms.append((s, context.normal(at: t0))) }
+        return SolverStep(x: Tensor.combination(terms))
+    }
+}

@@ -1,0 +1,152 @@
+import Foundation
+import Generative
+
+/// The field-by-field decoding of a preset object into a `Sampler` (see `SamplerPreset`).
+struct PresetFields {
+    let fields: [String: JSONValue]
+    /// Fields read so far; anything else left at the end is an error.
+    private var used: Set<String> = ["description", "solver"]
+
+    init(_ fields: [String: JSONValue]) { self.fields = fields }
+
+    static let solverNames = ["euler", "heun", "midpoint", "rk4", "bosh3", "dopri5", "ddim", "dpmpp-2m",
+                              "euler-maruyama", "ancestral", "pc", "edm", "dpmpp-2m-sde"]
+    static let known: Set<String> = ["description", "solver", "steps", "grid", "rho", "tStart", "tEnd", "sigmaMax",
+                                     "sigmaMin", "finalStep", "rtol", "atol", "maxSteps", "minStep", "eta",
+                                     "diffusion", "snr", "correctorSteps", "sChurn", "sTmin", "sTmax", "sNoise"]
+
+    mutating func sampler() throws -> (Sampler, String) {
+        if let unknown = fields.keys.filter({ !Self.known.contains($0) }).sorted().first {
+            throw SamplerError("unknown field '\(unknown)' (known fields: \(Self.known.sorted().joined(separator: ", ")))")
+        }
+        guard let solverValue = fields["solver"] else {
+            throw SamplerError("missing field 'solver' (one of \(Self.solverNames.joined(separator: ", ")))")
+        }
+        guard case .string(let solver) = solverValue else {
+            throw SamplerError("field 'solver' must be a string, got \(solverValue.kindDescription)")
+        }
+        if let d = fields["description"], case .string = d {} else if let d = fields["description"] {
+            throw SamplerError("field 'description' must be a string, got \(d.kindDescription)")
+        }
+        let adaptive = solver == "bosh3" || solver == "dopri5"
+        let method: Sampler.Method
+        switch solver {
+        case "euler": method = .rungeKutta(.euler)
+        case "heun": method = .rungeKutta(.heun)
+        case "midpoint": method = .rungeKutta(.midpoint)
+        case "rk4": method = .rungeKutta(.rk4)
+        case "bosh3": method = .rungeKutta(.bogackiShampine)
+        case "dopri5": method = .rungeKutta(.dormandPrince)
+        case "ddim": method = .ddim(eta: try number("eta", default: 0, min: 0))
+        case "ancestral":
+            let eta = try number("eta", default: 1, min: 0)
+            guard eta > 0 else { throw SamplerError("field 'eta' must be > 0 for solver 'ancestral' (eta 0 is solver 'ddim')") }
+            method = .ddim(eta: eta)
+        case "dpmpp-2m": method = .dpmSolver2M
+        case "dpmpp-2m-sde": method = .sdeDPMSolver2M(eta: try number("eta", default: 1, min: 0))
+        case "euler-maruyama": method = .eulerMaruyama(level: try level())
+        case "pc":
+            method = .predictorCorrector(snr: try number("snr", default: 0.16, min: 0),
+                                         correctorSteps: try integer("correctorSteps", default: 1, min: 0))
+        case "edm":
+            let tmin = try number("sTmin", default: 0, min: 0)
+            let tmax = try number("sTmax", default: .infinity, min: 0)
+            guard tmin <= tmax else { throw SamplerError("field 'sTmin' (\(tmin)) must not exceed 'sTmax' (\(tmax))") }
+            method = .edm(EDMStochasticSampler(churn: try number("sChurn", default: 0, min: 0), minNoiseLevel: tmin,
+                                               maxNoiseLevel: tmax, noiseScale: try number("sNoise", default: 1, min: 0)))
+        default:
+            throw SamplerError("unknown solver '\(solver)' (one of \(Self.solverNames.joined(separator: ", ")))")
+        }
+        var grid = TimeGrid(.uniform, steps: 1)
+        var controller: PIController?
+        if adaptive {
+            let rtol = try number("rtol", default: 1e-3, min: 0), atol = try number("atol", default: 1e-5, min: 0)
+            guard rtol + atol > 0 else { throw SamplerError("fields 'rtol' and 'atol' must not both be 0") }
+            controller = PIController(rtol: rtol, atol: atol, maxSteps: try integer("maxSteps", default: 10_000, min: 1),
+                                      minStep: try number("minStep", default: 1e-10, min: 0))
+        } else {
+            guard fields["steps"] != nil else { throw SamplerError("missing field 'steps' (solver '\(solver)' uses a fixed grid)") }
+            grid.steps = try integer("steps", default: 1, min: 1)
+            let spacing = try string("grid", default: "uniform", allowed: ["uniform", "karras", "logsnr", "quadratic"])
+            switch spacing {
+            case "karras": grid.spacing = .karras(rho: try number("rho", default: 7, min: 0, exclusive: true))
+            case "logsnr": grid.spacing = .logSNR
+            case "quadratic": grid.spacing = .quadratic
+            default: grid.spacing = .uniform
+            }
+        }
+        grid.start = try endpoint(time: "tStart", level: "sigmaMax")
+        grid.end = try endpoint(time: "tEnd", level: "sigmaMin")
+        let final = try string("finalStep", default: "none", allowed: TimeGrid.FinalStep.allCases.map(\.rawValue))
+        grid.finalStep = TimeGrid.FinalStep(rawValue: final)!
+        if adaptive && grid.finalStep == .zero {
+            throw SamplerError("field 'finalStep' = \"zero\" needs a fixed grid; adaptive solvers integrate to tEnd (use \"denoise\" or set tEnd)")
+        }
+        if let unused = fields.keys.filter({ !used.contains($0) }).sorted().first {
+            throw SamplerError("field '\(unused)' does not apply to solver '\(solver)'"
+                               + (unused == "rho" ? " with grid '\(fieldText("grid") ?? "uniform")'" : ""))
+        }
+        return (Sampler(method: method, grid: grid, controller: controller), solver)
+    }
+
+    func fieldText(_ name: String) -> String? {
+        if case .string(let s)? = fields[name] { return s }
+        return nil
+    }
+
+    mutating func number(_ name: String, default value: Double, min: Double, exclusive: Bool = false) throws -> Double {
+        used.insert(name)
+        guard let v = fields[name] else { return value }
+        guard case .number(let x) = v else { throw SamplerError("field '\(name)' must be a number, got \(v.kindDescription)") }
+        guard x.isFinite, exclusive ? x > min : x >= min else {
+            throw SamplerError("field '\(name)' must be \(exclusive ? ">" : "≥") \(min), got \(x)")
+        }
+        return x
+    }
+
+    mutating func integer(_ name: String, default value: Int, min: Int) throws -> Int {
+        used.insert(name)
+        guard let v = fields[name] else { return value }
+        guard case .number(let x) = v, x == x.rounded(), Swift.abs(x) < 1e9 else {
+            let got: String = if case .number(let x) = v { "\(x)" } else { v.kindDescription }
+            throw SamplerError("field '\(name)' must be an integer, got \(got)")
+        }
+        guard Int(x) >= min else { throw SamplerError("field '\(name)' must be at least \(min), got \(Int(x))") }
+        return Int(x)
+    }
+
+    mutating func string(_ name: String, default value: String, allowed: [String]) throws -> String {
+        used.insert(name)
+        guard let v = fields[name] else { return value }
+        guard case .string(let s) = v else { throw SamplerError("field '\(name)' must be a string, got \(v.kindDescription)") }
+        guard allowed.contains(s) else {
+            throw SamplerError("field '\(name)' must be one of \(allowed.joined(separator: ", ")), got '\(s)'")
+        }
+        return s
+    }
+
+    mutating func endpoint(time: String, level: String) throws -> TimeGrid.Endpoint? {
+        let hasTime = fields[time] != nil, hasLevel = fields[level] != nil
+        if hasTime && hasLevel { throw SamplerError("give '\(time)' or '\(level)', not both") }
+        if hasTime { return .time(try number(time, default: 0, min: 0)) }
+        if hasLevel { return .noiseLevel(try number(level, default: 1, min: 0, exclusive: true)) }
+        used.insert(time)
+        used.insert(level)
+        return nil
+    }
+
+    /// "forward", "zero", "scaled:k" or "constant:c".
+    mutating func level() throws -> DiffusionLevel {
+        let text = try string("diffusion", default: "forward", allowed: [fieldText("diffusion") ?? "forward"])
+        let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
+        let bad = SamplerError("field 'diffusion' must be \"forward\", \"zero\", \"scaled:k\" or \"constant:c\" (k, c ≥ 0), got '\(text)'")
+        switch (parts.first, parts.count) {
+        case ("forward", 1): return .forward
+        case ("zero", 1): return .zero
+        case ("scaled", 2), ("constant", 2):
+            guard let v = Double(parts[1]), v.isFinite, v >= 0 else { throw bad }
+            return parts[0] == "scaled" ? .scaled(v) : .constant(v)
+        default: throw bad
+        }
+    }
+}

@@ -1,0 +1,60 @@
+import TensorCore
+
+/// One step of an integration method: `solve` owns the loop, a solver only maps
+/// (x at t₀) ↦ (x at t₁).
+///
+/// A solver may carry state between steps (`State`: a cached derivative for FSAL
+/// Runge–Kutta methods, the previous x̂₀ for multistep DPM-Solver++). The loop commits the
+/// returned state only when the step is accepted, so rejected adaptive steps never corrupt it.
+public protocol Solver {
+    associatedtype State = Void
+
+    /// Convergence order: the global order for ODE methods, the strong order for SDE methods
+    /// (measured by the tests).
+    var order: Double { get }
+    /// Whether steps draw noise.
+    var isStochastic: Bool { get }
+    /// Order q of the embedded local error estimate (the controller's exponent is 1/(q + 1)),
+    /// nil for solvers without one (they only run on fixed grids).
+    var errorEstimateOrder: Int? { get }
+
+    /// The state before the first step.
+    func initialState() -> State
+    /// One step from (x, t₀) to t₁ (t₁ < t₀ when sampling).
+    func step(_ x: Tensor, from t0: Double, to t1: Double, state: State, context: StepContext) -> SolverStep<State>
+    /// The state, told that dx/dt = `derivative` at (x, t) (FSAL methods reuse it; others ignore it).
+    func seeded(_ state: State, derivative: Tensor, at t: Double) -> State
+}
+
+extension Solver {
+    public var isStochastic: Bool { false }
+    public var errorEstimateOrder: Int? { nil }
+    public func seeded(_ state: State, derivative: Tensor, at t: Double) -> State { state }
+}
+
+extension Solver where State == Void {
+    public func initialState() {}
+}
+
+/// What one step returns.
+public struct SolverStep<State> {
+    /// x at t₁.
+    public var x: Tensor
+    /// Local error estimate (embedded Runge–Kutta pairs), nil otherwise.
+    public var error: Tensor?
+    /// The state after the step, used if the step is accepted.
+    public var state: State
+    /// The state to keep if the step is rejected (nil: the state before the step).
+    public var stateIfRejected: State?
+
+    public init(x: Tensor, error: Tensor? = nil, state: State, stateIfRejected: State? = nil) {
+        self.x = x
+        self.error = error
+        self.state = state
+        self.stateIfRejected = stateIfRejected
+    }
+}
+
+extension SolverStep where State == Void {
+    public init(x: Tensor) { self.init(x: x, state: ()) }
+}

@@ -1,0 +1,78 @@
+import Foundation
+import Generative
+import NN
+import TensorCore
+
+/// A training run's state, as stored in a Drift checkpoint (DESIGN §4).
+///
+/// HDF5 layout (`Checkpoint+HDF5.swift`):
+///
+///     /                    attrs format = "drift-checkpoint", format_version = 1,
+///                                model (JSON ModelConfig), path (JSON GaussianPath),
+///                                parametrization ("velocity" | "epsilon" | "x0"),
+///                                preconditioning (JSON, EDM objective only),
+///                                training (JSON: objective, step, seed, data, config),
+///                                parameter_count
+///     /parameters/<key>    float32, one per tensor, shapes as in the model
+///     /ema/<key>           float32 EMA weights (what sampling uses)
+///     /optimizer/step      int64 scalar; /optimizer/m/<key>, /optimizer/v/<key> Adam moments
+///     /rng/key             int64 [2] root Philox key; /rng/step, /rng/data_position int64 scalars
+///
+/// Every dataset carries a `crc32` attribute (checked on load).
+public struct Checkpoint {
+    public static let format = "drift-checkpoint"
+    public static let formatVersion: Int64 = 1
+
+    /// Every flag of the run (model, path and objective included).
+    public var training: TrainingConfig
+    /// Optimizer steps taken.
+    public var step: Int
+    /// Stream position of the next training example.
+    public var dataPosition: Int
+    /// Root of the run's random streams.
+    public var rootKey: RandomKey
+    public var parameters: [String: Tensor]
+    public var ema: [String: Tensor]
+    /// Adam's moments and step; nil when read for sampling only.
+    public var optimizer: OptimizerState?
+    /// Wall-clock seconds spent training up to `step` (over all sessions).
+    public var elapsedSeconds: Double
+    /// Compute threads the run used (a resume uses the same count by default: parallel
+    /// reductions split work by thread, so the count is part of bit-exactness).
+    public var threads: Int?
+    /// The file this checkpoint was read from, for messages.
+    public var origin: String?
+
+    public init(training: TrainingConfig, step: Int, dataPosition: Int, rootKey: RandomKey,
+                parameters: [String: Tensor], ema: [String: Tensor], optimizer: OptimizerState?,
+                elapsedSeconds: Double = 0, origin: String? = nil) {
+        self.training = training
+        self.step = step
+        self.dataPosition = dataPosition
+        self.rootKey = rootKey
+        self.parameters = parameters
+        self.ema = ema
+        self.optimizer = optimizer
+        self.elapsedSeconds = elapsedSeconds
+        self.origin = origin
+    }
+
+    public var model: ModelConfig { training.model }
+    public var path: GaussianPath { training.path }
+    /// What the network predicts (sampling converts from it).
+    public var parametrization: Parametrization { training.objective.kind.parametrization }
+    /// The EDM preconditioning around the network (EDM objective only).
+    public var preconditioning: EDMPreconditioning? { training.objective.preconditioning }
+    public var parameterCount: Int { parameters.values.reduce(0) { $0 + $1.count } }
+}
+
+/// The `training` attribute: a summary a person (or h5py) reads at a glance, and the full config.
+struct TrainingRecord: Codable {
+    var objective: ObjectiveKind
+    var step: Int
+    var seed: UInt64
+    var data: String
+    var elapsedSeconds: Double?
+    var threads: Int?
+    var config: TrainingConfig
+}

@@ -1,0 +1,119 @@
+import Foundation
+import Generative
+
+/// Which data to train on: the `--data` flag, decoded once at the edge.
+///
+/// String forms: `fashion-mnist` (or `fashion-mnist:test`), `toy:NAME`
+/// (moons, 8gaussians, checkerboard, spirals, rings), `gmm:FILE.json` (samples
+/// of an analytic Gaussian mixture; the spec is embedded so a resume does not
+/// need the file), `folder:PATH` (PNG images, resized and centre-cropped).
+public enum DataSpec: Equatable, Sendable {
+    case fashionMNIST(split: FashionMNIST.Split)
+    case toy(ToyDistribution)
+    case gmm(spec: GaussianMixtureSpec, file: String)
+    case folder(path: String, imageSize: Int, color: ImageColor)
+
+    /// Parses `--data`; `imageSize`/`color` apply to `folder:` only.
+    public static func parse(_ text: String, imageSize: Int = 32, color: ImageColor = .rgb) throws -> DataSpec {
+        let (head, rest): (String, String?) = {
+            guard let colon = text.firstIndex(of: ":") else { return (text, nil) }
+            return (String(text[..<colon]), String(text[text.index(after: colon)...]))
+        }()
+        switch head.lowercased() {
+        case "fashion-mnist", "fashion_mnist", "fashionmnist":
+            switch rest?.lowercased() {
+            case nil, "train": return .fashionMNIST(split: .train)
+            case "test": return .fashionMNIST(split: .test)
+            case let other?: throw TrainingError.invalidSetting("unknown Fashion-MNIST split '\(other)': use fashion-mnist or fashion-mnist:test")
+            }
+        case "toy":
+            let names = ToyDistribution.allCases.map(\.rawValue).joined(separator: ", ")
+            guard let name = rest, let toy = ToyDistribution(name: name) else {
+                throw TrainingError.invalidSetting("unknown toy '\(rest ?? "")': use toy:NAME with NAME one of \(names)")
+            }
+            return .toy(toy)
+        case "gmm":
+            guard let file = rest, !file.isEmpty else { throw TrainingError.invalidSetting("gmm needs a spec file: --data gmm:FILE.json") }
+            do {
+                return .gmm(spec: try GaussianMixtureSpec.load(from: URL(fileURLWithPath: file)), file: file)
+            } catch let error as GenerativeError {
+                throw TrainingError.data("\(file): \(error.message)")
+            } catch {
+                throw TrainingError.data("\(file): \(error.localizedDescription)")
+            }
+        case "folder":
+            guard let path = rest, !path.isEmpty else { throw TrainingError.invalidSetting("folder needs a path: --data folder:PATH") }
+            guard imageSize >= 4 else { throw TrainingError.invalidSetting("--image-size must be at least 4, got \(imageSize)") }
+            return .folder(path: path, imageSize: imageSize, color: color)
+        default:
+            throw TrainingError.invalidSetting("unknown data '\(text)': use fashion-mnist, toy:NAME, gmm:FILE.json or folder:PATH")
+        }
+    }
+
+    /// The `--data` string this spec came from.
+    public var name: String {
+        switch self {
+        case .fashionMNIST(let split): return split == .train ? "fashion-mnist" : "fashion-mnist:test"
+        case .toy(let t): return "toy:" + t.rawValue
+        case .gmm(_, let file): return "gmm:" + file
+        case .folder(let path, _, _): return "folder:" + path
+        }
+    }
+
+    /// Shape of one example, known without loading the data.
+    public var sampleShape: [Int] {
+        switch self {
+        case .fashionMNIST: return [1, 28, 28]
+        case .toy: return [2]
+        case .gmm(let spec, _): return [spec.dimension]
+        case .folder(_, let size, let color): return [color.channels, size, size]
+        }
+    }
+
+    /// Whether examples are images (for sample grids and flips) rather than points.
+    public var isImage: Bool { sampleShape.count == 3 }
+}
+
+/// Grey-scale or colour images.
+public enum ImageColor: String, Codable, CaseIterable, Sendable {
+    case gray, rgb
+    public var channels: Int { self == .gray ? 1 : 3 }
+}
+
+extension DataSpec: Codable {
+    private enum CodingKeys: String, CodingKey { case source, split, toy, spec, file, path, imageSize, color }
+    private enum Source: String, Codable { case fashionMNIST = "fashion-mnist", toy, gmm, folder }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        switch try c.decode(Source.self, forKey: .source) {
+        case .fashionMNIST: self = .fashionMNIST(split: try c.decode(FashionMNIST.Split.self, forKey: .split))
+        case .toy: self = .toy(try c.decode(ToyDistribution.self, forKey: .toy))
+        case .gmm: self = .gmm(spec: try c.decode(GaussianMixtureSpec.self, forKey: .spec), file: try c.decode(String.self, forKey: .file))
+        case .folder:
+            self = .folder(path: try c.decode(String.self, forKey: .path), imageSize: try c.decode(Int.self, forKey: .imageSize),
+                           color: try c.decode(ImageColor.self, forKey: .color))
+        }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        switch self {
+        case .fashionMNIST(let split):
+            try c.encode(Source.fashionMNIST, forKey: .source)
+            try c.encode(split, forKey: .split)
+        case .toy(let t):
+            try c.encode(Source.toy, forKey: .source)
+            try c.encode(t, forKey: .toy)
+        case .gmm(let spec, let file):
+            try c.encode(Source.gmm, forKey: .source)
+            try c.encode(spec, forKey: .spec)
+            try c.encode(file, forKey: .file)
+        case .folder(let path, let size, let color):
+            try c.encode(Source.folder, forKey: .source)
+            try c.encode(path, forKey: .path)
+            try c.encode(size, forKey: .imageSize)
+            try c.encode(color, forKey: .color)
+        }
+    }
+}

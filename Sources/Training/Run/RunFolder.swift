@@ -1,0 +1,51 @@
+import Foundation
+
+/// The files of a training run in its output folder (`--out DIR`):
+///
+///     DIR/checkpoint.h5        latest checkpoint (atomic; what --resume and drift sample read)
+///     DIR/log.csv              step, loss, lr, grad_norm, time
+///     DIR/samples/step-NNNNNNNN.png   previews from the EMA weights (fixed noise)
+public struct RunFolder: Sendable {
+    public let url: URL
+
+    public init(_ path: String) { url = URL(fileURLWithPath: path) }
+
+    public var checkpoint: String { url.appendingPathComponent("checkpoint.h5").path }
+    public var log: String { url.appendingPathComponent("log.csv").path }
+    public var samples: URL { url.appendingPathComponent("samples") }
+    public func preview(step: Int) -> String {
+        samples.appendingPathComponent("step-" + String(format: "%08d", step) + ".png").path
+    }
+
+    /// Creates the folder (and `samples/`) if needed and proves it is writable by
+    /// creating and removing a file, so a bad `--out` fails before any training.
+    public func prepare() throws {
+        let fm = FileManager.default
+        var isDir: ObjCBool = false
+        if fm.fileExists(atPath: url.path, isDirectory: &isDir), !isDir.boolValue {
+            throw TrainingError.invalidSetting("--out \(url.path) is a file, not a folder")
+        }
+        for folder in [url, samples] {
+            do { try fm.createDirectory(at: folder, withIntermediateDirectories: true) } catch {
+                throw TrainingError.invalidSetting("cannot create output folder \(folder.path): \(Self.reason(error))")
+            }
+        }
+        let probe = url.appendingPathComponent(".drift-write-test.\(getpid())").path
+        let fd = open(probe, O_CREAT | O_WRONLY | O_EXCL, 0o600)
+        guard fd >= 0 else {
+            throw TrainingError.invalidSetting("output folder \(url.path) is not writable: \(String(cString: strerror(errno)))")
+        }
+        close(fd)
+        unlink(probe)
+    }
+
+    /// The underlying POSIX reason of a Foundation file error, else its description.
+    static func reason(_ error: Error) -> String {
+        let ns = error as NSError
+        if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(underlying.code)))
+        }
+        if ns.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(ns.code))) }
+        return ns.localizedDescription
+    }
+}

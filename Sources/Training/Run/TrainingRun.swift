@@ -1,0 +1,147 @@
+import Foundation
+import TensorCore
+
+/// Progress after a step, for the live display.
+public struct RunProgress: Sendable {
+    public var result: StepResult
+    public var totalSteps: Int
+    /// Training examples per second over the recent steps.
+    public var samplesPerSecond: Double
+    /// Estimated seconds to the last step.
+    public var secondsRemaining: Double
+    /// Wall-clock seconds since the run began (over all sessions).
+    public var elapsed: Double
+}
+
+/// How a run ended (errors are thrown).
+public enum RunOutcome: Equatable, Sendable {
+    /// All steps done; the final checkpoint is written.
+    case finished(step: Int)
+    /// Stopped on request (SIGINT/SIGTERM) after finishing a step; a checkpoint is written.
+    case interrupted(step: Int)
+}
+
+/// A training run in its output folder: the trainer plus the log, the
+/// periodic checkpoints and previews, stopping on request and on divergence.
+public final class TrainingRun {
+    public let folder: RunFolder
+    public let trainer: Trainer
+    /// Renders a preview of the EMA model to a PNG path (nil: no previews).
+    public var preview: ((Trainer, String) throws -> Void)?
+    private let log: TrainingLog
+    private let previousElapsed: Double
+    private var lastCheckpointStep: Int?
+
+    private init(folder: RunFolder, trainer: Trainer, log: TrainingLog, previousElapsed: Double, lastCheckpointStep: Int?) {
+        self.folder = folder
+        self.trainer = trainer
+        self.log = log
+        self.previousElapsed = previousElapsed
+        self.lastCheckpointStep = lastCheckpointStep
+    }
+
+    /// A new run in `folder`: checks the folder is writable and holds no other run, loads the data.
+    public static func start(_ config: TrainingConfig, in folder: RunFolder) throws -> TrainingRun {
+        try config.validate()
+        try folder.prepare()
+        if FileManager.default.fileExists(atPath: folder.checkpoint) {
+            throw TrainingError.invalidSetting("\(folder.url.path) already holds a run (checkpoint.h5): continue it with drift train --resume \(folder.url.path), or choose another --out")
+        }
+        let trainer = try Trainer(config: config, source: try config.data.makeSource(flip: config.flip))
+        let log = try TrainingLog(path: folder.log, keepThrough: nil)
+        return TrainingRun(folder: folder, trainer: trainer, log: log, previousElapsed: 0, lastCheckpointStep: nil)
+    }
+
+    /// Continues the run saved in `folder` (optionally extended to `steps`), with `threads`
+    /// compute threads or, by default, as many as the run used before.
+    public static func resume(_ folder: RunFolder, steps: Int? = nil, threads: Int? = nil) throws -> TrainingRun {
+        guard FileManager.default.fileExists(atPath: folder.checkpoint) else {
+            throw TrainingError.invalidSetting("no checkpoint to resume in \(folder.url.path) (expected \(folder.checkpoint))")
+        }
+        let checkpoint = try Checkpoint.read(from: folder.checkpoint)
+        if let n = threads ?? checkpoint.threads { ComputeThreads.set(n) }
+        try folder.prepare()
+        let source = try checkpoint.training.data.makeSource(flip: checkpoint.training.flip)
+        let trainer = try Trainer(resuming: checkpoint, source: source, steps: steps)
+        let log = try TrainingLog(path: folder.log, keepThrough: checkpoint.step)
+        return TrainingRun(folder: folder, trainer: trainer, log: log, previousElapsed: checkpoint.elapsedSeconds,
+                          lastCheckpointStep: checkpoint.step)
+    }
+
+    /// Trains to the last step, or until `shouldStop()` turns true (checked after every step).
+    /// - Throws: `TrainingRunError.diverged` on a NaN/Inf loss (the last checkpoint on disk is
+    ///   kept as is), or file errors.
+    public func run(shouldStop: () -> Bool = { false }, onStep: (RunProgress) -> Void = { _ in }) throws -> RunOutcome {
+        let config = trainer.config
+        let started = Date()
+        let startStep = trainer.step
+        var window: [(step: Int, time: Double)] = [(startStep, 0)]
+        func elapsed() -> Double { previousElapsed + Date().timeIntervalSince(started) }
+
+        while !trainer.isFinished {
+            if shouldStop() {
+                try saveCheckpoint(elapsed: elapsed())
+                return .interrupted(step: trainer.step)
+            }
+            let result: StepResult
+            do {
+                result = try trainer.trainStep()
+            } catch let error as TrainingError {
+                guard case .nonFinite = error else { throw error }
+                throw TrainingRunError.diverged(error, checkpoint: lastCheckpointStep.map { (folder.checkpoint, $0) })
+            }
+            log.record(result)
+            let step = trainer.step
+            let now = Date().timeIntervalSince(started)
+            if (config.logEvery > 0 && step % config.logEvery == 0) || trainer.isFinished {
+                log.flush(step: step, learningRate: result.learningRate, time: elapsed())
+            }
+            if config.checkpointEvery > 0 && step % config.checkpointEvery == 0 && !trainer.isFinished {
+                try saveCheckpoint(elapsed: elapsed())
+            }
+            if config.sampleEvery > 0 && step % config.sampleEvery == 0 && !trainer.isFinished {
+                try renderPreview()
+            }
+            window.append((step, now))
+            if window.count > 50 { window.removeFirst() }
+            let dt = now - window[0].time, ds = Double(step - window[0].step)
+            let stepsPerSecond = dt > 0 ? ds / dt : 0
+            onStep(RunProgress(result: result, totalSteps: config.steps,
+                               samplesPerSecond: stepsPerSecond * Double(config.batchSize),
+                               secondsRemaining: stepsPerSecond > 0 ? Double(config.steps - step) / stepsPerSecond : .infinity,
+                               elapsed: elapsed()))
+        }
+        if lastCheckpointStep != trainer.step { try saveCheckpoint(elapsed: elapsed()) }
+        try renderPreview()
+        return .finished(step: trainer.step)
+    }
+
+    /// Writes the checkpoint (atomically).
+    public func saveCheckpoint(elapsed: Double) throws {
+        var checkpoint = trainer.checkpoint()
+        checkpoint.elapsedSeconds = elapsed
+        checkpoint.threads = ComputeThreads.count
+        try checkpoint.write(to: folder.checkpoint)
+        lastCheckpointStep = trainer.step
+    }
+
+    private func renderPreview() throws {
+        guard let preview else { return }
+        try preview(trainer, folder.preview(step: trainer.step))
+    }
+}
+
+/// A run that had to stop with an error.
+public enum TrainingRunError: Error, CustomStringConvertible {
+    /// NaN/Inf loss; `checkpoint` is the last good checkpoint on disk (file, step), if any.
+    case diverged(TrainingError, checkpoint: (String, Int)?)
+
+    public var description: String {
+        switch self {
+        case .diverged(let error, let checkpoint):
+            let kept = checkpoint.map { "the last good checkpoint \($0.0) (step \($0.1)) is kept" }
+                ?? "no checkpoint had been written yet"
+            return "\(error); \(kept)"
+        }
+    }
+}

@@ -1,0 +1,126 @@
+import Foundation
+import Generative
+import NN
+import TensorCore
+
+/// What one optimizer step reports.
+public struct StepResult: Sendable {
+    /// The step just taken (1-based: the number of updates applied so far).
+    public var step: Int
+    public var loss: Float
+    /// Global gradient norm before clipping.
+    public var gradientNorm: Float
+    public var learningRate: Float
+}
+
+/// The training state and one step of training; everything else (files,
+/// progress, signals) lives around it.
+///
+/// Every random draw is a pure function of the seed and a position: the
+/// initial weights of `rootKey.fold("init")`, the data batch of step s from
+/// stream positions [p, p + B) under `rootKey.fold("data")`, the noise and
+/// times of step s from `rootKey.fold("step").fold(s)`. The mutable state is
+/// therefore exactly (parameters, EMA, optimizer moments and step, data
+/// position) — what a checkpoint stores — and a resumed run is bit-identical
+/// to an uninterrupted one (for the same thread count: parallel reductions
+/// split work by thread).
+public final class Trainer {
+    public let config: TrainingConfig
+    public let network: any Network
+    public let optimizer: Adam
+    public let ema: EMA
+    public let objective: TrainingObjective
+    public let source: ExampleSource
+    public let rootKey: RandomKey
+    /// Optimizer steps taken so far.
+    public private(set) var step: Int
+    /// Stream position of the next example.
+    public private(set) var dataPosition: Int
+
+    /// A fresh run: weights initialised from the seed.
+    public init(config: TrainingConfig, source: ExampleSource) throws {
+        try config.validate()
+        guard source.sampleShape == config.model.sampleShape else {
+            throw TrainingError.data("the data have shape \(source.sampleShape) but the model takes \(config.model.sampleShape)")
+        }
+        self.config = config
+        self.source = source
+        rootKey = RandomKey(seed: config.seed)
+        do { network = try config.model.build(key: rootKey.fold("init")) } catch { throw TrainingError.invalidSetting("\(error)") }
+        optimizer = Adam(learningRate: Float(config.learningRate), weightDecay: Float(config.weightDecay),
+                         decoupledWeightDecay: true)
+        ema = EMA(network, decay: Float(config.emaDecay))
+        objective = try TrainingObjective(config.objective, path: config.path)
+        step = 0
+        dataPosition = 0
+    }
+
+    /// Continues the run saved in `checkpoint` (which must hold the optimizer state).
+    /// `steps` may extend the run (the cosine schedule then stretches to the new end).
+    public convenience init(resuming checkpoint: Checkpoint, source: ExampleSource, steps: Int? = nil) throws {
+        var config = checkpoint.training
+        if let steps { config.steps = steps }
+        try self.init(config: config, source: source)
+        guard let state = checkpoint.optimizer else {
+            throw TrainingError.checkpoint(path: checkpoint.origin ?? "checkpoint", reason: "holds no optimizer state; it cannot be resumed")
+        }
+        try network.loadParameters(checkpoint.parameters)
+        try ema.load(checkpoint.ema, for: network)
+        try optimizer.loadState(state, for: network)
+        step = checkpoint.step
+        dataPosition = checkpoint.dataPosition
+    }
+
+    /// True once `config.steps` steps have been taken.
+    public var isFinished: Bool { step >= config.steps }
+
+    /// One optimizer step: batch, loss, gradients, clip, Adam, EMA.
+    /// - Throws: `TrainingError.nonFinite` (and changes nothing) if the loss or the
+    ///   gradient is NaN or infinite.
+    @discardableResult
+    public func trainStep() throws -> StepResult {
+        let lr = config.schedule(step)
+        optimizer.learningRate = lr
+        let x0 = source.examples(at: dataPosition, count: config.batchSize, key: rootKey.fold("data"))
+        let key = rootKey.fold("step").fold(UInt64(step))
+        let net = network, objective = objective
+        var (loss, gradients) = valueWithGradient(of: net) { objective.loss(net, data: x0, key: key) }
+        let norm: Float
+        if let clip = config.gradientClip {
+            norm = clipGradientNorm(&gradients, maxNorm: Float(clip))
+        } else {
+            norm = Float(globalNorm(gradients))
+        }
+        guard loss.isFinite else { throw TrainingError.nonFinite(step: step, what: "the loss is \(Self.describe(loss))") }
+        guard norm.isFinite else { throw TrainingError.nonFinite(step: step, what: "the gradient norm is \(Self.describe(norm))") }
+        optimizer.step(net, gradients: gradients)
+        ema.update(net)
+        step += 1
+        dataPosition += config.batchSize
+        return StepResult(step: step, loss: loss, gradientNorm: norm, learningRate: lr)
+    }
+
+    /// "NaN", "+Inf" or "-Inf".
+    static func describe(_ x: Float) -> String { x.isNaN ? "NaN" : x > 0 ? "+Inf" : "-Inf" }
+
+    /// The current state as a checkpoint.
+    public func checkpoint() -> Checkpoint {
+        Checkpoint(training: config, step: step, dataPosition: dataPosition, rootKey: rootKey,
+                   parameters: network.parameterSnapshot(), ema: ema.averages.mapValues { $0.copy() },
+                   optimizer: optimizer.state.copied())
+    }
+
+    /// A second network holding the EMA weights (what previews and sampling use).
+    public func emaNetwork() throws -> any Network {
+        let copy = try config.model.build(key: rootKey.fold("init"))
+        try ema.copy(to: copy)
+        return copy
+    }
+}
+
+extension OptimizerState {
+    /// A deep copy (optimizers update their moment tensors in place).
+    func copied() -> OptimizerState {
+        OptimizerState(step: step, slots: slots.mapValues { $0.mapValues { $0.copy() } })
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+import Generative
+import NN
+
+/// How the learning rate moves after warm-up.
+public enum LearningRateDecay: String, Codable, CaseIterable, Sendable {
+    /// Cosine decay to zero at the last step (`LRSchedule`).
+    case cosine
+    /// Constant after warm-up.
+    case constant
+}
+
+/// Everything a training run was asked to do: every `drift train` flag, decoded.
+/// Stored as JSON in the checkpoint's `training` attribute (with the step reached),
+/// so `drift train --resume` needs nothing but the run folder.
+public struct TrainingConfig: Codable, Equatable, Sendable {
+    public var data: DataSpec
+    public var model: ModelConfig
+    public var objective: ObjectiveConfig
+    public var path: GaussianPath
+    /// Total optimizer steps.
+    public var steps: Int
+    public var batchSize: Int
+    /// Peak learning rate (Adam, or AdamW when `weightDecay` > 0).
+    public var learningRate: Double
+    public var warmupSteps: Int
+    public var decay: LearningRateDecay
+    /// Decoupled weight decay (AdamW); 0 = plain Adam.
+    public var weightDecay: Double
+    /// Global gradient-norm clip; nil = none.
+    public var gradientClip: Double?
+    /// EMA decay of the sampling weights.
+    public var emaDecay: Double
+    /// Random horizontal flips of image data.
+    public var flip: Bool
+    /// Root of every random stream (initialisation, data order, noise, previews).
+    public var seed: UInt64
+    /// Steps between checkpoints, sample previews and log lines (0 = only at the end / never).
+    public var checkpointEvery: Int
+    public var sampleEvery: Int
+    public var logEvery: Int
+    /// Sampler steps for previews (Heun on the probability-flow ODE).
+    public var previewSteps: Int
+
+    public init(data: DataSpec, model: ModelConfig, objective: ObjectiveConfig, path: GaussianPath,
+                steps: Int, batchSize: Int, learningRate: Double, warmupSteps: Int = 0, decay: LearningRateDecay = .cosine,
+                weightDecay: Double = 0, gradientClip: Double? = 1, emaDecay: Double = 0.999, flip: Bool = false,
+                seed: UInt64 = 0, checkpointEvery: Int = 1000, sampleEvery: Int = 1000, logEvery: Int = 10,
+                previewSteps: Int = 32) {
+        self.data = data
+        self.model = model
+        self.objective = objective
+        self.path = path
+        self.steps = steps
+        self.batchSize = batchSize
+        self.learningRate = learningRate
+        self.warmupSteps = warmupSteps
+        self.decay = decay
+        self.weightDecay = weightDecay
+        self.gradientClip = gradientClip
+        self.emaDecay = emaDecay
+        self.flip = flip
+        self.seed = seed
+        self.checkpointEvery = checkpointEvery
+        self.sampleEvery = sampleEvery
+        self.logEvery = logEvery
+        self.previewSteps = previewSteps
+    }
+
+    /// The learning-rate schedule these settings describe.
+    public var schedule: LRSchedule {
+        switch decay {
+        case .cosine: return LRSchedule(peak: Float(learningRate), warmupSteps: warmupSteps, totalSteps: steps, end: 0)
+        case .constant: return LRSchedule(peak: Float(learningRate), warmupSteps: warmupSteps, totalSteps: 0, end: Float(learningRate))
+        }
+    }
+
+    /// Checks every setting; one line naming the flag otherwise.
+    public func validate() throws {
+        func check(_ ok: Bool, _ message: String) throws { if !ok { throw TrainingError.invalidSetting(message) } }
+        try check(steps >= 1, "--steps must be at least 1, got \(steps)")
+        try check(batchSize >= 1, "--batch must be at least 1, got \(batchSize)")
+        try check(learningRate > 0 && learningRate.isFinite, "--lr must be a positive number, got \(learningRate)")
+        try check(warmupSteps >= 0, "--warmup must be ≥ 0, got \(warmupSteps)")
+        try check(weightDecay >= 0 && weightDecay.isFinite, "--weight-decay must be ≥ 0, got \(weightDecay)")
+        if let c = gradientClip { try check(c > 0 && c.isFinite, "--clip must be positive (or 0 for none), got \(c)") }
+        try check(emaDecay >= 0 && emaDecay < 1, "--ema must be in [0, 1), got \(emaDecay)")
+        try check(checkpointEvery >= 0 && sampleEvery >= 0 && logEvery >= 0,
+                  "--checkpoint-every, --sample-every and --log-every must be ≥ 0")
+        try check(previewSteps >= 1, "--preview-steps must be at least 1, got \(previewSteps)")
+        try check(!flip || data.isImage, "--flip needs image data, not \(data.name)")
+        if objective.kind == .otcfm {
+            try check(batchSize <= 4096, "ot-cfm solves an exact B×B assignment each step: use --batch ≤ 4096 (≤ 512 is fast), got \(batchSize)")
+        }
+        do { try model.validate() } catch { throw TrainingError.invalidSetting("\(error)") }
+        do { try path.validate() } catch { throw TrainingError.invalidSetting("\(error)") }
+        try objective.validate(on: path)
+        try check(model.sampleShape == data.sampleShape,
+                  "the model takes samples of shape \(model.sampleShape) but \(data.name) has shape \(data.sampleShape)")
+    }
+}

@@ -1,0 +1,172 @@
+import Foundation
+import XCTest
+@testable import DriftCLI
+import Training
+
+/// `drift train` and `drift inspect`, run as a user would run them.
+final class TrainCommandTests: XCTestCase {
+    /// A tiny flow-matching run on a toy (a few seconds at most).
+    let tiny = ["train", "--data", "toy:moons", "--model", "mlp", "--width", "32", "--depth", "2",
+                "--batch", "64", "--threads", "1", "--log-every", "10"]
+
+    func testTrainWritesCheckpointLogAndInspectDescribesIt() throws {
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let run = folder.appendingPathComponent("run")
+        let out = try DriftProcess.run(tiny + ["--steps", "30", "--checkpoint-every", "10", "--out", run.path], in: folder)
+        XCTAssertEqual(out.status, 0, out.stderr)
+        XCTAssertTrue(out.stderr.contains("step 30/30"), out.stderr)
+        let log = try String(contentsOf: run.appendingPathComponent("log.csv"), encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(log.first, "step,loss,lr,grad_norm,time")
+        XCTAssertEqual(log.dropFirst().map { $0.split(separator: ",").first! }, ["10", "20", "30"])
+
+        let inspect = try DriftProcess.run(["inspect", run.appendingPathComponent("checkpoint.h5").path], in: folder)
+        XCTAssertEqual(inspect.status, 0, inspect.stderr)
+        for fragment in ["drift-checkpoint (version 1)", "parametrization  velocity", "step             30 of 30",
+                         "/parameters/blocks.0.weight", "float32 [32, 32]", "/optimizer/m/out.bias", "/rng/data_position"] {
+            XCTAssertTrue(inspect.stdout.contains(fragment), "'\(fragment)' missing from:\n\(inspect.stdout)")
+        }
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: run.path).filter { $0.contains(".tmp.") }
+        XCTAssertEqual(leftovers, [])
+    }
+
+    func testCheckpointsOpenWithH5dump() throws {
+        guard let h5dump = ["/usr/bin/h5dump", "/usr/local/bin/h5dump"].first(where: FileManager.default.isExecutableFile) else {
+            throw XCTSkip("h5dump is not installed")
+        }
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let run = folder.appendingPathComponent("run")
+        XCTAssertEqual(try DriftProcess.run(tiny + ["--steps", "3", "--out", run.path], in: folder).status, 0)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: h5dump)
+        p.arguments = ["-a", "/format", run.appendingPathComponent("checkpoint.h5").path]
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = Pipe()
+        try p.run()
+        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 0, text)
+        XCTAssertTrue(text.contains("drift-checkpoint"), text)
+    }
+
+    func testNaNLossStopsWithAClearMessageAndKeepsTheLastGoodCheckpoint() throws {
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let run = folder.appendingPathComponent("run")
+        // lr 1e30: the first Adam step moves every weight by ~1e30, the next loss overflows.
+        let out = try DriftProcess.run(tiny + ["--steps", "50", "--lr", "1e30", "--checkpoint-every", "1", "--out", run.path], in: folder)
+        assertCleanFailure(out, mentions: ["diverged at step", "lower --lr", "last good checkpoint"])
+        let checkpoint = try Checkpoint.read(from: run.appendingPathComponent("checkpoint.h5").path)
+        XCTAssertGreaterThanOrEqual(checkpoint.step, 1)
+        XCTAssertTrue(checkpoint.parameters.values.allSatisfy { $0.scalars.allSatisfy(\.isFinite) })
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: run.path).filter { $0.contains(".tmp.") }
+        XCTAssertEqual(leftovers, [])
+    }
+
+    /// SIGKILL at random moments of a run that checkpoints every step: every time, the
+    /// checkpoint on disk loads (the atomic rename never exposes a partial file), and the
+    /// run can be resumed from it.
+    func testKillDuringCheckpointWritesLeavesALoadableCheckpoint() throws {
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let run = folder.appendingPathComponent("run")
+        let file = run.appendingPathComponent("checkpoint.h5").path
+        var rng = SystemRandomNumberGenerator()
+        // mlp2d: a 3.4 MB checkpoint each step, so kills often land inside a write.
+        let args = ["train", "--data", "toy:spirals", "--model", "mlp2d", "--batch", "32", "--threads", "1",
+                    "--steps", "100000", "--checkpoint-every", "1", "--sample-every", "0", "--out", run.path]
+        var steps: [Int] = []
+        for round in 0..<5 {
+            let (p, out, err) = try DriftProcess.start(round == 0 ? args : ["train", "--resume", run.path], in: folder)
+            // Wait for a checkpoint newer than the one we started from, then a random extra moment.
+            let deadline = Date().addingTimeInterval(60)
+            let before = (try? FileManager.default.attributesOfItem(atPath: file)[.modificationDate] as? Date) ?? .distantPast
+            while Date() < deadline, p.isRunning {
+                if let m = try? FileManager.default.attributesOfItem(atPath: file)[.modificationDate] as? Date, m > before { break }
+                usleep(10_000)
+            }
+            usleep(UInt32.random(in: 20_000...400_000, using: &rng))
+            XCTAssertTrue(p.isRunning, "round \(round): drift exited early: \((try? String(contentsOf: err, encoding: .utf8)) ?? "")")
+            kill(p.processIdentifier, SIGKILL)
+            p.waitUntilExit()
+            try? FileManager.default.removeItem(at: out)
+            try? FileManager.default.removeItem(at: err)
+            let checkpoint = try Checkpoint.read(from: file)
+            steps.append(checkpoint.step)
+        }
+        XCTAssertEqual(steps, steps.sorted(), "resumed runs continue from the saved step")
+        XCTAssertGreaterThan(steps.last!, steps.first!)
+    }
+
+    func testSIGTERMFinishesTheStepSavesAndExitsZero() throws {
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let run = folder.appendingPathComponent("run")
+        let file = run.appendingPathComponent("checkpoint.h5").path
+        let (p, _, err) = try DriftProcess.start(tiny + ["--steps", "1000000", "--checkpoint-every", "0", "--out", run.path], in: folder)
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline, ((try? String(contentsOf: run.appendingPathComponent("log.csv"), encoding: .utf8)) ?? "").count < 60 {
+            usleep(20_000)
+        }
+        kill(p.processIdentifier, SIGTERM)
+        p.waitUntilExit()
+        let stderr = (try? String(contentsOf: err, encoding: .utf8)) ?? ""
+        XCTAssertEqual(p.terminationStatus, 0, stderr)
+        XCTAssertTrue(stderr.contains("stopped at step"), stderr)
+        let checkpoint = try Checkpoint.read(from: file)
+        XCTAssertGreaterThan(checkpoint.step, 0)
+        XCTAssertEqual(checkpoint.dataPosition, checkpoint.step * 64)
+    }
+
+    func testBadInvocationsFailWithOneLineAndNoFiles() throws {
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let blocker = folder.appendingPathComponent("a-file")
+        FileManager.default.createFile(atPath: blocker.path, contents: Data("x".utf8))
+
+        assertCleanFailure(try DriftProcess.run(tiny + ["--steps", "5", "--out", blocker.appendingPathComponent("run").path], in: folder),
+                           mentions: ["cannot create output folder"])
+        assertCleanFailure(try DriftProcess.run(tiny + ["--steps", "5", "--out", blocker.path], in: folder),
+                           mentions: ["is a file, not a folder"])
+        assertCleanFailure(try DriftProcess.run(["train", "--data", "toy:bananas", "--out", folder.appendingPathComponent("r").path], in: folder),
+                           mentions: ["unknown toy 'bananas'", "moons"])
+        assertCleanFailure(try DriftProcess.run(["train", "--data", "toy:moons", "--model", "unet28", "--out", folder.appendingPathComponent("r").path], in: folder),
+                           mentions: ["unet28 needs image data"])
+        assertCleanFailure(try DriftProcess.run(["train", "--data", "toy:moons", "--objective", "cfm", "--path", "edm", "--out", folder.appendingPathComponent("r").path], in: folder),
+                           mentions: ["--path rectified"])
+        assertCleanFailure(try DriftProcess.run(["train", "--resume", folder.appendingPathComponent("nothing").path], in: folder),
+                           mentions: ["no checkpoint to resume"])
+        assertCleanFailure(try DriftProcess.run(["train", "--resume", folder.path, "--lr", "0.1"], in: folder),
+                           mentions: ["drop --lr"])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("r").path), "a failed start leaves no run folder… or an empty one")
+    }
+
+    func testDamagedCheckpointsAreOneLineErrors() throws {
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let run = folder.appendingPathComponent("run")
+        XCTAssertEqual(try DriftProcess.run(tiny + ["--steps", "2", "--out", run.path], in: folder).status, 0)
+        let good = try Data(contentsOf: run.appendingPathComponent("checkpoint.h5"))
+
+        let truncated = folder.appendingPathComponent("truncated.h5")
+        try good.prefix(good.count / 2).write(to: truncated)
+        assertCleanFailure(try DriftProcess.run(["inspect", truncated.path], in: folder), mentions: [truncated.path])
+
+        var flipped = good
+        flipped[good.count * 3 / 4] ^= 0x10
+        let bitflip = folder.appendingPathComponent("bitflip.h5")
+        try flipped.write(to: bitflip)
+        assertCleanFailure(try DriftProcess.run(["inspect", bitflip.path], in: folder), mentions: [bitflip.path])
+
+        let text = folder.appendingPathComponent("notes.h5")
+        try Data("not hdf5 at all".utf8).write(to: text)
+        assertCleanFailure(try DriftProcess.run(["inspect", text.path], in: folder), mentions: ["not an HDF5 file"])
+
+        // A resume from a damaged checkpoint fails before training and leaves the file as it was.
+        try flipped.write(to: run.appendingPathComponent("checkpoint.h5"))
+        assertCleanFailure(try DriftProcess.run(["train", "--resume", run.path], in: folder), mentions: ["checkpoint.h5"])
+        XCTAssertEqual(try Data(contentsOf: run.appendingPathComponent("checkpoint.h5")), flipped)
+    }
+}

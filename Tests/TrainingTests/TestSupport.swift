@@ -1,0 +1,32 @@
+import Foundation
+import Generative
+import NN
+import TensorCore
+@testable import Training
+
+/// A fresh empty folder under the temporary directory, removed by the caller.
+func makeTemporaryFolder(_ name: String = #function) -> URL {
+    let url = FileManager.default.temporaryDirectory
+        .appendingPathComponent("drift-training-tests-\(getpid())-\(name.filter(\.isLetter))-\(UInt32.random(in: 0...UInt32.max))")
+    try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
+
+/// A small MLP on a 2-D toy: fast enough for many steps in a test.
+func tinyConfig(objective: ObjectiveConfig = ObjectiveConfig(kind: .cfm), path: PathKind? = nil,
+                toy: ToyDistribution = .moons, steps: Int = 40, batch: Int = 64, lr: Double = 2e-3,
+                width: Int = 32, seed: UInt64 = 1) -> TrainingConfig {
+    TrainingConfig(data: .toy(toy),
+                   model: .mlp(MLPConfig(inputDimension: 2, width: width, depth: 2, timeEmbeddingDimension: 16)),
+                   objective: objective, path: .standard(path ?? objective.kind.defaultPath),
+                   steps: steps, batchSize: batch, learningRate: lr, warmupSteps: 5, gradientClip: 1,
+                   emaDecay: 0.9, seed: seed, checkpointEvery: 0, sampleEvery: 0, logEvery: 0)
+}
+
+/// Bitwise equality of two tensor dictionaries (same keys, shapes and Float bit patterns).
+func bitwiseEqual(_ a: [String: Tensor], _ b: [String: Tensor]) -> Bool {
+    a.keys.sorted() == b.keys.sorted() && a.allSatisfy { key, t in
+        guard let u = b[key], u.shape == t.shape else { return false }
+        return t.scalars.map(\.bitPattern) == u.scalars.map(\.bitPattern)
+    }
+}
