@@ -3,27 +3,16 @@ import Foundation
 /// Elementwise unary math and its VJP rules.
 
 extension Tensor {
-    /// Applies `f` elementwise (no tape).
-    @inline(__always)
+    /// Applies `f` elementwise (no tape; for ops whose speed does not matter).
     func mapKernel(_ f: (Float) -> Float) -> Tensor {
         let out = Tensor(uninitializedShape: shape)
         let p = storage.pointer, o = out.storage.pointer
-        parallelFor(count, grain: parallelGrain / 4) { lo, hi in for i in lo..<hi { o[i] = f(p[i]) } }
-        return out
-    }
-
-    /// Combines two same-shape tensors elementwise (no tape).
-    @inline(__always)
-    static func zipKernel(_ a: Tensor, _ b: Tensor, _ f: (Float, Float) -> Float) -> Tensor {
-        precondition(a.shape == b.shape, "zip: shapes \(a.shape) and \(b.shape) differ")
-        let out = Tensor(uninitializedShape: a.shape)
-        let pa = a.storage.pointer, pb = b.storage.pointer, o = out.storage.pointer
-        parallelFor(a.count, grain: parallelGrain / 4) { lo, hi in for i in lo..<hi { o[i] = f(pa[i], pb[i]) } }
+        for i in 0..<count { o[i] = f(p[i]) }
         return out
     }
 
     public func exp() -> Tensor {
-        let y = mapKernel { fastExp($0) }
+        let y = apply(ExpOp())
         if !isTracked { return y }
         return Tensor.record("exp", y, inputs: [self]) { c in [c.grad * y] }
     }
@@ -35,9 +24,9 @@ extension Tensor {
     }
 
     public func sqrt() -> Tensor {
-        let y = mapKernel { $0.squareRoot() }
+        let y = apply(SqrtOp())
         if !isTracked { return y }
-        return Tensor.record("sqrt", y, inputs: [self]) { c in [Tensor.zipKernel(c.grad, y) { g, s in 0.5 * g / s }] }
+        return Tensor.record("sqrt", y, inputs: [self]) { c in [Tensor.combine(c.grad, y, SqrtGradOp())] }
     }
 
     public func sin() -> Tensor {
@@ -53,58 +42,44 @@ extension Tensor {
     }
 
     public func tanh() -> Tensor {
-        let y = mapKernel { x in 2 * fastSigmoid(2 * x) - 1 }
+        let y = apply(TanhOp())
         if !isTracked { return y }
-        return Tensor.record("tanh", y, inputs: [self]) { c in [Tensor.zipKernel(c.grad, y) { g, t in g * (1 - t * t) }] }
+        return Tensor.record("tanh", y, inputs: [self]) { c in [Tensor.combine(c.grad, y, TanhGradOp())] }
     }
 
     public func sigmoid() -> Tensor {
-        let y = mapKernel { fastSigmoid($0) }
+        let y = apply(SigmoidOp())
         if !isTracked { return y }
-        return Tensor.record("sigmoid", y, inputs: [self]) { c in [Tensor.zipKernel(c.grad, y) { g, s in g * s * (1 - s) }] }
+        return Tensor.record("sigmoid", y, inputs: [self]) { c in [Tensor.combine(c.grad, y, SigmoidGradOp())] }
     }
 
     /// SiLU (swish): x·σ(x).
     public func silu() -> Tensor {
-        let y = mapKernel { x in x * fastSigmoid(x) }
+        let y = apply(SiLUOp())
         if !isTracked { return y }
         return Tensor.record("silu", y, inputs: [self]) { c in
-            [Tensor.zipKernel(c.grad, c.inputs[0]) { g, x in
-                let s = fastSigmoid(x)
-                return g * s * (1 + x * (1 - s))
-            }]
+            [Tensor.combine(c.grad, c.inputs[0], SiLUGradOp())]
         }
     }
 
     /// GELU, tanh approximation: ½x(1 + tanh(√(2/π)(x + 0.044715x³))).
     public func gelu() -> Tensor {
-        let k: Float = 0.7978845608028654
-        let y = mapKernel { x in
-            let u = k * (x + 0.044715 * x * x * x)
-            return x * fastSigmoid(2 * u)          // ½(1 + tanh u) = σ(2u)
-        }
+        let y = apply(GELUOp())
         if !isTracked { return y }
-        return Tensor.record("gelu", y, inputs: [self]) { c in
-            [Tensor.zipKernel(c.grad, c.inputs[0]) { g, x in
-                let u = k * (x + 0.044715 * x * x * x)
-                let s = fastSigmoid(2 * u)
-                let du = k * (1 + 3 * 0.044715 * x * x)
-                return g * (s + x * 2 * s * (1 - s) * du)
-            }]
-        }
+        return Tensor.record("gelu", y, inputs: [self]) { c in [Tensor.combine(c.grad, c.inputs[0], GELUGradOp())] }
     }
 
     public func square() -> Tensor {
-        let y = mapKernel { $0 * $0 }
+        let y = apply(SquareOp())
         if !isTracked { return y }
-        return Tensor.record("square", y, inputs: [self]) { c in [Tensor.zipKernel(c.grad, c.inputs[0]) { g, x in 2 * g * x }] }
+        return Tensor.record("square", y, inputs: [self]) { c in [Tensor.combine(c.grad, c.inputs[0], SquareGradOp())] }
     }
 
     public func abs() -> Tensor {
-        let y = mapKernel { Swift.abs($0) }
+        let y = apply(AbsOp())
         if !isTracked { return y }
         return Tensor.record("abs", y, inputs: [self]) { c in
-            [Tensor.zipKernel(c.grad, c.inputs[0]) { g, x in x > 0 ? g : (x < 0 ? -g : 0) }]
+            [Tensor.combine(c.grad, c.inputs[0], AbsGradOp())]
         }
     }
 
@@ -113,23 +88,23 @@ extension Tensor {
         let y = mapKernel { Foundation.pow($0, p) }
         if !isTracked { return y }
         return Tensor.record("pow", y, inputs: [self]) { c in
-            [Tensor.zipKernel(c.grad, c.inputs[0]) { g, x in g * p * Foundation.pow(x, p - 1) }]
+            [c.grad * c.inputs[0].mapKernel { x in p * Foundation.pow(x, p - 1) }]
         }
     }
 
     /// Clamps values to [lo, hi]; the gradient is zero outside.
     public func clamped(_ lo: Float, _ hi: Float) -> Tensor {
-        let y = mapKernel { Swift.min(Swift.max($0, lo), hi) }
+        let y = apply(ClampOp(lo: lo, hi: hi))
         if !isTracked { return y }
         return Tensor.record("clamp", y, inputs: [self]) { c in
-            [Tensor.zipKernel(c.grad, c.inputs[0]) { g, x in (x >= lo && x <= hi) ? g : 0 }]
+            [Tensor.combine(c.grad, c.inputs[0], ClampGradOp(lo: lo, hi: hi))]
         }
     }
 
     /// ReLU: Swift.max(x, 0).
     public func relu() -> Tensor {
-        let y = mapKernel { Swift.max($0, 0) }
+        let y = apply(ReLUOp())
         if !isTracked { return y }
-        return Tensor.record("relu", y, inputs: [self]) { c in [Tensor.zipKernel(c.grad, c.inputs[0]) { g, x in x > 0 ? g : 0 }] }
+        return Tensor.record("relu", y, inputs: [self]) { c in [Tensor.combine(c.grad, c.inputs[0], ReLUGradOp())] }
     }
 }
