@@ -169,4 +169,30 @@ final class TrainCommandTests: XCTestCase {
         assertCleanFailure(try DriftProcess.run(["train", "--resume", run.path], in: folder), mentions: ["checkpoint.h5"])
         XCTAssertEqual(try Data(contentsOf: run.appendingPathComponent("checkpoint.h5")), flipped)
     }
+
+    func testMissingOrDamagedDataAreOneLineErrors() throws {
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let empty = folder.appendingPathComponent("empty")
+        try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
+        let run = folder.appendingPathComponent("run").path
+        let args = ["train", "--data", "fashion-mnist", "--model", "unet28", "--steps", "1", "--out", run]
+        assertCleanFailure(try DriftProcess.run(args, in: folder, environment: ["DRIFT_FASHION_MNIST": empty.path]),
+                           mentions: ["dataset-fashion-mnist", "apt-get install"])
+
+        // Truncated and garbage IDX files (labels real when the system has them, else garbage too).
+        let damaged = folder.appendingPathComponent("damaged")
+        try FileManager.default.createDirectory(at: damaged, withIntermediateDirectories: true)
+        let system = "/usr/share/datasets/fashion-mnist/"
+        for name in ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"] {
+            let real = try? Data(contentsOf: URL(fileURLWithPath: system + name))
+            try (real.map { $0.prefix($0.count / 3) } ?? Data("garbage".utf8)).write(to: damaged.appendingPathComponent(name))
+        }
+        assertCleanFailure(try DriftProcess.run(args, in: folder, environment: ["DRIFT_FASHION_MNIST": damaged.path]),
+                           mentions: ["train-"])
+        try Data(repeating: 0x42, count: 5000).write(to: damaged.appendingPathComponent("train-images-idx3-ubyte.gz"))
+        assertCleanFailure(try DriftProcess.run(args, in: folder, environment: ["DRIFT_FASHION_MNIST": damaged.path]),
+                           mentions: ["train-images-idx3-ubyte.gz"])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: run), "a failed start leaves no run folder")
+    }
 }

@@ -27,7 +27,7 @@ extension DataSpec {
                 throw TrainingError.data("\(file): \(error)")
             }
         case .fashionMNIST(let split):
-            return ShuffledExamples(try FashionMNIST.load(split), flip: flip)
+            return ShuffledExamples(try ExampleSet.fashionMNIST(split), flip: flip)
         case .folder(let path, let size, let color):
             return ShuffledExamples(try ImageFolder.load(path, imageSize: size, color: color), flip: flip)
         }

@@ -8,7 +8,7 @@ import Generative
 /// of an analytic Gaussian mixture; the spec is embedded so a resume does not
 /// need the file), `folder:PATH` (PNG images, resized and centre-cropped).
 public enum DataSpec: Equatable, Sendable {
-    case fashionMNIST(split: FashionMNIST.Split)
+    case fashionMNIST(split: DataSplit)
     case toy(ToyDistribution)
     case gmm(spec: GaussianMixtureSpec, file: String)
     case folder(path: String, imageSize: Int, color: ImageColor)
@@ -87,7 +87,7 @@ extension DataSpec: Codable {
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         switch try c.decode(Source.self, forKey: .source) {
-        case .fashionMNIST: self = .fashionMNIST(split: try c.decode(FashionMNIST.Split.self, forKey: .split))
+        case .fashionMNIST: self = .fashionMNIST(split: try c.decode(DataSplit.self, forKey: .split))
         case .toy: self = .toy(try c.decode(ToyDistribution.self, forKey: .toy))
         case .gmm: self = .gmm(spec: try c.decode(GaussianMixtureSpec.self, forKey: .spec), file: try c.decode(String.self, forKey: .file))
         case .folder:

@@ -2,27 +2,19 @@ import DriftIO
 import Foundation
 import TensorCore
 
-/// Fashion-MNIST (Xiao et al. 2017): 60,000 training and 10,000 test images,
-/// 28×28 grey-scale, 10 classes, as installed by Debian's `dataset-fashion-mnist`
-/// package (gzip IDX files under /usr/share/datasets/fashion-mnist/).
-public enum FashionMNIST {
-    public enum Split: String, Codable, CaseIterable, Sendable { case train, test }
+/// Which part of a dataset with a fixed split (Fashion-MNIST: 60,000 train, 10,000 test).
+public enum DataSplit: String, Codable, CaseIterable, Sendable { case train, test }
 
-    /// Where Debian installs the files.
-    public static let defaultFolder = "/usr/share/datasets/fashion-mnist"
-    /// The Debian package that provides them.
-    public static let debianPackage = "dataset-fashion-mnist"
+extension ExampleSet {
+    /// The environment variable that points Drift at Fashion-MNIST files outside the Debian location.
+    public static let fashionMNISTVariable = "DRIFT_FASHION_MNIST"
 
-    /// File names of a split's images and labels.
-    public static func files(_ split: Split) -> (images: String, labels: String) {
-        let prefix = split == .train ? "train" : "t10k"
-        return (prefix + "-images-idx3-ubyte.gz", prefix + "-labels-idx1-ubyte.gz")
-    }
-}
-
-extension FashionMNIST {
-    /// Loads a split as images [N, 1, 28, 28] in [−1, 1] (x/127.5 − 1) with labels.
-    public static func load(_ split: Split, folder: String = defaultFolder) throws -> ExampleSet {
-        throw TrainingError.data("fashion-mnist: not available yet")
+    /// Fashion-MNIST (Xiao et al. 2017) as images [N, 1, 28, 28] in [−1, 1] (x/127.5 − 1) with
+    /// labels 0…9, from Debian's `dataset-fashion-mnist` files (or `$DRIFT_FASHION_MNIST`).
+    /// - Throws: `DriftIOError.datasetNotInstalled` (naming the package) or a damaged-file error.
+    public static func fashionMNIST(_ split: DataSplit, directory: String? = nil) throws -> ExampleSet {
+        let folder = directory ?? ProcessInfo.processInfo.environment[fashionMNISTVariable] ?? FashionMNIST.defaultDirectory
+        let data = try FashionMNIST.load(split == .train ? .train : .test, directory: folder)
+        return ExampleSet(values: data.imageTensor(range: -1...1), labels: data.labels.map(Int.init))
     }
 }

@@ -13,11 +13,13 @@ public struct RunFolder: Sendable {
     public var checkpoint: String { url.appendingPathComponent("checkpoint.h5").path }
     public var log: String { url.appendingPathComponent("log.csv").path }
     public var samples: URL { url.appendingPathComponent("samples") }
+    /// The preview file of `step` (creating `samples/` on first use).
     public func preview(step: Int) -> String {
-        samples.appendingPathComponent("step-" + String(format: "%08d", step) + ".png").path
+        try? FileManager.default.createDirectory(at: samples, withIntermediateDirectories: true)
+        return samples.appendingPathComponent("step-" + String(format: "%08d", step) + ".png").path
     }
 
-    /// Creates the folder (and `samples/`) if needed and proves it is writable by
+    /// Creates the folder if needed and proves it is writable by
     /// creating and removing a file, so a bad `--out` fails before any training.
     public func prepare() throws {
         let fm = FileManager.default
@@ -25,10 +27,8 @@ public struct RunFolder: Sendable {
         if fm.fileExists(atPath: url.path, isDirectory: &isDir), !isDir.boolValue {
             throw TrainingError.invalidSetting("--out \(url.path) is a file, not a folder")
         }
-        for folder in [url, samples] {
-            do { try fm.createDirectory(at: folder, withIntermediateDirectories: true) } catch {
-                throw TrainingError.invalidSetting("cannot create output folder \(folder.path): \(Self.reason(error))")
-            }
+        do { try fm.createDirectory(at: url, withIntermediateDirectories: true) } catch {
+            throw TrainingError.invalidSetting("cannot create output folder \(url.path): \(Self.reason(error))")
         }
         let probe = url.appendingPathComponent(".drift-write-test.\(getpid())").path
         let fd = open(probe, O_CREAT | O_WRONLY | O_EXCL, 0o600)

@@ -43,11 +43,12 @@ public final class TrainingRun {
     /// A new run in `folder`: checks the folder is writable and holds no other run, loads the data.
     public static func start(_ config: TrainingConfig, in folder: RunFolder) throws -> TrainingRun {
         try config.validate()
-        try folder.prepare()
         if FileManager.default.fileExists(atPath: folder.checkpoint) {
             throw TrainingError.invalidSetting("\(folder.url.path) already holds a run (checkpoint.h5): continue it with drift train --resume \(folder.url.path), or choose another --out")
         }
+        // Everything that can fail without touching the disk comes first: a failed start leaves no folder.
         let trainer = try Trainer(config: config, source: try config.data.makeSource(flip: config.flip))
+        try folder.prepare()
         let log = try TrainingLog(path: folder.log, keepThrough: nil)
         return TrainingRun(folder: folder, trainer: trainer, log: log, previousElapsed: 0, lastCheckpointStep: nil)
     }
