@@ -96,8 +96,23 @@ struct ConvGeometry {
     }
 
     /// Adds the column matrix `col` (row stride `ld`) back into image gradient `dx` (the adjoint of `im2col`).
+    /// Whether the kernel's centre tap sees the whole image (stride 1, output the size of the
+    /// input): then `col2imStore` can write its row instead of adding, and needs no zeroed `dx`.
+    var centreCoversImage: Bool { isFlatShift && outH == height && kernelH == 2 * padding + 1 && kernelW == 2 * padding + 1 }
+
+    /// Like `col2imAdd` but overwrites `dx` (which need not be zeroed); requires `centreCoversImage`.
+    func col2imStore(_ col: UnsafeMutablePointer<Float>, ld: Int, _ dx: UnsafeMutablePointer<Float>) {
+        precondition(centreCoversImage, "col2imStore: geometry \(self) has no full-image centre tap")
+        let plane = height * width
+        for c in 0..<channels {
+            let r = col + ((c * kernelH + padding) * kernelW + padding) * ld
+            (dx + c * plane).update(from: r, count: plane)
+        }
+        col2imAdd(col, ld: ld, dx, skipCentre: true)
+    }
+
     /// `col` is scratch: the flat-shift path zeroes its padding entries in place.
-    func col2imAdd(_ col: UnsafeMutablePointer<Float>, ld: Int, _ dx: UnsafeMutablePointer<Float>) {
+    func col2imAdd(_ col: UnsafeMutablePointer<Float>, ld: Int, _ dx: UnsafeMutablePointer<Float>, skipCentre: Bool = false) {
         let (ho, wo, s, p) = (outH, outW, stride, padding)
         if isFlatShift {
             // Zero the padding entries of each row, then add it back as one contiguous block.
@@ -106,6 +121,7 @@ struct ConvGeometry {
                 let d = dx + c * plane
                 for i in 0..<kernelH {
                     for j in 0..<kernelW {
+                        if skipCentre && i == p && j == p { continue }
                         let r = col + ((c * kernelH + i) * kernelW + j) * ld
                         let (rows, shift) = flatShift(i, j)
                         let cols = validColumns(j)

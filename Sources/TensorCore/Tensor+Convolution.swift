@@ -193,8 +193,12 @@ struct ConvPlan {
                             for r in 0..<k { (dxg + (j * k + r) * p).update(from: dcol + r * cols + j * p, count: p) }
                         }
                     } else {
-                        dxg.update(repeating: 0, count: count * inSize)
-                        for j in 0..<count { g.col2imAdd(dcol + j * p, ld: cols, dxg + j * inSize) }
+                        if g.centreCoversImage {
+                            for j in 0..<count { g.col2imStore(dcol + j * p, ld: cols, dxg + j * inSize) }
+                        } else {
+                            dxg.update(repeating: 0, count: count * inSize)
+                            for j in 0..<count { g.col2imAdd(dcol + j * p, ld: cols, dxg + j * inSize) }
+                        }
                     }
                 }
             }

@@ -33,17 +33,20 @@ public final class TensorStorage: @unchecked Sendable {
 final class BufferCache: @unchecked Sendable {
     static let shared = BufferCache()
     let minCount = 16_384
-    let limitBytes = 96 << 20
-    private var lock = pthread_mutex_t()
+    let limitBytes = 192 << 20
+    /// Heap-allocated so its address is stable (a stored property's is not guaranteed to be).
+    private let lock: UnsafeMutablePointer<pthread_mutex_t> = {
+        let m = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+        pthread_mutex_init(m, nil)
+        return m
+    }()
     private var buckets: [Int: [UnsafeMutablePointer<Float>]] = [:]
     private var cachedBytes = 0
 
-    init() { pthread_mutex_init(&lock, nil) }
-
     func take(_ count: Int) -> UnsafeMutablePointer<Float>? {
         if count < minCount { return nil }
-        pthread_mutex_lock(&lock)
-        defer { pthread_mutex_unlock(&lock) }
+        pthread_mutex_lock(lock)
+        defer { pthread_mutex_unlock(lock) }
         guard let p = buckets[count]?.popLast() else { return nil }
         cachedBytes -= count * 4
         return p
@@ -52,8 +55,8 @@ final class BufferCache: @unchecked Sendable {
     /// Keeps `p` for reuse when there is room; false means the caller frees it.
     func give(_ p: UnsafeMutablePointer<Float>, count: Int) -> Bool {
         if count < minCount { return false }
-        pthread_mutex_lock(&lock)
-        defer { pthread_mutex_unlock(&lock) }
+        pthread_mutex_lock(lock)
+        defer { pthread_mutex_unlock(lock) }
         if cachedBytes + count * 4 > limitBytes { return false }
         buckets[count, default: []].append(p)
         cachedBytes += count * 4
