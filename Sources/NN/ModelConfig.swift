@@ -29,7 +29,7 @@ public enum ModelConfig: Equatable, Sendable {
     public func build(key: RandomKey) throws -> any Network {
         switch self {
         case .mlp(let c): return try MLP(c, key: key)
-        case .unet(let c): try c.validate(); throw ModelConfigError.invalid("unet: not available yet")  // TODO(nn): UNet once conv lands
+        case .unet(let c): return try UNet(c, key: key)
         }
     }
 }

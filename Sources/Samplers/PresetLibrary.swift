@@ -23,9 +23,7 @@ public enum PresetLibrary {
         for dir in directories {
             let file = dir.appendingPathComponent(nameOrPath + ".json")
             if fm.fileExists(atPath: file.path) {
-                var preset = try SamplerPreset.load(from: file, overrides: overrides)
-                preset.source = nameOrPath
-                return preset
+                return try SamplerPreset.load(from: file, source: nameOrPath, overrides: overrides)
             }
         }
         let available = Array(Set(directories.flatMap { names(in: $0) })).sorted()

@@ -60,13 +60,13 @@ public struct SamplerPreset: Sendable {
         }
     }
 
-    /// Loads a preset file.
-    public static func load(from url: URL, overrides: [String: JSONValue] = [:]) throws -> SamplerPreset {
+    /// Loads a preset file; `source` names it in messages (default: its path).
+    public static func load(from url: URL, source: String? = nil, overrides: [String: JSONValue] = [:]) throws -> SamplerPreset {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
             throw SamplerError("cannot read sampler preset '\(url.path)': no such file or not readable")
         }
-        return try decode(data, source: url.path, overrides: overrides)
+        return try decode(data, source: source ?? url.path, overrides: overrides)
     }
 
     /// Checks the preset against a model's path (endpoints in the domain, the solver's needs).

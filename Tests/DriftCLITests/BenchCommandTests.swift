@@ -28,7 +28,8 @@ final class BenchCommandTests: XCTestCase {
     }
 
     func testInferAndSampleReportSamplesTimesNFE() throws {
-        let infer = try run(["--model", "mlp2d", "--task", "infer", "--batch", "4"])
+        let infer = try run(["--model", "unet-tiny", "--task", "infer", "--batch", "2"])
+        XCTAssertEqual(infer["params"] as? Int, 51_353)
         let i = try XCTUnwrap((infer["runs"] as? [[String: Any]])?.first)
         XCTAssertNotNil((i["samples_nfe_per_s"] as? [String: Any])?["median"] as? Double)
         let sample = try run(["--model", "mlp2d", "--task", "sample", "--batch", "8", "--sample-reps", "1",

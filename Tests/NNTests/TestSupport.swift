@@ -13,11 +13,11 @@ func randn(_ shape: [Int], seed: UInt64) -> Tensor {
     Tensor.randomNormal([1] + shape, key: RandomKey(seed: seed)).reshaped(shape)
 }
 
-/// max |a − b| / max(max |b|, tiny): the relative error of `a` against reference `b`.
+/// max |a − b| / max |b|: the error of `a` relative to the largest entry of reference `b`.
 func relativeError(_ a: Tensor, _ b: Tensor) -> Float {
     precondition(a.shape == b.shape, "relativeError: shapes \(a.shape) and \(b.shape) differ")
     let x = a.scalars, y = b.scalars
-    var diff: Float = 0, scale: Float = 1e-12
+    var diff: Float = 0, scale: Float = 1e-30
     for i in 0..<x.count { diff = max(diff, abs(x[i] - y[i])); scale = max(scale, abs(y[i])) }
     return diff / scale
 }

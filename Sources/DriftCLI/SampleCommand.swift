@@ -1,0 +1,196 @@
+import ArgumentParser
+import DriftIO
+import Foundation
+import Generative
+import Samplers
+import TensorCore
+
+/// `drift sample`: draw samples from a model with a sampler preset.
+struct SampleCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sample",
+        abstract: "Sample a model (checkpoint or Gaussian-mixture spec) with a sampler preset; write HDF5 (+ PNG).",
+        discussion: """
+            Examples:
+              drift sample --model checkpoints/gmm-ring8.json --sampler heun-karras-18 --n 2000 --seed 0 --out ring.h5
+              drift sample --model run/checkpoint.h5 --sampler em-500 --steps 200 --n 64 --out em.h5
+              drift sample --model m.json --sampler my-sampler.json --init-noise noise.h5 --n 100 --out s.h5
+            --sampler takes a preset name (a file of samplers/, or of $DRIFT_SAMPLERS) or a path to a preset JSON.
+            Options below --batch override the preset's fields. Output: dataset /samples [N, ...] with attributes
+            sampler (JSON), nfe, seed, model; beside it a PNG (image grid, or scatter plot for 2-D data).
+            """)
+
+    @Option(help: "Model: a checkpoint (.h5) or a Gaussian-mixture spec (.json).") var model: String
+    @Option(help: "Sampler preset name or path to a preset JSON.") var sampler: String
+    @Option(help: "Number of samples.") var n: Int
+    @Option(help: "Seed: sample i depends only on (seed, i).") var seed: UInt64 = 0
+    @Option(help: "Output HDF5 file.") var out: String
+    @Option(name: .customLong("init-noise"), help: "HDF5 file whose dataset /noise [N, sample shape…] is the standard normal initial noise.")
+    var initNoise: String?
+    @Option(help: "Samples per batch (default: all at once). Results do not depend on it.") var batch: Int?
+    @Option(help: "Compute threads (default: all cores). Results do not depend on it.") var threads: Int?
+    @Option(help: "Picture file (default: OUT with .png). 'none' to skip.") var png: String?
+
+    @Option(parsing: .unconditional, help: "Override: number of steps.") var steps: Int?
+    @Option(help: "Override: grid spacing (uniform, karras, logsnr, quadratic).") var grid: String?
+    @Option(parsing: .unconditional, help: "Override: Karras ρ.") var rho: Double?
+    @Option(name: .customLong("t-start"), parsing: .unconditional, help: "Override: start time (near noise).") var tStart: Double?
+    @Option(name: .customLong("t-end"), parsing: .unconditional, help: "Override: end time (near data).") var tEnd: Double?
+    @Option(name: .customLong("sigma-max"), parsing: .unconditional, help: "Override: start noise level σ/α.") var sigmaMax: Double?
+    @Option(name: .customLong("sigma-min"), parsing: .unconditional, help: "Override: end noise level σ/α.") var sigmaMin: Double?
+    @Option(name: .customLong("final-step"), help: "Override: none, zero or denoise.") var finalStep: String?
+    @Option(parsing: .unconditional, help: "Override: η (ddim, ancestral, dpmpp-2m-sde).") var eta: Double?
+    @Option(help: "Override: diffusion level (forward, zero, scaled:k, constant:c) of euler-maruyama.") var diffusion: String?
+    @Option(parsing: .unconditional, help: "Override: EDM S_churn.") var churn: Double?
+    @Option(name: .customLong("s-tmin"), parsing: .unconditional, help: "Override: EDM S_tmin.") var sTmin: Double?
+    @Option(name: .customLong("s-tmax"), parsing: .unconditional, help: "Override: EDM S_tmax.") var sTmax: Double?
+    @Option(name: .customLong("s-noise"), parsing: .unconditional, help: "Override: EDM S_noise.") var sNoise: Double?
+    @Option(parsing: .unconditional, help: "Override: Langevin signal-to-noise ratio (pc).") var snr: Double?
+    @Option(name: .customLong("corrector-steps"), parsing: .unconditional, help: "Override: Langevin corrector steps (pc).") var correctorSteps: Int?
+    @Option(parsing: .unconditional, help: "Override: relative tolerance (bosh3, dopri5).") var rtol: Double?
+    @Option(parsing: .unconditional, help: "Override: absolute tolerance (bosh3, dopri5).") var atol: Double?
+    @Option(name: .customLong("max-steps"), parsing: .unconditional, help: "Override: most adaptive steps (bosh3, dopri5).") var maxSteps: Int?
+
+    func validate() throws {
+        if n < 1 { throw ValidationError("--n must be ≥ 1, got \(n)") }
+        if let batch, batch < 1 { throw ValidationError("--batch must be ≥ 1, got \(batch)") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be ≥ 1, got \(threads)") }
+    }
+
+    /// Preset fields set by the override options.
+    var overrides: [String: JSONValue] {
+        var o: [String: JSONValue] = [:]
+        let numbers: [(String, Double?)] = [
+            ("steps", steps.map(Double.init)), ("rho", rho), ("tStart", tStart), ("tEnd", tEnd), ("sigmaMax", sigmaMax),
+            ("sigmaMin", sigmaMin), ("eta", eta), ("sChurn", churn), ("sTmin", sTmin), ("sTmax", sTmax), ("sNoise", sNoise),
+            ("snr", snr), ("correctorSteps", correctorSteps.map(Double.init)), ("rtol", rtol), ("atol", atol),
+            ("maxSteps", maxSteps.map(Double.init)),
+        ]
+        for case let (k, v?) in numbers { o[k] = .number(v) }
+        for case let (k, v?) in [("grid", grid), ("finalStep", finalStep), ("diffusion", diffusion)] { o[k] = .string(v) }
+        return o
+    }
+
+    func run() throws {
+        do { try sample() } catch let e as CLIError { throw e } catch { throw CLIError(error) }
+    }
+
+    func sample() throws {
+        if let threads { ComputeThreads.set(threads) }
+        let loaded = try ModelLoader.load(model)
+        let m = loaded.model
+        let preset = try PresetLibrary.resolve(sampler, in: Self.presetDirectories(), overrides: overrides)
+        try preset.validate(for: m.path)
+        let noise = try initNoise.map { try Self.readNoise($0, count: n, sampleShape: m.sampleShape) }
+
+        // Open the output first (a bad folder fails before the work); it appears only on commit.
+        let writer = try HDF5Writer(path: out)
+        let key = RandomKey(seed: seed)
+        let batchSize = min(batch ?? n, n)
+        var rows = [Tensor]()
+        var evaluations = 0
+        let start = Date()
+        let progress = SampleProgress(total: n)
+        var first = 0
+        while first < n {
+            let b = min(batchSize, n - first)
+            let eps = noise.map { Self.rows($0, first, b) }
+                ?? Sampler.initialNoise(count: b, sampleShape: m.sampleShape, key: key, firstSample: first)
+            let r = try preset.sampler.sample(m, noise: eps, key: key, firstSample: first) { p in
+                progress.update(done: first, batch: b, p)
+            }
+            rows.append(r.samples)
+            evaluations = max(evaluations, r.evaluations)
+            first += b
+        }
+        progress.finish()
+        let seconds = Date().timeIntervalSince(start)
+        let samples = Self.concatenate(rows, count: n, sampleShape: m.sampleShape)
+
+        var sampler = preset.fields
+        sampler["name"] = .string(preset.source)
+        try writer.write(samples, to: "/samples")
+        try writer.setAttribute("sampler", .string(JSONValue.text(sampler)))
+        try writer.setAttribute("nfe", .int64(Int64(evaluations)))
+        try writer.setAttribute("seed", .int64(Int64(bitPattern: seed)))
+        try writer.setAttribute("model", .string(loaded.description))
+        try writer.commit()
+
+        var picture = png ?? (URL(fileURLWithPath: out).deletingPathExtension().path + ".png")
+        if png == "none" { picture = "" }
+        let text = [PNGText("sampler", preset.source), PNGText("seed", "\(seed)"), PNGText("model", model)]
+        if !picture.isEmpty, try SamplePicture.write(samples, sampleShape: m.sampleShape, to: picture, text: text) {
+            print("picture: \(picture)")
+        }
+        let kind = preset.sampler.isStochastic ? "SDE" : "ODE"
+        print(String(format: "sampled %d with %@ (%@, NFE %d) in %.2f s → %@", n, preset.source, kind, evaluations, seconds, out))
+    }
+
+    /// Where presets are looked up by name: $DRIFT_SAMPLERS, ./samplers, and samplers/ beside the
+    /// executable's ancestors (so `.build/release/drift` finds the repository's presets).
+    static func presetDirectories() -> [URL] {
+        var dirs = [URL]()
+        if let env = ProcessInfo.processInfo.environment["DRIFT_SAMPLERS"] { dirs.append(URL(fileURLWithPath: env)) }
+        dirs.append(URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("samplers"))
+        if let exe = Bundle.main.executableURL?.resolvingSymlinksInPath() {
+            var dir = exe.deletingLastPathComponent()
+            for _ in 0..<5 {
+                dir = dir.deletingLastPathComponent()
+                dirs.append(dir.appendingPathComponent("samplers"))
+            }
+        }
+        return dirs.filter { FileManager.default.fileExists(atPath: $0.path) }
+    }
+
+    /// Dataset /noise of `file`, which must have shape [count] + sampleShape.
+    static func readNoise(_ file: String, count: Int, sampleShape: [Int]) throws -> Tensor {
+        guard FileManager.default.fileExists(atPath: file) else { throw CLIError("--init-noise: no such file '\(file)'") }
+        let reader: HDF5Reader
+        do { reader = try HDF5Reader(path: file) } catch { throw CLIError("--init-noise \(file): \(CLIError(error).description)") }
+        defer { reader.close() }
+        guard reader.contains("/noise") else { throw CLIError("--init-noise \(file): no dataset /noise") }
+        let expected = [count] + sampleShape
+        let info: HDF5DatasetInfo
+        do { info = try reader.info("/noise") } catch { throw CLIError("--init-noise \(file): \(CLIError(error).description)") }
+        guard info.shape == expected else {
+            throw CLIError("--init-noise \(file): /noise has shape \(info.shape), expected \(expected) (--n \(count) × the model's sample shape)")
+        }
+        do { return try reader.readTensor("/noise", shape: expected) } catch {
+            throw CLIError("--init-noise \(file): \(CLIError(error).description)")
+        }
+    }
+
+    /// Rows first ..< first + count of x.
+    static func rows(_ x: Tensor, _ first: Int, _ count: Int) -> Tensor {
+        let per = x.count / x.shape[0]
+        return Tensor(Array(x.scalars[(first * per)..<((first + count) * per)]), shape: [count] + Array(x.shape.dropFirst()))
+    }
+
+    static func concatenate(_ parts: [Tensor], count: Int, sampleShape: [Int]) -> Tensor {
+        if parts.count == 1 { return parts[0] }
+        return Tensor(parts.flatMap(\.scalars), shape: [count] + sampleShape)
+    }
+}
+
+/// Progress of `drift sample` on standard error: one line rewritten in place on a terminal.
+final class SampleProgress {
+    private let isTerminal = isatty(STDERR_FILENO) == 1
+    private let total: Int
+    private var lastDraw = Date.distantPast
+    private var drawn = false
+
+    init(total: Int) { self.total = total }
+
+    func update(done: Int, batch: Int, _ p: SolveProgress) {
+        guard isTerminal, Date().timeIntervalSince(lastDraw) > 0.1 else { return }
+        lastDraw = Date()
+        let steps = p.stepCount.map { "step \(p.step)/\($0)" } ?? String(format: "step %d (t = %.4g)", p.step, p.time)
+        let line = "samples \(done)–\(done + batch) of \(total)  \(steps)  NFE \(p.evaluations)"
+        FileHandle.standardError.write(Data(("\r\u{1B}[K" + line).utf8))
+        drawn = true
+    }
+
+    func finish() {
+        if drawn { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+    }
+}

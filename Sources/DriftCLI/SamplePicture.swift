@@ -1,0 +1,31 @@
+import DriftIO
+import Foundation
+import TensorCore
+
+/// The picture `drift sample` writes beside its samples: a scatter plot for 2-D points, an image
+/// grid (first 64 samples, values in [−1, 1]) for [C, H, W] samples with C = 1 or 3.
+enum SamplePicture {
+    /// Writes a picture of `samples` if their shape has one; returns whether it did.
+    static func write(_ samples: Tensor, sampleShape: [Int], to path: String, text: [PNGText]) throws -> Bool {
+        if sampleShape == [2] {
+            let r = extent(samples)
+            try ScatterPlot(xRange: -r...r, yRange: -r...r).write(samples, to: path, text: text)
+            return true
+        }
+        if sampleShape.count == 3, sampleShape[0] == 1 || sampleShape[0] == 3 {
+            let n = min(samples.shape[0], 64), per = samples.count / samples.shape[0]
+            let first = Tensor(Array(samples.scalars.prefix(n * per)), shape: [n] + sampleShape)
+            try ImageGrid.write(first, to: path, nrow: 8, scale: sampleShape[1] <= 32 ? 2 : 1, text: text)
+            return true
+        }
+        return false
+    }
+
+    /// A symmetric axis half-width covering the bulk of the points: 1.2 × the 99.5th percentile of
+    /// |coordinate| (outliers do not shrink the picture), rounded up to a half unit.
+    static func extent(_ points: Tensor) -> Float {
+        let values = points.scalars.filter(\.isFinite).map { Swift.abs($0) }.sorted()
+        guard let top = values.isEmpty ? nil : values[min(values.count - 1, Int(Double(values.count) * 0.995))] else { return 4 }
+        return max(1, (top * 1.2 * 2).rounded(.up) / 2)
+    }
+}
