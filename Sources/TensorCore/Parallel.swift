@@ -2,21 +2,25 @@ import Dispatch
 import Foundation
 import CBLAS
 
-/// Number of threads Drift's kernels (and OpenBLAS) use.
+/// Number of threads Drift's kernels (and its GEMMs) use.
+///
+/// OpenBLAS itself always runs single-threaded: Drift splits large GEMMs across its
+/// own workers (`sgemm`) and runs small ones side by side (convolution, attention),
+/// so OpenBLAS's worker threads never spin beside Drift's.
 public enum ComputeThreads {
     nonisolated(unsafe) private static var current: Int = {
-        let n = ProcessInfo.processInfo.activeProcessorCount
-        return Swift.max(1, n)
+        openblas_set_num_threads(1)
+        return Swift.max(1, ProcessInfo.processInfo.activeProcessorCount)
     }()
 
-    /// Threads used by elementwise kernels and BLAS.
+    /// Threads used by elementwise kernels and GEMMs.
     public static var count: Int { current }
 
-    /// Sets the thread count for Drift's kernels and OpenBLAS. Call before computing.
+    /// Sets the thread count for Drift's kernels. Call before computing.
     public static func set(_ n: Int) {
         precondition(n >= 1, "ComputeThreads.set: thread count must be ≥ 1, got \(n)")
+        _ = current
         current = n
-        openblas_set_num_threads(Int32(n))
     }
 }
 
@@ -64,17 +68,6 @@ public func parallelTasks(_ n: Int, maxTasks: Int = ComputeThreads.count,
     return tasks
 }
 
-/// Runs `body` with OpenBLAS limited to one thread, so that Drift's own workers can
-/// each call `sgemm` on independent data (sample-parallel convolution, attention).
-/// Small GEMMs run faster this way than with OpenBLAS splitting each one.
-func withSingleThreadedBLAS<R>(_ body: () -> R) -> R {
-    let threads = ComputeThreads.count
-    if threads == 1 { return body() }
-    openblas_set_num_threads(1)
-    defer { openblas_set_num_threads(Int32(threads)) }
-    return body()
-}
-
 /// A lock-protected pool of reusable scratch buffers (im2col columns, GEMM
 /// staging). Taking a buffer from the pool avoids fresh page faults on every op.
 final class ScratchPool: @unchecked Sendable {
@@ -82,7 +75,7 @@ final class ScratchPool: @unchecked Sendable {
     private let lock = NSLock()
     private var free: [TensorStorage] = []
     /// Total floats kept for reuse; larger releases are dropped.
-    private let keepLimit = 16 << 20
+    private let keepLimit = 8 << 20
 
     /// A buffer of at least `count` floats (contents undefined).
     func take(_ count: Int) -> TensorStorage {

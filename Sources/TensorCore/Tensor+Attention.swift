@@ -33,10 +33,10 @@ private struct Matrix {
 private func gemm(_ out: Matrix, _ x: Matrix, _ tx: Bool, _ y: Matrix, _ ty: Bool, alpha: Float = 1) {
     if out.transposed {
         // outᵀ = op(y)ᵀ·op(x)ᵀ, written into the stored layout.
-        sgemm(transA: !(ty != y.transposed), transB: !(tx != x.transposed), m: out.cols, n: out.rows,
+        sgemmSerial(transA: !(ty != y.transposed), transB: !(tx != x.transposed), m: out.cols, n: out.rows,
               k: tx ? x.rows : x.cols, alpha: alpha, a: y.base, lda: y.ld, b: x.base, ldb: x.ld, c: out.base, ldc: out.ld)
     } else {
-        sgemm(transA: tx != x.transposed, transB: ty != y.transposed, m: out.rows, n: out.cols,
+        sgemmSerial(transA: tx != x.transposed, transB: ty != y.transposed, m: out.rows, n: out.cols,
               k: tx ? x.rows : x.cols, alpha: alpha, a: x.base, lda: x.ld, b: y.base, ldb: y.ld, c: out.base, ldc: out.ld)
     }
 }
@@ -60,7 +60,7 @@ extension Tensor {
         func mat(_ t: Tensor, _ r: Int, _ cc: Int) -> Matrix { Matrix(base: t.storage.pointer, rows: r, cols: cc, transposed: cf) }
         let (Q, K, V, O) = (mat(q, n, c), mat(k, m, c), mat(v, m, cv), mat(out, n, cv))
         let A = Matrix(base: attn.storage.pointer, rows: n, cols: m, transposed: false)
-        forEachBatch(b) { i in
+        forEachBatch(b) { (i: Int, _: Int) in
             gemm(A.at(i), Q.at(i), false, K.at(i), true, alpha: scale)
             softmaxKernel(A.at(i).base, A.at(i).base, outer: n, n: m, inner: 1)
             gemm(O.at(i), A.at(i), false, V.at(i), false)
@@ -95,19 +95,19 @@ extension Tensor {
         }
     }
 
-    /// Runs `body(item)` for each batch item, split between worker threads with single-threaded BLAS.
-    static func forEachBatch(_ b: Int, _ body: (Int) -> Void) {
-        forEachBatch(b) { i, _ in body(i) }
+    /// Runs `body(item, task)` for each batch item, split between worker threads (`task`
+    /// indexes the worker, for scratch buffers) that call `sgemmSerial`.
+    static func forEachBatch(_ b: Int, _ body: (Int, Int) -> Void) {
+        parallelTasks(b) { task, lo, hi in for i in lo..<hi { body(i, task) } }
     }
 
-    /// Runs `body(item, task)` for each batch item; `task` indexes the worker (for scratch buffers).
-    static func forEachBatch(_ b: Int, _ body: (Int, Int) -> Void) {
+    /// Runs `body(item, parallel)` for each batch item: side by side on the workers when there
+    /// are enough items (`parallel` true: use `sgemmSerial`), else in order (use `sgemm`).
+    static func forEachBatch(_ b: Int, _ body: (Int, Bool) -> Void) {
         if b < ComputeThreads.count {
-            for i in 0..<b { body(i, 0) }
-            return
-        }
-        _ = withSingleThreadedBLAS {
-            parallelTasks(b) { task, lo, hi in for i in lo..<hi { body(i, task) } }
+            for i in 0..<b { body(i, false) }
+        } else {
+            parallelTasks(b) { _, lo, hi in for i in lo..<hi { body(i, true) } }
         }
     }
 }

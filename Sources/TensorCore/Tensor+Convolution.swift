@@ -70,18 +70,26 @@ struct ConvPlan {
         self.group = group
     }
 
+    /// Whether groups run side by side on the workers (each with `sgemmSerial`); with fewer
+    /// groups than threads they run in order and each GEMM is split instead.
+    var sampleParallel: Bool { groups >= ComputeThreads.count }
+
+    /// The GEMM to call inside a group: serial when groups run side by side, else split.
+    @inline(__always)
+    func gemm(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
+              _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int, _ beta: Float,
+              _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
+        gemmMaybeSplit(split: !sampleParallel, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+    }
+
     /// Runs `body(task, firstImage, imageCount)` over the groups; tasks own disjoint images.
-    /// With fewer groups than threads, runs them in order and lets OpenBLAS use the threads.
     func forEachGroup(_ body: (_ task: Int, _ first: Int, _ count: Int) -> Void) -> Int {
-        let threads = ComputeThreads.count
-        if groups < threads {
+        if !sampleParallel {
             for k in 0..<groups { body(0, k * group, Swift.min(group, batch - k * group)) }
             return 1
         }
-        return withSingleThreadedBLAS {
-            parallelTasks(groups) { task, lo, hi in
-                for k in lo..<hi { body(task, k * group, Swift.min(group, batch - k * group)) }
-            }
+        return parallelTasks(groups) { task, lo, hi in
+            for k in lo..<hi { body(task, k * group, Swift.min(group, batch - k * group)) }
         }
     }
 
@@ -121,7 +129,7 @@ struct ConvPlan {
             let bMatrix = columns(xg, count: count, scratch: col)
             let yg = y + first * outSize
             let c = count == 1 ? yg : tmp
-            sgemm(transA: false, transB: false, m: o, n: cols, k: k, a: w, lda: k, b: bMatrix, ldb: cols, c: c, ldc: cols)
+            gemm(false, false, o, cols, k, 1, w, k, bMatrix, cols, 0, c, cols)
             // Scatter [O, count·P] into [count, O, P], adding the bias.
             for j in 0..<count {
                 for oc in 0..<o {
@@ -172,15 +180,14 @@ struct ConvPlan {
             }
             if dw != nil {
                 let colMatrix = columns(xg, count: count, scratch: col)
-                sgemm(transA: false, transB: true, m: o, n: k, k: cols, a: dyMatrix, lda: cols,
-                      b: colMatrix, ldb: cols, beta: 1, c: dwAcc, ldc: k)
+                gemm(false, true, o, k, cols, 1, dyMatrix, cols, colMatrix, cols, 1, dwAcc, k)
             }
             if let dx {
                 let dxg = dx + first * inSize
                 if g.isPointwise && count == 1 {
-                    sgemm(transA: true, transB: false, m: k, n: cols, k: o, a: w, lda: k, b: dyMatrix, ldb: cols, c: dxg, ldc: cols)
+                    gemm(true, false, k, cols, o, 1, w, k, dyMatrix, cols, 0, dxg, cols)
                 } else {
-                    sgemm(transA: true, transB: false, m: k, n: cols, k: o, a: w, lda: k, b: dyMatrix, ldb: cols, c: dcol, ldc: cols)
+                    gemm(true, false, k, cols, o, 1, w, k, dyMatrix, cols, 0, dcol, cols)
                     if g.isPointwise {
                         for j in 0..<count {
                             for r in 0..<k { (dxg + (j * k + r) * p).update(from: dcol + r * cols + j * p, count: p) }

@@ -2,18 +2,60 @@ import CBLAS
 
 /// Matrix products through OpenBLAS `cblas_sgemm`.
 
-/// C[m×n] = alpha·op(A)·op(B) + beta·C on raw row-major buffers.
-@inline(__always)
+/// C[m×n] = alpha·op(A)·op(B) + beta·C on raw row-major buffers, split across
+/// `ComputeThreads.count` workers by rows (or columns) of C when large enough.
 public func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
                   a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                   beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
+    let threads = ComputeThreads.count
+    // ~2 MFLOP per worker at least (a split costs a few µs of packing and dispatch).
+    let tasks = Swift.min(threads, m * n * k / (1 << 20))
+    if tasks <= 1 {
+        sgemmSerial(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
+                    b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        return
+    }
+    if m >= n || m >= 64 * tasks {
+        // Rows of C ↔ rows of op(A).
+        parallelTasks(m, maxTasks: tasks) { _, lo, hi in
+            sgemmSerial(transA: transA, transB: transB, m: hi - lo, n: n, k: k, alpha: alpha,
+                        a: a + (transA ? lo : lo * lda), lda: lda, b: b, ldb: ldb, beta: beta, c: c + lo * ldc, ldc: ldc)
+        }
+    } else {
+        // Columns of C ↔ columns of op(B).
+        parallelTasks(n, maxTasks: tasks) { _, lo, hi in
+            sgemmSerial(transA: transA, transB: transB, m: m, n: hi - lo, k: k, alpha: alpha,
+                        a: a, lda: lda, b: b + (transB ? lo * ldb : lo), ldb: ldb, beta: beta, c: c + lo, ldc: ldc)
+        }
+    }
+}
+
+/// `sgemm` on the calling thread only (OpenBLAS is kept single-threaded).
+@inline(__always)
+func sgemmSerial(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
+                 a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                 beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
     if m == 0 || n == 0 { return }
     if k == 0 {
         for i in 0..<m { for j in 0..<n { c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j] } }
         return
     }
+    _ = ComputeThreads.count   // makes sure OpenBLAS was set to one thread
     cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                 Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+}
+
+/// `sgemm` (split across workers) when `split`, else `sgemmSerial`.
+@inline(__always)
+func gemmMaybeSplit(split: Bool, _ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
+                    _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int, _ beta: Float,
+                    _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
+    if split {
+        sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+    } else {
+        sgemmSerial(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+                    beta: beta, c: c, ldc: ldc)
+    }
 }
 
 extension Tensor {
@@ -45,9 +87,8 @@ extension Tensor {
                   a: pa, lda: lda, b: pb, ldb: ldb, c: po, ldc: bn)
         } else {
             let sa = am * ak, sb = bBatch.isEmpty ? 0 : ak * bn, so = am * bn
-            for i in 0..<batch {
-                sgemm(transA: transposeA, transB: transposeB, m: am, n: bn, k: ak,
-                      a: pa + i * sa, lda: lda, b: pb + i * sb, ldb: ldb, c: po + i * so, ldc: bn)
+            Tensor.forEachBatch(batch) { i, parallel in
+                gemmMaybeSplit(split: !parallel, transposeA, transposeB, am, bn, ak, 1, pa + i * sa, lda, pb + i * sb, ldb, 0, po + i * so, bn)
             }
         }
         if !(a.isTracked || b.isTracked) { return out }

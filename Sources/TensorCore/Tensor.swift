@@ -1,12 +1,20 @@
 import Foundation
 
 /// Reference-counted, 64-byte-aligned Float32 buffer behind one or more tensors.
+///
+/// Large buffers are recycled through `BufferCache`: a training step frees and
+/// re-allocates the same sizes every iteration, and fresh memory from the OS
+/// costs a page fault plus zeroing per 4 KiB page.
 public final class TensorStorage: @unchecked Sendable {
     public let count: Int
     public let pointer: UnsafeMutablePointer<Float>
 
     public init(count: Int) {
         self.count = count
+        if let recycled = BufferCache.shared.take(count) {
+            pointer = recycled
+            return
+        }
         let bytes = Swift.max(count, 1) * MemoryLayout<Float>.stride
         var raw: UnsafeMutableRawPointer?
         guard posix_memalign(&raw, 64, (bytes + 63) & ~63) == 0, let raw else {
@@ -15,7 +23,42 @@ public final class TensorStorage: @unchecked Sendable {
         pointer = raw.bindMemory(to: Float.self, capacity: Swift.max(count, 1))
     }
 
-    deinit { free(pointer) }
+    deinit {
+        if !BufferCache.shared.give(pointer, count: count) { free(pointer) }
+    }
+}
+
+/// Free buffers kept for reuse, by exact element count (only buffers of at least
+/// `minCount` floats, at most `limitBytes` in total, so peak memory grows by at most that).
+final class BufferCache: @unchecked Sendable {
+    static let shared = BufferCache()
+    let minCount = 16_384
+    let limitBytes = 96 << 20
+    private var lock = pthread_mutex_t()
+    private var buckets: [Int: [UnsafeMutablePointer<Float>]] = [:]
+    private var cachedBytes = 0
+
+    init() { pthread_mutex_init(&lock, nil) }
+
+    func take(_ count: Int) -> UnsafeMutablePointer<Float>? {
+        if count < minCount { return nil }
+        pthread_mutex_lock(&lock)
+        defer { pthread_mutex_unlock(&lock) }
+        guard let p = buckets[count]?.popLast() else { return nil }
+        cachedBytes -= count * 4
+        return p
+    }
+
+    /// Keeps `p` for reuse when there is room; false means the caller frees it.
+    func give(_ p: UnsafeMutablePointer<Float>, count: Int) -> Bool {
+        if count < minCount { return false }
+        pthread_mutex_lock(&lock)
+        defer { pthread_mutex_unlock(&lock) }
+        if cachedBytes + count * 4 > limitBytes { return false }
+        buckets[count, default: []].append(p)
+        cachedBytes += count * 4
+        return true
+    }
 }
 
 /// An n-dimensional array of Float32 values, contiguous in row-major (NCHW) order.
