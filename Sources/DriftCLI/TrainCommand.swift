@@ -22,43 +22,43 @@ struct TrainCommand: ParsableCommand {
 
     @Option(help: "Training data: fashion-mnist[:test], toy:NAME (\(ToyDistribution.allCases.map(\.rawValue).joined(separator: ", "))), gmm:FILE.json, folder:PATH.")
     var data: String?
-    @Option(help: "Network: mlp2d, unet28 (presets), or unet / mlp configured by the options below.")
+    @Option(help: "Network: mlp2d, unet28 (presets), or unet / mlp configured by the options below (default: unet for images, mlp for points).")
     var model: ModelChoice?
-    @Option(help: "Objective: dsm, edm, cfm or ot-cfm.")
+    @Option(help: "Objective: dsm, edm, cfm (default) or ot-cfm.")
     var objective: ObjectiveKind?
     @Option(help: "Gaussian path: \(PathKind.allCases.map(\.rawValue).joined(separator: ", ")) (default: rectified for cfm, vp for dsm, edm for edm).")
     var path: String?
-    @Option(name: .customLong("time-sampling"), help: "Flow-matching times: uniform or logit-normal.")
+    @Option(name: .customLong("time-sampling"), help: "Flow-matching times: uniform (default) or logit-normal(0, 1).")
     var timeSampling: TimeSamplingChoice?
     @Flag(name: .customLong("likelihood-weighting"), help: "DSM: weight the loss by g²/σ² (maximum-likelihood training).")
     var likelihoodWeighting = false
 
-    @Option(help: "Optimizer steps.") var steps: Int?
-    @Option(help: "Batch size.") var batch: Int?
-    @Option(help: "Peak learning rate (Adam).") var lr: Double?
-    @Option(help: "Linear warm-up steps.") var warmup: Int?
-    @Option(help: "Learning-rate decay after warm-up: cosine or constant.") var decay: LearningRateDecay?
-    @Option(name: .customLong("weight-decay"), help: "Decoupled weight decay (AdamW).") var weightDecay: Double?
-    @Option(help: "Clip the global gradient norm (0: no clipping).") var clip: Double?
-    @Option(help: "EMA decay of the sampling weights.") var ema: Double?
-    @Option(help: "Seed of every random stream.") var seed: UInt64?
+    @Option(help: "Optimizer steps (default 10000).") var steps: Int?
+    @Option(help: "Batch size (default 256 for points, 64 for images).") var batch: Int?
+    @Option(help: "Peak learning rate of Adam (default 1e-3 for points, 2e-4 for images).") var lr: Double?
+    @Option(help: "Linear warm-up steps (default 0).") var warmup: Int?
+    @Option(help: "Learning-rate decay after warm-up: cosine (default) or constant.") var decay: LearningRateDecay?
+    @Option(name: .customLong("weight-decay"), help: "Decoupled weight decay, AdamW (default 0).") var weightDecay: Double?
+    @Option(help: "Clip the global gradient norm (default 1; 0: no clipping).") var clip: Double?
+    @Option(help: "EMA decay of the sampling weights (default 0.999).") var ema: Double?
+    @Option(help: "Seed of every random stream (default 0).") var seed: UInt64?
     @Flag(help: "Random horizontal flips (image data).") var flip = false
 
-    @Option(help: "U-Net base channels.") var channels: Int?
-    @Option(help: "U-Net channel multipliers per level, e.g. 1,2,4.") var mults: String?
-    @Option(help: "U-Net residual blocks per level.") var blocks: Int?
+    @Option(help: "U-Net base channels (default 32).") var channels: Int?
+    @Option(help: "U-Net channel multipliers per level (default 1,2,4).") var mults: String?
+    @Option(help: "U-Net residual blocks per level (default 1).") var blocks: Int?
     @Option(help: "U-Net resolutions with self-attention, e.g. 14 or 14,7 (the middle always has one).") var attn: String?
-    @Option(help: "MLP width.") var width: Int?
-    @Option(help: "MLP hidden blocks.") var depth: Int?
-    @Option(name: .customLong("image-size"), help: "folder: data: images are centre-cropped and resized to this size.") var imageSize: Int?
-    @Option(help: "folder: data: gray or rgb.") var color: ImageColor?
+    @Option(help: "MLP width (default 256).") var width: Int?
+    @Option(help: "MLP hidden blocks (default 3).") var depth: Int?
+    @Option(name: .customLong("image-size"), help: "folder: data: images are centre-cropped and resized to this size (default 32).") var imageSize: Int?
+    @Option(help: "folder: data: gray or rgb (default rgb).") var color: ImageColor?
 
     @Option(help: "Output folder (checkpoint.h5, log.csv, samples/).") var out: String?
     @Option(help: "Continue the run in this folder exactly (only --steps and --threads may change).") var resume: String?
-    @Option(name: .customLong("checkpoint-every"), help: "Steps between checkpoints (one is always written at the end).") var checkpointEvery: Int?
-    @Option(name: .customLong("sample-every"), help: "Steps between preview PNGs (one is always written at the end).") var sampleEvery: Int?
-    @Option(name: .customLong("log-every"), help: "Steps between log.csv lines.") var logEvery: Int?
-    @Option(name: .customLong("preview-steps"), help: "ODE steps for previews (Heun).") var previewSteps: Int?
+    @Option(name: .customLong("checkpoint-every"), help: "Steps between checkpoints (default 1000; one is always written at the end).") var checkpointEvery: Int?
+    @Option(name: .customLong("sample-every"), help: "Steps between preview PNGs (default 1000, 0: only at the end).") var sampleEvery: Int?
+    @Option(name: .customLong("log-every"), help: "Steps between log.csv lines (default 50).") var logEvery: Int?
+    @Option(name: .customLong("preview-steps"), help: "Heun steps for previews (default 32).") var previewSteps: Int?
     @Option(help: "Compute threads (default: all cores; on --resume, as many as the run used).") var threads: Int?
 
     enum TimeSamplingChoice: String, ExpressibleByArgument, CaseIterable { case uniform, logitNormal = "logit-normal" }
@@ -66,9 +66,15 @@ struct TrainCommand: ParsableCommand {
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be ≥ 1, got \(threads)") }
         if resume != nil {
-            let fixed: [(String, Bool)] = [("--data", data != nil), ("--model", model != nil), ("--objective", objective != nil),
-                                           ("--path", path != nil), ("--batch", batch != nil), ("--lr", lr != nil),
-                                           ("--seed", seed != nil), ("--out", out != nil), ("--ema", ema != nil), ("--clip", clip != nil)]
+            let fixed: [(String, Bool)] = [
+                ("--data", data != nil), ("--model", model != nil), ("--objective", objective != nil), ("--path", path != nil),
+                ("--time-sampling", timeSampling != nil), ("--likelihood-weighting", likelihoodWeighting),
+                ("--batch", batch != nil), ("--lr", lr != nil), ("--warmup", warmup != nil), ("--decay", decay != nil),
+                ("--weight-decay", weightDecay != nil), ("--clip", clip != nil), ("--ema", ema != nil), ("--seed", seed != nil),
+                ("--flip", flip), ("--channels", channels != nil), ("--mults", mults != nil), ("--blocks", blocks != nil),
+                ("--attn", attn != nil), ("--width", width != nil), ("--depth", depth != nil), ("--image-size", imageSize != nil),
+                ("--color", color != nil), ("--out", out != nil), ("--checkpoint-every", checkpointEvery != nil),
+                ("--sample-every", sampleEvery != nil), ("--log-every", logEvery != nil), ("--preview-steps", previewSteps != nil)]
             if let given = fixed.first(where: { $0.1 }) {
                 throw ValidationError("--resume continues with the run's own settings: drop \(given.0) (only --steps and --threads may be given)")
             }

@@ -195,4 +195,30 @@ final class TrainCommandTests: XCTestCase {
                            mentions: ["train-images-idx3-ubyte.gz"])
         XCTAssertFalse(FileManager.default.fileExists(atPath: run), "a failed start leaves no run folder")
     }
+
+    func testImageRunsOnAPNGFolderAndOnFashionMNIST() throws {
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        // Twelve 12×10 gray gradients, centre-cropped and resized to 8×8.
+        let images = folder.appendingPathComponent("images")
+        try FileManager.default.createDirectory(at: images, withIntermediateDirectories: true)
+        for i in 0..<12 { try TestPNG.write(width: 12, height: 10, shade: UInt8(i * 20), to: images.appendingPathComponent("img\(i).png").path) }
+        let run = folder.appendingPathComponent("run")
+        let out = try DriftProcess.run(["train", "--data", "folder:" + images.path, "--image-size", "8", "--color", "gray",
+                                        "--model", "unet", "--channels", "8", "--mults", "1,2", "--flip",
+                                        "--steps", "3", "--batch", "4", "--preview-steps", "2", "--threads", "1", "--out", run.path], in: folder)
+        XCTAssertEqual(out.status, 0, out.stderr)
+        let inspect = try DriftProcess.run(["inspect", run.appendingPathComponent("checkpoint.h5").path], in: folder)
+        XCTAssertTrue(inspect.stdout.contains("\"imageSize\":8"), inspect.stdout)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: run.appendingPathComponent("samples/step-00000003.png").path))
+
+        guard FileManager.default.fileExists(atPath: "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz") else {
+            throw XCTSkip("dataset-fashion-mnist is not installed")
+        }
+        let fm = folder.appendingPathComponent("fm")
+        let fmOut = try DriftProcess.run(["train", "--data", "fashion-mnist", "--model", "unet28", "--objective", "cfm",
+                                          "--steps", "2", "--batch", "4", "--preview-steps", "1", "--out", fm.path], in: folder)
+        XCTAssertEqual(fmOut.status, 0, fmOut.stderr)
+        XCTAssertTrue(fmOut.stderr.contains("2152289 parameters"), fmOut.stderr)
+    }
 }

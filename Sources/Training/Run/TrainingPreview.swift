@@ -1,3 +1,4 @@
+import DriftIO
 import Foundation
 import Generative
 import NN
@@ -23,6 +24,39 @@ public enum TrainingPreview {
         return try sampler(steps: trainer.config.previewSteps).sample(model, noise: noise, key: key).samples
     }
 
-    /// Writes the preview PNG (filled in when the PNG writers land).
-    public static func render(_ trainer: Trainer, to file: String) throws {}
+    /// Writes the preview PNG: an 8×8 grid of images (pixels enlarged 2× below 64 px), or a
+    /// density scatter plot of 2000 points on [−4, 4]² for vector data (first two coordinates).
+    /// Text chunks record what made it (step, objective, model, path, sampler, seed).
+    public static func render(_ trainer: Trainer, to file: String) throws {
+        let config = trainer.config
+        let text = metadata(trainer)
+        if config.data.isImage {
+            let images = try samples(trainer, count: 64)
+            try ImageGrid.write(images, to: file, nrow: 8, padding: 2, scale: images.shape[3] < 64 ? 2 : 1, text: text)
+        } else {
+            let points = try samples(trainer, count: 2000)
+            let n = points.shape[0], d = points.shape[1]
+            let xy = d == 2 ? points : Tensor((0..<n).flatMap { i in points.scalars[(i * d)..<(i * d + 2)] }, shape: [n, 2])
+            try ScatterPlot(xRange: -4...4, yRange: -4...4, size: 400, style: .density(bins: 120)).write(xy, to: file, text: text)
+        }
+    }
+
+    /// PNG text chunks describing a preview.
+    static func metadata(_ trainer: Trainer) -> [PNGText] {
+        let c = trainer.config
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        func json<T: Encodable>(_ v: T) -> String { (try? encoder.encode(v)).map { String(decoding: $0, as: UTF8.self) } ?? "" }
+        return [
+            PNGText("Software", "drift train"),
+            PNGText("Title", "\(c.objective.kind.rawValue) on \(c.data.name), step \(trainer.step) (EMA weights)"),
+            PNGText("drift.step", "\(trainer.step)"),
+            PNGText("drift.objective", c.objective.kind.rawValue),
+            PNGText("drift.data", c.data.name),
+            PNGText("drift.model", json(c.model)),
+            PNGText("drift.path", json(c.path)),
+            PNGText("drift.sampler", "heun, karras rho 7, \(c.previewSteps) steps, probability-flow ODE"),
+            PNGText("drift.seed", "\(c.seed) (preview noise: fold \"preview\")"),
+        ]
+    }
 }

@@ -77,10 +77,12 @@ public final class TrainingRun {
         let started = Date()
         let startStep = trainer.step
         var window: [(step: Int, time: Double)] = [(startStep, 0)]
+        var lastLearningRate: Float = 0
         func elapsed() -> Double { previousElapsed + Date().timeIntervalSince(started) }
 
         while !trainer.isFinished {
             if shouldStop() {
+                log.flush(step: trainer.step, learningRate: lastLearningRate, time: elapsed())
                 try saveCheckpoint(elapsed: elapsed())
                 return .interrupted(step: trainer.step)
             }
@@ -89,9 +91,11 @@ public final class TrainingRun {
                 result = try trainer.trainStep()
             } catch let error as TrainingError {
                 guard case .nonFinite = error else { throw error }
+                log.flush(step: trainer.step, learningRate: lastLearningRate, time: elapsed())
                 throw TrainingRunError.diverged(error, checkpoint: lastCheckpointStep.map { (folder.checkpoint, $0) })
             }
             log.record(result)
+            lastLearningRate = result.learningRate
             let step = trainer.step
             let now = Date().timeIntervalSince(started)
             if (config.logEvery > 0 && step % config.logEvery == 0) || trainer.isFinished {
