@@ -56,6 +56,6 @@ let package = Package(
         .testTarget(name: "GenerativeTests", dependencies: ["Generative", "TensorCore"]),
         .testTarget(name: "SamplersTests", dependencies: ["Samplers", "Generative", "TensorCore"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "NN", "Generative", "Samplers", "DriftIO", "TensorCore"]),
-        .testTarget(name: "DriftCLITests", dependencies: ["DriftCLI"]),
+        .testTarget(name: "DriftCLITests", dependencies: ["DriftCLI", "Training", "DriftIO", "TensorCore"]),
     ]
 )
