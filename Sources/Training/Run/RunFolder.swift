@@ -4,6 +4,7 @@ import Foundation
 ///
 ///     DIR/checkpoint.h5        latest checkpoint (atomic; what --resume and drift sample read)
 ///     DIR/log.csv              step, loss, lr, grad_norm, time
+///     DIR/loss.png             the loss curve (rewritten with every checkpoint)
 ///     DIR/samples/step-NNNNNNNN.png   previews from the EMA weights (fixed noise)
 public struct RunFolder: Sendable {
     public let url: URL
@@ -12,6 +13,7 @@ public struct RunFolder: Sendable {
 
     public var checkpoint: String { url.appendingPathComponent("checkpoint.h5").path }
     public var log: String { url.appendingPathComponent("log.csv").path }
+    public var lossPlot: String { url.appendingPathComponent("loss.png").path }
     public var samples: URL { url.appendingPathComponent("samples") }
     /// The preview file of `step` (creating `samples/` on first use).
     public func preview(step: Int) -> String {

@@ -128,6 +128,7 @@ public final class TrainingRun {
         checkpoint.threads = ComputeThreads.count
         try checkpoint.write(to: folder.checkpoint)
         lastCheckpointStep = trainer.step
+        try LossCurve.write(log: folder.log, to: folder.lossPlot)
     }
 
     private func renderPreview() throws {
