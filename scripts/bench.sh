@@ -5,14 +5,18 @@
 # Prints a Markdown table of the medians over rounds of each run's median, and the ratio.
 #
 # Usage: scripts/bench.sh [ROUNDS=5] [THREADS=2]
-# Env:   TORCH_REFERENCE  path of torch_reference.py (default ../shared/reference/torch_reference.py)
+# Env:   TORCH_REFERENCE  path of torch_reference.py (default: shared/reference/torch_reference.py
+#                         in the folder above the checkout, or two above for a git worktree)
 #        OUT              folder for the raw JSON lines (default /tmp/drift-bench-<date>)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-5}
 THREADS=${2:-2}
-REF=${TORCH_REFERENCE:-$(cd .. && pwd)/shared/reference/torch_reference.py}
-[ -f "$REF" ] || { echo "bench.sh: torch_reference.py not found at $REF; set TORCH_REFERENCE" >&2; exit 1; }
+REF=${TORCH_REFERENCE:-}
+for d in .. ../..; do
+  [ -n "$REF" ] || [ ! -f "$d/shared/reference/torch_reference.py" ] || REF=$(cd "$d" && pwd)/shared/reference/torch_reference.py
+done
+[ -f "$REF" ] || { echo "bench.sh: torch_reference.py not found${REF:+ at $REF}; set TORCH_REFERENCE to its path" >&2; exit 1; }
 OUT=${OUT:-/tmp/drift-bench-$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$OUT"
 swift build -c release --product drift >/dev/null
