@@ -30,13 +30,15 @@ let package = Package(
     ],
     targets: [
         // MARK: - C libraries (Debian packages; see scripts/setup.sh)
-        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CHDF5", path: "Sources/CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // Drift's own GEMM kernels: one file per instruction set, each function compiled for its
+        // own target (`#pragma clang attribute`), picked at run time by CPU features.
+        .target(name: "DriftKernels", path: "Sources/DriftKernels", cSettings: [.unsafeFlags(["-O3"])]),
         .target(name: "CPNG", path: "Sources/CPNG", cSettings: fastC, linkerSettings: [.linkedLibrary("png16")]),
 
         // MARK: - Layers (dependencies point down only)
-        .target(name: "TensorCore", dependencies: ["CBLAS"], swiftSettings: fastMath),
+        .target(name: "TensorCore", dependencies: ["DriftKernels"], swiftSettings: fastMath),
         .target(name: "DriftIO", dependencies: ["CHDF5", "CZlib", "CPNG", "TensorCore"], swiftSettings: fastMath),
         .target(name: "NN", dependencies: ["TensorCore"], swiftSettings: fastMath),
         .target(name: "Generative", dependencies: ["TensorCore"], swiftSettings: fastMath),

@@ -1,4 +1,5 @@
 import Foundation
+import TensorCore
 
 /// The JSON line `drift bench` prints. Field names (snake_case when encoded) are
 /// those of torch_reference.py, so scripts read both outputs alike.
@@ -7,7 +8,9 @@ struct BenchReport: Encodable {
     var model: String
     var task: String
     var threads: Int
-    var cpu = ProcessMemory.cpuModel()
+    var cpu = CPUInfo.modelName
+    /// The GEMM kernel path (`KernelPath`: avx512, avx2 or generic) the run used.
+    var kernel = KernelPath.active.rawValue
     var nproc = ProcessInfo.processInfo.activeProcessorCount
     var params: Int
     var fwdFlopsPerSample: Double
@@ -93,12 +96,5 @@ enum ProcessMemory {
     static func loadAverage() -> [Double]? {
         var l = [Double](repeating: 0, count: 3)
         return getloadavg(&l, 3) == 3 ? l : nil
-    }
-
-    static func cpuModel() -> String? {
-        guard let s = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-              let line = s.split(separator: "\n").first(where: { $0.hasPrefix("model name") }),
-              let colon = line.firstIndex(of: ":") else { return nil }
-        return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
     }
 }

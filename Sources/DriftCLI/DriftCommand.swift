@@ -1,5 +1,7 @@
 import ArgumentParser
+import Foundation
 import Logging
+import TensorCore
 
 /// The `drift` command-line tool: train, sample, compare and inspect
 /// diffusion and flow-matching models.
@@ -10,4 +12,16 @@ public struct DriftCommand: ParsableCommand {
         subcommands: [TrainCommand.self, SampleCommand.self, InspectCommand.self, BenchCommand.self]
     )
     public init() {}
+
+    /// Checks `DRIFT_KERNEL` (one error line and exit 1 when it names no path or one this CPU
+    /// lacks), then parses the arguments and runs the command.
+    public static func start() {
+        do {
+            KernelPath.activate(try KernelPath.fromEnvironment())
+        } catch {
+            stderrLine("Error: \(error)")
+            Foundation.exit(1)
+        }
+        main()
+    }
 }

@@ -1,17 +1,12 @@
 import Dispatch
 import Foundation
-import CBLAS
 
 /// Number of threads Drift's kernels (and its GEMMs) use.
 ///
-/// OpenBLAS itself always runs single-threaded: Drift splits large GEMMs across its
-/// own workers (`sgemm`) and runs small ones side by side (convolution, attention),
-/// so OpenBLAS's worker threads never spin beside Drift's.
+/// Drift splits large GEMMs across its workers (`sgemm`) and runs small ones side by
+/// side (convolution, attention).
 public enum ComputeThreads {
-    nonisolated(unsafe) private static var current: Int = {
-        openblas_set_num_threads(1)
-        return Swift.max(1, ProcessInfo.processInfo.activeProcessorCount)
-    }()
+    nonisolated(unsafe) private static var current: Int = Swift.max(1, ProcessInfo.processInfo.activeProcessorCount)
 
     /// Threads used by elementwise kernels and GEMMs.
     public static var count: Int { current }

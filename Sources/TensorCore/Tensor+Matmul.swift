@@ -1,9 +1,11 @@
-import CBLAS
+import DriftKernels
 
-/// Matrix products through OpenBLAS `cblas_sgemm`.
+/// Matrix products through Drift's own GEMM kernels (`Sources/DriftKernels`, `KernelPath`).
 
 /// C[m×n] = alpha·op(A)·op(B) + beta·C on raw row-major buffers, split across
 /// `ComputeThreads.count` workers by rows (or columns) of C when large enough.
+/// Requires alpha = 1 or beta = 0. Each element of C is one fused multiply-add chain
+/// over k in order, so the split never changes the result.
 public func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
                   a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                   beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
@@ -30,19 +32,13 @@ public func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Flo
     }
 }
 
-/// `sgemm` on the calling thread only (OpenBLAS is kept single-threaded).
+/// `sgemm` on the calling thread only, on the active `KernelPath`.
 @inline(__always)
-func sgemmSerial(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
-                 a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-                 beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
-    if m == 0 || n == 0 { return }
-    if k == 0 {
-        for i in 0..<m { for j in 0..<n { c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j] } }
-        return
-    }
-    _ = ComputeThreads.count   // makes sure OpenBLAS was set to one thread
-    cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-                Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+public func sgemmSerial(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
+                        a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                        beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int, path: KernelPath = .active) {
+    precondition(alpha == 1 || beta == 0, "sgemm: alpha \(alpha) with beta \(beta) is not supported (alpha = 1 or beta = 0)")
+    drift_sgemm(path.code, transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
 /// `sgemm` (split across workers) when `split`, else `sgemmSerial`.

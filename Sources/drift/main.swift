@@ -1,3 +1,3 @@
 import DriftCLI
 
-DriftCommand.main()
+DriftCommand.start()

@@ -1,0 +1,145 @@
+/*
+ * The blocked GEMM driver shared by every kernel path (included once per
+ * instruction-set file, which defines MR, NR, KERNEL_NAME and a micro-kernel
+ * `micro_tile`). Loop nest and packing follow BLIS (Van Zee & van de Geijn,
+ * "BLIS: A Framework for Rapidly Instantiating BLAS Functionality", ACM TOMS
+ * 2015; Goto & van de Geijn, "Anatomy of High-Performance Matrix
+ * Multiplication", ACM TOMS 2008):
+ *
+ *   for jc in N by NC:  for pc in K by KC:  pack B[pc, jc] into NR-wide panels
+ *     for ic in M by MC:  pack A[ic, pc] into MR-tall panels
+ *       for jr in NC by NR:  for ir in MC by MR:  C tile += A panel · B panel
+ *
+ * Determinism: the micro-kernel keeps one accumulator per element of C and
+ * adds one fused product per k, in order. Between KC blocks the partial sum
+ * is parked in C itself (float32 stores and loads are exact), so the chain is
+ * the same as one unblocked loop over k whatever KC, MC, NC, the tile an
+ * element lands in (edge tiles run the same kernel on zero-padded panels) or
+ * the part of C a caller asks for.
+ *
+ * requires: MR, NR, KERNEL_NAME(x), and
+ *   static void micro_tile(long kc, const float *a, const float *b, float *c, long ldc, int load, float alpha);
+ *     a: kc×MR panel (MR values per k), b: kc×NR panel; c: MR×NR tile with row stride ldc.
+ *     load: start from the values in c, else from 0. The result is multiplied by alpha when stored.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+/* Per-thread packing buffers, grown on demand and kept for the thread's life. */
+static __thread float *KERNEL_NAME(pack_a_buf);
+static __thread size_t KERNEL_NAME(pack_a_cap);
+static __thread float *KERNEL_NAME(pack_b_buf);
+static __thread size_t KERNEL_NAME(pack_b_cap);
+
+static float *KERNEL_NAME(buffer)(float **buf, size_t *cap, size_t count) {
+    if (*cap < count) {
+        free(*buf);
+        size_t bytes = (count * sizeof(float) + 63) & ~(size_t)63;
+        *buf = (float *)aligned_alloc(64, bytes);
+        if (!*buf) abort();
+        *cap = count;
+    }
+    return *buf;
+}
+
+/* Packs op(A)[0..<mc, 0..<kc] into ceil(mc/MR) panels of kc×MR (zero rows past mc). */
+static void KERNEL_NAME(pack_a)(int trans, long mc, long kc, const float *a, long lda, float *ap) {
+    for (long ir = 0; ir < mc; ir += MR) {
+        long mr = mc - ir < MR ? mc - ir : MR;
+        float *dst = ap + ir * kc;
+        if (trans) {
+            /* op(A)(i, p) = a[p·lda + i]: MR contiguous values per p. */
+            for (long p = 0; p < kc; p++) {
+                const float *src = a + p * lda + ir;
+                long i = 0;
+                for (; i < mr; i++) dst[p * MR + i] = src[i];
+                for (; i < MR; i++) dst[p * MR + i] = 0;
+            }
+        } else {
+            for (long i = 0; i < mr; i++) {
+                const float *src = a + (ir + i) * lda;
+                for (long p = 0; p < kc; p++) dst[p * MR + i] = src[p];
+            }
+            for (long i = mr; i < MR; i++)
+                for (long p = 0; p < kc; p++) dst[p * MR + i] = 0;
+        }
+    }
+}
+
+/* Packs op(B)[0..<kc, 0..<nc] into ceil(nc/NR) panels of kc×NR (zero columns past nc). */
+static void KERNEL_NAME(pack_b)(int trans, long kc, long nc, const float *b, long ldb, float *bp) {
+    for (long jr = 0; jr < nc; jr += NR) {
+        long nr = nc - jr < NR ? nc - jr : NR;
+        float *dst = bp + jr * kc;
+        if (trans) {
+            /* op(B)(p, j) = b[j·ldb + p]. */
+            for (long j = 0; j < nr; j++) {
+                const float *src = b + (jr + j) * ldb;
+                for (long p = 0; p < kc; p++) dst[p * NR + j] = src[p];
+            }
+            for (long j = nr; j < NR; j++)
+                for (long p = 0; p < kc; p++) dst[p * NR + j] = 0;
+        } else {
+            for (long p = 0; p < kc; p++) {
+                const float *src = b + p * ldb + jr;
+                float *d = dst + p * NR;
+                if (nr == NR) {
+                    memcpy(d, src, NR * sizeof(float));
+                } else {
+                    long j = 0;
+                    for (; j < nr; j++) d[j] = src[j];
+                    for (; j < NR; j++) d[j] = 0;
+                }
+            }
+        }
+    }
+}
+
+/* An edge tile: the same micro-kernel on a full MR×NR scratch tile, copied in and out. */
+static void KERNEL_NAME(edge_tile)(long kc, const float *a, const float *b, float *c, long ldc,
+                                   long mr, long nr, int load, float alpha) {
+    float t[MR * NR] __attribute__((aligned(64)));
+    if (load) {
+        for (long i = 0; i < MR; i++)
+            for (long j = 0; j < NR; j++) t[i * NR + j] = (i < mr && j < nr) ? c[i * ldc + j] : 0;
+    }
+    micro_tile(kc, a, b, t, NR, load, alpha);
+    for (long i = 0; i < mr; i++)
+        for (long j = 0; j < nr; j++) c[i * ldc + j] = t[i * NR + j];
+}
+
+void KERNEL_NAME(sgemm)(int transA, int transB, long m, long n, long k, float alpha,
+                        const float *a, long lda, const float *b, long ldb, float beta, float *c, long ldc,
+                        long KC, long MC, long NC) {
+    int accumulate = beta != 0;
+    float *bp = KERNEL_NAME(buffer)(&KERNEL_NAME(pack_b_buf), &KERNEL_NAME(pack_b_cap),
+                                    (size_t)KC * (size_t)((NC + NR - 1) / NR * NR));
+    float *ap = KERNEL_NAME(buffer)(&KERNEL_NAME(pack_a_buf), &KERNEL_NAME(pack_a_cap),
+                                    (size_t)KC * (size_t)((MC + MR - 1) / MR * MR));
+    for (long jc = 0; jc < n; jc += NC) {
+        long nc = n - jc < NC ? n - jc : NC;
+        for (long pc = 0; pc < k; pc += KC) {
+            long kc = k - pc < KC ? k - pc : KC;
+            int load = pc > 0 || accumulate;
+            float scale = pc + kc == k ? alpha : 1.0f;
+            const float *bsrc = transB ? b + jc * ldb + pc : b + pc * ldb + jc;
+            KERNEL_NAME(pack_b)(transB, kc, nc, bsrc, ldb, bp);
+            for (long ic = 0; ic < m; ic += MC) {
+                long mc = m - ic < MC ? m - ic : MC;
+                const float *asrc = transA ? a + pc * lda + ic : a + ic * lda + pc;
+                KERNEL_NAME(pack_a)(transA, mc, kc, asrc, lda, ap);
+                for (long jr = 0; jr < nc; jr += NR) {
+                    long nr = nc - jr < NR ? nc - jr : NR;
+                    for (long ir = 0; ir < mc; ir += MR) {
+                        long mr = mc - ir < MR ? mc - ir : MR;
+                        float *ct = c + (ic + ir) * ldc + jc + jr;
+                        if (mr == MR && nr == NR)
+                            micro_tile(kc, ap + ir * kc, bp + jr * kc, ct, ldc, load, scale);
+                        else
+                            KERNEL_NAME(edge_tile)(kc, ap + ir * kc, bp + jr * kc, ct, ldc, mr, nr, load, scale);
+                    }
+                }
+            }
+        }
+    }
+}

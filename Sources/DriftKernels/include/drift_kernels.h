@@ -1,0 +1,50 @@
+#ifndef DRIFT_KERNELS_H
+#define DRIFT_KERNELS_H
+/*
+ * Drift's own matrix-multiply kernels (C with x86 intrinsics, one file per
+ * instruction set, picked at run time by CPU features).
+ *
+ * Every path computes each output element as ONE chain of fused multiply-adds
+ * over k = 0, 1, …, K−1, started from 0 (or from β·C), in that order, whatever
+ * the blocking, the tile an element falls in, or how a caller splits M and N.
+ * Fused multiply-add rounds once, so all paths — AVX-512, AVX2/FMA and the
+ * portable one (C's fmaf) — give bitwise the same result.
+ */
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Kernel paths, from portable to widest. */
+enum {
+    DRIFT_KERNEL_GENERIC = 0,   /* portable C, fmaf */
+    DRIFT_KERNEL_AVX2 = 1,      /* AVX2 + FMA, 6×16 micro-tile */
+    DRIFT_KERNEL_AVX512 = 2,    /* AVX-512 F/BW/VL/DQ, 8×48 micro-tile */
+};
+
+/* 1 when this CPU (and OS) supports `path`, else 0. */
+int drift_kernel_supported(int path);
+
+/* The widest path this CPU supports. */
+int drift_kernel_best(void);
+
+/* Data-cache sizes in bytes as the CPU reports them (fallbacks when unknown). */
+long drift_cache_l1d(void);
+long drift_cache_l2(void);
+
+/*
+ * C[m×n] = α·op(A)·op(B) + β·C on row-major buffers, on the calling thread.
+ * op(A) is m×k (A stored k×m when transA), op(B) is k×n (B stored n×k when transB).
+ * Requires α = 1 or β = 0. With β = 0, C is not read (NaNs in it are ignored).
+ */
+void drift_sgemm(int path, int transA, int transB, long m, long n, long k, float alpha,
+                 const float *a, long lda, const float *b, long ldb, float beta, float *c, long ldc);
+
+/* Micro-tile shape (rows of C, columns of C) of a path. */
+void drift_gemm_tile(int path, int *mr, int *nr);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
