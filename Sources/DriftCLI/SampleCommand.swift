@@ -2,7 +2,9 @@ import ArgumentParser
 import DriftIO
 import Foundation
 import Generative
+import NN
 import Samplers
+import Training
 import TensorCore
 
 /// `drift sample`: draw samples from a model with a sampler preset.
@@ -27,7 +29,7 @@ struct SampleCommand: ParsableCommand {
     @Option(help: "Output HDF5 file.") var out: String
     @Option(name: .customLong("init-noise"), help: "HDF5 file whose dataset /noise [N, sample shape…] is the standard normal initial noise.")
     var initNoise: String?
-    @Option(help: "Samples per batch (default: all at once). Results do not depend on it.") var batch: Int?
+    @Option(help: "Samples per batch (default 64 for images, 4096 otherwise: memory stays flat whatever --n is). Results do not depend on it.") var batch: Int?
     @Option(help: "Compute threads (default: all cores). Results do not depend on it.") var threads: Int?
     @Option(help: "Picture file (default: OUT with .png). 'none' to skip.") var png: String?
 
@@ -81,12 +83,13 @@ struct SampleCommand: ParsableCommand {
         let m = loaded.model
         let preset = try PresetLibrary.resolve(sampler, in: Self.presetDirectories(), overrides: overrides)
         try preset.validate(for: m.path)
+        let batchSize = min(batch ?? (m.sampleShape.count > 1 ? 64 : 4096), n)
+        try Self.checkMemory(n: n, batch: batchSize, model: loaded)
         let noise = try initNoise.map { try Self.readNoise($0, count: n, sampleShape: m.sampleShape) }
 
         // Open the output first (a bad folder fails before the work); it appears only on commit.
         let writer = try HDF5Writer(path: out)
         let key = RandomKey(seed: seed)
-        let batchSize = min(batch ?? n, n)
         var rows = [Tensor]()
         var evaluations = 0
         let start = Date()
@@ -161,6 +164,24 @@ struct SampleCommand: ParsableCommand {
     }
 
     /// Rows first ..< first + count of x.
+    /// Refuses an `--n` whose samples (kept, then written) or a `--batch` whose working memory
+    /// would not fit in this machine's memory, naming the flag and what it would need.
+    static func checkMemory(n: Int, batch: Int, model loaded: ModelLoader.Loaded) throws {
+        let sampleBytes = Double(loaded.model.sampleShape.reduce(1, *)) * 4
+        let shape = loaded.model.sampleShape.map(String.init).joined(separator: "×")
+        let output = 2 * Double(n) * sampleBytes   // the batches' rows and the joined /samples
+        if output > physicalMemoryBytes / 2 {
+            throw CLIError("--n \(n): the samples alone (float32 [\(shape)] each) would need about \(formatBytes(output)) of memory, "
+                           + "more than half of this machine's \(formatBytes(physicalMemoryBytes)); draw fewer (several runs with other seeds)")
+        }
+        let perSample = (loaded.model as? TrainedModel)?.network.config.workingBytesPerSample(training: false) ?? 64 * sampleBytes
+        let working = Double(batch) * perSample
+        if working > physicalMemoryBytes / 2 {
+            throw CLIError("--batch \(batch): one batch of [\(shape)] samples would need about \(formatBytes(working)) of memory, "
+                           + "more than half of this machine's \(formatBytes(physicalMemoryBytes)); use a smaller --batch")
+        }
+    }
+
     static func rows(_ x: Tensor, _ first: Int, _ count: Int) -> Tensor {
         let per = x.count / x.shape[0]
         return Tensor(Array(x.scalars[(first * per)..<((first + count) * per)]), shape: [count] + Array(x.shape.dropFirst()))

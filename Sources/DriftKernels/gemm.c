@@ -1,53 +1,69 @@
-/* drift_sgemm: argument handling, blocking sizes from the CPU's caches, and dispatch to a path. */
+/* drift_sgemm: argument handling, the choice of micro-tile, blocking sizes from the CPU's
+ * caches, and dispatch. */
 #include "drift_kernels.h"
 #include <stdlib.h>
 
-#define DECLARE(p) \
-    void drift_##p##_sgemm(int, int, long, long, long, float, const float *, long, const float *, long, float, \
-                           float *, long, long, long, long); \
-    int drift_##p##_mr(void); int drift_##p##_nr(void);
-DECLARE(generic)
+typedef void (*gemm_fn)(int, int, long, long, long, float, const float *, long, const float *, long, float,
+                        float *, long, long, long, long);
+#define DECLARE(name) \
+    void name##_sgemm(int, int, long, long, long, float, const float *, long, const float *, long, float, \
+                      float *, long, long, long, long);
+DECLARE(drift_generic_4x8)
 #if defined(__x86_64__)
-DECLARE(avx2)
-DECLARE(avx512)
+DECLARE(drift_avx2_6x16)
+DECLARE(drift_avx2_4x24)
+DECLARE(drift_avx512_8x48)
+DECLARE(drift_avx512_12x32)
 #endif
 
-void drift_gemm_tile(int path, int *mr, int *nr) {
-    switch (path) {
-#if defined(__x86_64__)
-    case DRIFT_KERNEL_AVX512: *mr = drift_avx512_mr(); *nr = drift_avx512_nr(); return;
-    case DRIFT_KERNEL_AVX2: *mr = drift_avx2_mr(); *nr = drift_avx2_nr(); return;
-#endif
-    default: *mr = drift_generic_mr(); *nr = drift_generic_nr(); return;
-    }
-}
+/* One tile shape of a path, with its cache blocking. */
+typedef struct { gemm_fn run; int mr, nr; long kc, mc, nc; } tile_kernel;
 
-/* Blocking sizes (they change speed, never results): kc from the L1 data cache (two kc×NR
- * panels of B's worth; measured best on Zen 4), an mc×kc block of A in half of L2. */
-static void compute_blocking(int path, long *kc, long *mc, long *nc) {
-    int mr, nr;
-    drift_gemm_tile(path, &mr, &nr);
+/* Blocking sizes change speed, never results: kc from the L1 data cache (two kc×NR panels
+ * of B's worth; measured best on Zen 4), an mc×kc block of A in half of L2, nc = 4,096. */
+static tile_kernel make(gemm_fn run, int mr, int nr) {
+    tile_kernel t = { run, mr, nr, 0, 0, 0 };
     long k = drift_cache_l1d() * 2 / ((long)nr * 4);
-    k = k < 128 ? 128 : k > 512 ? 512 : k & ~7L;
-    long m = drift_cache_l2() / 2 / (k * 4);
-    m = m < mr ? mr : m / mr * mr;
-    char *e;
-    if ((e = getenv("DRIFT_GEMM_KC"))) k = atol(e);
-    if ((e = getenv("DRIFT_GEMM_MC"))) m = atol(e) / mr * mr;
-    *kc = k; *mc = m; *nc = 4096 / nr * nr;
-    if ((e = getenv("DRIFT_GEMM_NC"))) *nc = atol(e) / nr * nr;
+    t.kc = k < 128 ? 128 : k > 512 ? 512 : k & ~7L;
+    long m = drift_cache_l2() / 2 / (t.kc * 4);
+    t.mc = m < mr ? mr : m / mr * mr;
+    t.nc = 4096 / nr * nr;
+    return t;
 }
 
-static void blocking(int path, long *kc, long *mc, long *nc) {
-    static long cached[3][3];   /* computed once per path; every thread computes the same values */
-    if (path < 0 || path > 2) path = 0;
-    if (cached[path][0] == 0) {
-        long b[3];
-        compute_blocking(path, &b[0], &b[1], &b[2]);
-        cached[path][1] = b[1]; cached[path][2] = b[2];
-        __atomic_store_n(&cached[path][0], b[0], __ATOMIC_RELEASE);
+/* The tile shapes of each path (at most two), built once. */
+static tile_kernel kernels[3][2];
+static int kernel_count[3];
+
+static void build_kernels(void) {
+    kernels[DRIFT_KERNEL_GENERIC][0] = make(drift_generic_4x8_sgemm, 4, 8);
+    kernel_count[DRIFT_KERNEL_GENERIC] = 1;
+#if defined(__x86_64__)
+    kernels[DRIFT_KERNEL_AVX2][0] = make(drift_avx2_6x16_sgemm, 6, 16);
+    kernels[DRIFT_KERNEL_AVX2][1] = make(drift_avx2_4x24_sgemm, 4, 24);
+    kernel_count[DRIFT_KERNEL_AVX2] = 2;
+    kernels[DRIFT_KERNEL_AVX512][0] = make(drift_avx512_8x48_sgemm, 8, 48);
+    kernels[DRIFT_KERNEL_AVX512][1] = make(drift_avx512_12x32_sgemm, 12, 32);
+    kernel_count[DRIFT_KERNEL_AVX512] = 2;
+#endif
+}
+
+static long padded(long x, long step) { return (x + step - 1) / step * step; }
+
+/* The tile shape that pads m×n least (the first on a tie). Every shape gives the same bits. */
+static const tile_kernel *choose(int path, long m, long n) {
+    static int built;
+    if (!__atomic_load_n(&built, __ATOMIC_ACQUIRE)) {
+        build_kernels();   /* idempotent: racing threads write the same values */
+        __atomic_store_n(&built, 1, __ATOMIC_RELEASE);
     }
-    *kc = __atomic_load_n(&cached[path][0], __ATOMIC_ACQUIRE); *mc = cached[path][1]; *nc = cached[path][2];
+    if (path < 0 || path > 2 || kernel_count[path] == 0) path = DRIFT_KERNEL_GENERIC;
+    const tile_kernel *best = &kernels[path][0];
+    for (int i = 1; i < kernel_count[path]; i++) {
+        const tile_kernel *t = &kernels[path][i];
+        if (padded(m, t->mr) * padded(n, t->nr) < padded(m, best->mr) * padded(n, best->nr)) best = t;
+    }
+    return best;
 }
 
 void drift_sgemm(int path, int transA, int transB, long m, long n, long k, float alpha,
@@ -65,16 +81,6 @@ void drift_sgemm(int path, int transA, int transB, long m, long n, long k, float
         return;
     }
     if (alpha != 1 && beta != 0) abort();   /* not supported (the Swift wrapper checks) */
-    long kc, mc, nc;
-    blocking(path, &kc, &mc, &nc);
-    switch (path) {
-#if defined(__x86_64__)
-    case DRIFT_KERNEL_AVX512:
-        drift_avx512_sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, kc, mc, nc); return;
-    case DRIFT_KERNEL_AVX2:
-        drift_avx2_sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, kc, mc, nc); return;
-#endif
-    default:
-        drift_generic_sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, kc, mc, nc); return;
-    }
+    const tile_kernel *t = choose(path, m, n);
+    t->run(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, t->kc, t->mc, t->nc);
 }

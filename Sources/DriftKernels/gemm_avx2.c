@@ -1,12 +1,11 @@
-/* AVX2 + FMA path: a 6×16 micro-tile, two ymm accumulators per row of C (12 of 16 registers). */
+/* AVX2 + FMA path: two micro-tiles of 12 ymm accumulators (of 16 registers), 6×16 and 4×24;
+ * drift_sgemm picks the one that pads the product least (they give the same bits). */
 #if defined(__x86_64__)
 #include "drift_kernels.h"
 #include <immintrin.h>
 
 #pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
 
-#define MR 6
-#define NV 2
 #define VLEN 8
 #define VEC __m256
 #define VZERO() _mm256_setzero_ps()
@@ -16,13 +15,22 @@
 #define VFMA(a, b, c) _mm256_fmadd_ps(a, b, c)
 #define VMUL(a, b) _mm256_mul_ps(a, b)
 #define VSTOREU(p, v) _mm256_storeu_ps(p, v)
-#define KERNEL_NAME(x) drift_avx2_##x
 
+#define MR 6
+#define NV 2
+#define KERNEL_NAME(x) drift_avx2_6x16_##x
+#include "micro_tile.h"
+#include "gemm_driver.h"
+#undef MR
+#undef NV
+#undef NR
+#undef KERNEL_NAME
+
+#define MR 4
+#define NV 3
+#define KERNEL_NAME(x) drift_avx2_4x24_##x
 #include "micro_tile.h"
 #include "gemm_driver.h"
 
 #pragma clang attribute pop
-
-int drift_avx2_mr(void) { return MR; }
-int drift_avx2_nr(void) { return NR; }
 #endif

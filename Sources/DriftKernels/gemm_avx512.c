@@ -1,12 +1,11 @@
-/* AVX-512 path: an 8×48 micro-tile, three zmm accumulators per row of C (24 of 32 registers). */
+/* AVX-512 path: two micro-tiles of 24 zmm accumulators (of 32 registers), 8×48 and 12×32;
+ * drift_sgemm picks the one that pads the product least (they give the same bits). */
 #if defined(__x86_64__)
 #include "drift_kernels.h"
 #include <immintrin.h>
 
 #pragma clang attribute push(__attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx2,fma"))), apply_to = function)
 
-#define MR 8
-#define NV 3
 #define VLEN 16
 #define VEC __m512
 #define VZERO() _mm512_setzero_ps()
@@ -16,13 +15,22 @@
 #define VFMA(a, b, c) _mm512_fmadd_ps(a, b, c)
 #define VMUL(a, b) _mm512_mul_ps(a, b)
 #define VSTOREU(p, v) _mm512_storeu_ps(p, v)
-#define KERNEL_NAME(x) drift_avx512_##x
 
+#define MR 8
+#define NV 3
+#define KERNEL_NAME(x) drift_avx512_8x48_##x
+#include "micro_tile.h"
+#include "gemm_driver.h"
+#undef MR
+#undef NV
+#undef NR
+#undef KERNEL_NAME
+
+#define MR 12
+#define NV 2
+#define KERNEL_NAME(x) drift_avx512_12x32_##x
 #include "micro_tile.h"
 #include "gemm_driver.h"
 
 #pragma clang attribute pop
-
-int drift_avx512_mr(void) { return MR; }
-int drift_avx512_nr(void) { return NR; }
 #endif

@@ -1,7 +1,7 @@
 /*
- * The blocked GEMM driver shared by every kernel path (included once per
- * instruction-set file, which defines MR, NR, KERNEL_NAME and a micro-kernel
- * `micro_tile`). Loop nest and packing follow BLIS (Van Zee & van de Geijn,
+ * The blocked GEMM driver shared by every kernel path (included once per tile
+ * shape by the instruction-set files, which define MR, NR, KERNEL_NAME and a
+ * micro-kernel KERNEL_NAME(micro_tile)). Loop nest and packing follow BLIS (Van Zee & van de Geijn,
  * "BLIS: A Framework for Rapidly Instantiating BLAS Functionality", ACM TOMS
  * 2015; Goto & van de Geijn, "Anatomy of High-Performance Matrix
  * Multiplication", ACM TOMS 2008):
@@ -18,7 +18,7 @@
  * the part of C a caller asks for.
  *
  * requires: MR, NR, KERNEL_NAME(x), and
- *   static void micro_tile(long kc, const float *a, const float *b, float *c, long ldc, int load, float alpha);
+ *   static void KERNEL_NAME(micro_tile)(long kc, const float *a, const float *b, float *c, long ldc, int load, float alpha);
  *     a: kc×MR panel (MR values per k), b: kc×NR panel; c: MR×NR tile with row stride ldc.
  *     load: start from the values in c, else from 0. The result is multiplied by alpha when stored.
  */
@@ -103,7 +103,7 @@ static void KERNEL_NAME(edge_tile)(long kc, const float *a, const float *b, floa
         for (long i = 0; i < MR; i++)
             for (long j = 0; j < NR; j++) t[i * NR + j] = (i < mr && j < nr) ? c[i * ldc + j] : 0;
     }
-    micro_tile(kc, a, b, t, NR, load, alpha);
+    KERNEL_NAME(micro_tile)(kc, a, b, t, NR, load, alpha);
     for (long i = 0; i < mr; i++)
         for (long j = 0; j < nr; j++) c[i * ldc + j] = t[i * NR + j];
 }
@@ -134,7 +134,7 @@ void KERNEL_NAME(sgemm)(int transA, int transB, long m, long n, long k, float al
                         long mr = mc - ir < MR ? mc - ir : MR;
                         float *ct = c + (ic + ir) * ldc + jc + jr;
                         if (mr == MR && nr == NR)
-                            micro_tile(kc, ap + ir * kc, bp + jr * kc, ct, ldc, load, scale);
+                            KERNEL_NAME(micro_tile)(kc, ap + ir * kc, bp + jr * kc, ct, ldc, load, scale);
                         else
                             KERNEL_NAME(edge_tile)(kc, ap + ir * kc, bp + jr * kc, ct, ldc, mr, nr, load, scale);
                     }

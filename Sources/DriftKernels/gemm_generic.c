@@ -6,9 +6,9 @@
 
 #define MR 4
 #define NR 8
-#define KERNEL_NAME(x) drift_generic_##x
+#define KERNEL_NAME(x) drift_generic_4x8_##x
 
-static void micro_tile(long kc, const float *restrict a, const float *restrict b, float *restrict c, long ldc,
+static void KERNEL_NAME(micro_tile)(long kc, const float *restrict a, const float *restrict b, float *restrict c, long ldc,
                        int load, float alpha) {
     float acc[MR][NR];
     for (int i = 0; i < MR; i++)
@@ -24,6 +24,3 @@ static void micro_tile(long kc, const float *restrict a, const float *restrict b
 }
 
 #include "gemm_driver.h"
-
-int drift_generic_mr(void) { return MR; }
-int drift_generic_nr(void) { return NR; }

@@ -7,13 +7,15 @@
  * are loaded, each A value is broadcast, and one fused multiply-add per
  * accumulator adds it — so each element's sum is one FMA chain over k in order.
  *
- * requires: MR, NV, VLEN, VEC (vector type), VZERO(), VLOADU(p), VLOAD(p) (aligned),
- *           VSET1(x), VFMA(a, b, c) = a·b + c rounded once, VMUL(a, b), VSTOREU(p, v)
+ * requires: MR, NV, VLEN, KERNEL_NAME(x), VEC (vector type), VZERO(), VLOADU(p), VLOAD(p)
+ *           (aligned), VSET1(x), VFMA(a, b, c) = a·b + c rounded once, VMUL(a, b), VSTOREU(p, v).
+ * defines NR and KERNEL_NAME(micro_tile); the including file #undefs MR, NV, NR, KERNEL_NAME
+ * before instantiating another tile shape.
  */
 #define NR (VLEN * NV)
 
 static inline __attribute__((always_inline))
-void micro_tile(long kc, const float *restrict a, const float *restrict b, float *restrict c, long ldc,
+void KERNEL_NAME(micro_tile)(long kc, const float *restrict a, const float *restrict b, float *restrict c, long ldc,
                 int load, float alpha) {
     VEC acc[MR][NV];
     for (int i = 0; i < MR; i++)

@@ -11,9 +11,9 @@ import Foundation
 public enum KernelPath: String, CaseIterable, Sendable, CustomStringConvertible {
     /// Portable C (`fmaf`), 4×8 micro-tile.
     case generic
-    /// AVX2 + FMA, 6×16 micro-tile.
+    /// AVX2 + FMA, 6×16 and 4×24 micro-tiles (whichever pads a product least).
     case avx2
-    /// AVX-512, 8×48 micro-tile.
+    /// AVX-512 F/BW/VL/DQ, 8×48 and 12×32 micro-tiles (whichever pads a product least).
     case avx512
 
     var code: Int32 {
@@ -32,13 +32,6 @@ public enum KernelPath: String, CaseIterable, Sendable, CustomStringConvertible 
 
     /// The widest path this CPU supports.
     public static var best: KernelPath { supported.last ?? .generic }
-
-    /// The micro-tile (rows, columns of C) the path computes at a time.
-    public var tile: (rows: Int, columns: Int) {
-        var mr: Int32 = 0, nr: Int32 = 0
-        drift_gemm_tile(code, &mr, &nr)
-        return (Int(mr), Int(nr))
-    }
 
     public var description: String { rawValue }
 

@@ -97,5 +97,10 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         try objective.validate(on: path)
         try check(model.sampleShape == data.sampleShape,
                   "the model takes samples of shape \(model.sampleShape) but \(data.name) has shape \(data.sampleShape)")
+        let need = Double(batchSize) * model.workingBytesPerSample(training: true)
+        try check(need <= physicalMemoryBytes,
+                  "--batch \(batchSize): a training step of this model on \(data.sampleShape.map(String.init).joined(separator: "×")) samples "
+                  + "would need about \(formatBytes(need)) of memory, more than this machine's \(formatBytes(physicalMemoryBytes)); "
+                  + "use a smaller --batch" + (data.isImage ? " or --image-size" : ""))
     }
 }

@@ -19,8 +19,8 @@ extern "C" {
 /* Kernel paths, from portable to widest. */
 enum {
     DRIFT_KERNEL_GENERIC = 0,   /* portable C, fmaf */
-    DRIFT_KERNEL_AVX2 = 1,      /* AVX2 + FMA, 6×16 micro-tile */
-    DRIFT_KERNEL_AVX512 = 2,    /* AVX-512 F/BW/VL/DQ, 8×48 micro-tile */
+    DRIFT_KERNEL_AVX2 = 1,      /* AVX2 + FMA, 6×16 and 4×24 micro-tiles */
+    DRIFT_KERNEL_AVX512 = 2,    /* AVX-512 F/BW/VL/DQ, 8×48 and 12×32 micro-tiles */
 };
 
 /* 1 when this CPU (and OS) supports `path`, else 0. */
@@ -40,9 +40,6 @@ long drift_cache_l2(void);
  */
 void drift_sgemm(int path, int transA, int transB, long m, long n, long k, float alpha,
                  const float *a, long lda, const float *b, long ldb, float beta, float *c, long ldc);
-
-/* Micro-tile shape (rows of C, columns of C) of a path. */
-void drift_gemm_tile(int path, int *mr, int *nr);
 
 #ifdef __cplusplus
 }
