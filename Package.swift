@@ -32,9 +32,12 @@ let package = Package(
         // MARK: - C libraries (Debian packages; see scripts/setup.sh)
         .systemLibrary(name: "CHDF5", path: "Sources/CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-        // Drift's own GEMM kernels: one file per instruction set, each function compiled for its
-        // own target (`#pragma clang attribute`), picked at run time by CPU features.
-        .target(name: "DriftKernels", path: "Sources/DriftKernels", cSettings: [.unsafeFlags(["-O3"])]),
+        // Drift's own kernels: GEMM micro-kernels one file per instruction set, each compiled for its
+        // own target (`#pragma clang attribute`) and picked at run time by CPU features; the rest
+        // (Winograd transforms, packing glue) builds like the Swift code (AVX2 unless DRIFT_PORTABLE).
+        // No implicit FMA contraction: every fused multiply-add is written out, so results are fixed.
+        .target(name: "DriftKernels", path: "Sources/DriftKernels",
+                cSettings: [.unsafeFlags(["-O3", "-ffp-contract=off"])] + fastC),
         .target(name: "CPNG", path: "Sources/CPNG", cSettings: fastC, linkerSettings: [.linkedLibrary("png16")]),
 
         // MARK: - Layers (dependencies point down only)

@@ -46,17 +46,35 @@ public final class HDF5Reader {
     public init(path: String, checksums: ChecksumPolicy = .ifPresent, checkSeal: Bool = true) throws {
         self.path = path
         self.checksums = checksums
-        fileSize = try FileCheck.readableFile(path)
-        guard fileSize > 0 else { throw DriftIOError.wrongFormat(path: path, format: "HDF5", detail: "empty file") }
-        if checkSeal { isSealed = try HDF5Seal.check(path, size: fileSize) == .intact } else { isSealed = false }
-        file = try HDF5Library.locked {
-            let isHDF5 = H5Fis_hdf5(path)
-            if isHDF5 == 0 { throw DriftIOError.wrongFormat(path: path, format: "HDF5", detail: "") }
-            if isHDF5 < 0 { throw HDF5Library.openError(path: path, stack: HDF5Library.errorStack()) }
-            let id = H5Fopen(path, drift_H5F_ACC_RDONLY(), hid_t(H5P_DEFAULT))
-            guard id >= 0 else { throw HDF5Library.openError(path: path, stack: HDF5Library.errorStack()) }
-            return .file(id)
+        // The seal is checked by path and libhdf5 opens by path: if a writer renames a new file into
+        // place in between, the two would see different files. Retry until both saw the same inode.
+        var attempt = 0
+        while true {
+            let before = Self.inode(path)
+            let size = try FileCheck.readableFile(path)
+            guard size > 0 else { throw DriftIOError.wrongFormat(path: path, format: "HDF5", detail: "empty file") }
+            let sealed = checkSeal ? try HDF5Seal.check(path, size: size) == .intact : false
+            let handle: H5Handle = try HDF5Library.locked {
+                let isHDF5 = H5Fis_hdf5(path)
+                if isHDF5 == 0 { throw DriftIOError.wrongFormat(path: path, format: "HDF5", detail: "") }
+                if isHDF5 < 0 { throw HDF5Library.openError(path: path, stack: HDF5Library.errorStack()) }
+                let id = H5Fopen(path, drift_H5F_ACC_RDONLY(), hid_t(H5P_DEFAULT))
+                guard id >= 0 else { throw HDF5Library.openError(path: path, stack: HDF5Library.errorStack()) }
+                return .file(id)
+            }
+            attempt += 1
+            if before == Self.inode(path) || attempt >= 10 {
+                (fileSize, isSealed, file) = (size, sealed, handle)
+                return
+            }
+            handle.close()
         }
+    }
+
+    /// (device, inode) of `path`, nil when it cannot be read.
+    private static func inode(_ path: String) -> [UInt64]? {
+        var st = stat()
+        return stat(path, &st) == 0 ? [UInt64(st.st_dev), UInt64(st.st_ino)] : nil
     }
 
     /// Releases the file (also done on deinit).

@@ -16,6 +16,8 @@
 #define VMUL(a, b) _mm256_mul_ps(a, b)
 #define VSTOREU(p, v) _mm256_storeu_ps(p, v)
 
+#include "transpose.h"
+
 #define MR 6
 #define NV 2
 #define KERNEL_NAME(x) drift_avx2_6x16_##x

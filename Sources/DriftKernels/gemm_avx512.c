@@ -16,6 +16,8 @@
 #define VMUL(a, b) _mm512_mul_ps(a, b)
 #define VSTOREU(p, v) _mm512_storeu_ps(p, v)
 
+#include "transpose.h"
+
 #define MR 8
 #define NV 3
 #define KERNEL_NAME(x) drift_avx512_8x48_##x

@@ -17,6 +17,8 @@
  * element lands in (edge tiles run the same kernel on zero-padded panels) or
  * the part of C a caller asks for.
  *
+ * optional: PACK_TRANSPOSE, with transpose_8x8 / transpose_4x4(src, lds, dst, ldd) writing
+ *   dst[q·ldd + r] = src[r·lds + q] for an 8×8 / 4×4 block (the SIMD paths' in-register transposes).
  * requires: MR, NR, KERNEL_NAME(x), and
  *   static void KERNEL_NAME(micro_tile)(long kc, const float *a, const float *b, float *c, long ldc, int load, float alpha);
  *     a: kc×MR panel (MR values per k), b: kc×NR panel; c: MR×NR tile with row stride ldc.
@@ -56,11 +58,27 @@ static void KERNEL_NAME(pack_a)(int trans, long mc, long kc, const float *a, lon
                 for (; i < MR; i++) dst[p * MR + i] = 0;
             }
         } else {
-            for (long i = 0; i < mr; i++) {
+            /* Rows of A are contiguous in p: transpose 8×8 and 4×4 blocks in registers. */
+            long i = 0;
+#ifdef PACK_TRANSPOSE
+            for (; i + 8 <= mr; i += 8) {
+                long p = 0;
+                for (; p + 8 <= kc; p += 8) transpose_8x8(a + (ir + i) * lda + p, lda, dst + p * MR + i, MR);
+                for (; p < kc; p++)
+                    for (long r = 0; r < 8; r++) dst[p * MR + i + r] = a[(ir + i + r) * lda + p];
+            }
+            for (; i + 4 <= mr; i += 4) {
+                long p = 0;
+                for (; p + 4 <= kc; p += 4) transpose_4x4(a + (ir + i) * lda + p, lda, dst + p * MR + i, MR);
+                for (; p < kc; p++)
+                    for (long r = 0; r < 4; r++) dst[p * MR + i + r] = a[(ir + i + r) * lda + p];
+            }
+#endif
+            for (; i < mr; i++) {
                 const float *src = a + (ir + i) * lda;
                 for (long p = 0; p < kc; p++) dst[p * MR + i] = src[p];
             }
-            for (long i = mr; i < MR; i++)
+            for (i = mr; i < MR; i++)
                 for (long p = 0; p < kc; p++) dst[p * MR + i] = 0;
         }
     }
@@ -72,12 +90,21 @@ static void KERNEL_NAME(pack_b)(int trans, long kc, long nc, const float *b, lon
         long nr = nc - jr < NR ? nc - jr : NR;
         float *dst = bp + jr * kc;
         if (trans) {
-            /* op(B)(p, j) = b[j·ldb + p]. */
-            for (long j = 0; j < nr; j++) {
+            /* op(B)(p, j) = b[j·ldb + p]: rows of B are contiguous in p, transposed in 8×8 blocks. */
+            long j = 0;
+#ifdef PACK_TRANSPOSE
+            for (; j + 8 <= nr; j += 8) {
+                long p = 0;
+                for (; p + 8 <= kc; p += 8) transpose_8x8(b + (jr + j) * ldb + p, ldb, dst + p * NR + j, NR);
+                for (; p < kc; p++)
+                    for (long r = 0; r < 8; r++) dst[p * NR + j + r] = b[(jr + j + r) * ldb + p];
+            }
+#endif
+            for (; j < nr; j++) {
                 const float *src = b + (jr + j) * ldb;
                 for (long p = 0; p < kc; p++) dst[p * NR + j] = src[p];
             }
-            for (long j = nr; j < NR; j++)
+            for (j = nr; j < NR; j++)
                 for (long p = 0; p < kc; p++) dst[p * NR + j] = 0;
         } else {
             for (long p = 0; p < kc; p++) {

@@ -1,4 +1,5 @@
-/// 2-D convolution (cross-correlation, as in PyTorch's `conv2d`) through im2col + GEMM.
+/// 2-D convolution (cross-correlation, as in PyTorch's `conv2d`) through im2col + GEMM, or,
+/// for 3×3 kernels with stride 1 and padding 1, Winograd F(2×2, 3×3) (`Conv+Winograd.swift`).
 ///
 ///     y[n, o, oy, ox] = b[o] + Σ_{c,i,j} w[o, c, i, j] · x[n, c, oy·s − p + i, ox·s − p + j]
 ///
@@ -28,8 +29,12 @@ extension Tensor {
         precondition(g.outH > 0 && g.outW > 0,
                      "conv2d: kernel \(weight.shape) with padding \(padding) does not fit input \(input.shape)")
         let out = Tensor(uninitializedShape: [n, o, g.outH, g.outW])
-        ConvPlan(g, batch: n, outChannels: o).forward(input.storage.pointer, weight.storage.pointer,
-                                                      bias?.storage.pointer, out.storage.pointer)
+        let plan = ConvPlan(g, batch: n, outChannels: o)
+        if plan.usesWinograd {
+            plan.forwardWinograd(input.storage.pointer, weight.storage.pointer, bias?.storage.pointer, out.storage.pointer)
+        } else {
+            plan.forward(input.storage.pointer, weight.storage.pointer, bias?.storage.pointer, out.storage.pointer)
+        }
         let inputs = bias.map { [input, weight, $0] } ?? [input, weight]
         if !inputs.contains(where: \.isTracked) { return out }
         return record("conv2d", out, inputs: inputs) { c in
@@ -37,8 +42,14 @@ extension Tensor {
             let dx = c.needs[0] ? Tensor(uninitializedShape: c.inputs[0].shape) : nil
             let dw = c.needs[1] ? Tensor(uninitializedShape: c.inputs[1].shape) : nil
             let db = c.needs.count > 2 && c.needs[2] ? Tensor(uninitializedShape: [o]) : nil
-            plan.backward(c.inputs[0].storage.pointer, c.inputs[1].storage.pointer, c.grad.storage.pointer,
-                          dx: dx?.storage.pointer, dw: dw?.storage.pointer, db: db?.storage.pointer)
+            let (x, w, dy) = (c.inputs[0].storage.pointer, c.inputs[1].storage.pointer, c.grad.storage.pointer)
+            if plan.usesWinograd {
+                if let db { plan.backward(x, w, dy, dx: nil, dw: nil, db: db.storage.pointer) }
+                if let dw { plan.backwardWeightsWinograd(x, dy, dw.storage.pointer) }
+                if let dx { plan.backwardDataWinograd(w, dy, dx.storage.pointer) }
+            } else {
+                plan.backward(x, w, dy, dx: dx?.storage.pointer, dw: dw?.storage.pointer, db: db?.storage.pointer)
+            }
             return [dx, dw, db].prefix(c.inputs.count).map { $0 }
         }
     }

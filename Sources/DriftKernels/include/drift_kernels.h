@@ -41,6 +41,21 @@ long drift_cache_l2(void);
 void drift_sgemm(int path, int transA, int transB, long m, long n, long k, float alpha,
                  const float *a, long lda, const float *b, long ldb, float beta, float *c, long ldc);
 
+/*
+ * Winograd F(2×2, 3×3) transforms for 3×3 convolutions with stride 1, padding 1 (winograd.c).
+ * Tiles: th = ⌈H/2⌉ × tw = ⌈W/2⌉ per image; ξ = 0..<16 indexes a tile's 4×4 positions.
+ *   filter: U[ξ][o][c] from w[O][C][3][3]
+ *   input:  V[ξ][c][n·th·tw + tile] (row stride ldv, plane stride C·ldv) from x[count][C][H][W]
+ *   output: y[count][O][H][W] (+ bias) from M[ξ][o][n·th·tw + tile] (row stride ldm, plane O·ldm)
+ */
+void drift_winograd_filter(const float *w, long outC, long inC, float *u);
+void drift_winograd_input(const float *x, long count, long channels, long h, long w, float *v, long ldv);
+void drift_winograd_output(const float *m, long count, long outC, long h, long w, long ldm,
+                           const float *bias, float *y);
+/* Adjoints for the weight gradient: Ŷ[ξ][o][tile] from dy (layout of M), dw from dU[ξ][o][c]. */
+void drift_winograd_output_adjoint(const float *dy, long count, long outC, long h, long w, float *m, long ldm);
+void drift_winograd_filter_adjoint(const float *du, long outC, long inC, float *dw);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,109 @@
+import DriftKernels
+
+/// 3×3 convolutions with stride 1 and padding 1 through Winograd F(2×2, 3×3) (Lavin & Gray
+/// 2016; transforms in `Sources/DriftKernels/winograd.c`): 16 GEMMs M[ξ] = U[ξ]·V[ξ] of
+/// [O × C]·[C × tiles] replace one [O × 9C]·[9C × pixels] GEMM, 2.25× fewer multiplies.
+/// The data gradient is the same transform on dY with the flipped, transposed filters
+/// (for this geometry conv2d's adjoint in x is a conv2d); the weight gradient is the
+/// adjoint in the Winograd domain, dU[ξ] = Σ_tiles (A dY Aᵀ)[ξ]·V[ξ]ᵀ, then dw = Gᵀ dU G.
+extension ConvPlan {
+    /// Whether `forwardWinograd` / `backwardDataWinograd` apply (3×3, stride 1, padding 1).
+    var usesWinograd: Bool { g.kernelH == 3 && g.kernelW == 3 && g.stride == 1 && g.padding == 1 }
+
+    /// Tiles per image.
+    var winogradTiles: Int { ((g.height + 1) / 2) * ((g.width + 1) / 2) }
+
+    /// y [N, O, H, W] = conv(x, w) + bias.
+    func forwardWinograd(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?,
+                         _ y: UnsafeMutablePointer<Float>) {
+        Self.winograd(x, filters: w, batch: batch, inC: g.channels, outC: outChannels, h: g.height, w: g.width, bias: bias, y)
+    }
+
+    /// dx [N, C, H, W] = conv(dy, w̃) with w̃[c, o, i, j] = w[o, c, 2 − i, 2 − j].
+    func backwardDataWinograd(_ w: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>) {
+        let (o, c) = (outChannels, g.channels)
+        ScratchPool.shared.with(o * c * 9) { flipped in
+            for oc in 0..<o {
+                for ic in 0..<c {
+                    let src = w + (oc * c + ic) * 9, dst = flipped + (ic * o + oc) * 9
+                    for k in 0..<9 { dst[k] = src[8 - k] }
+                }
+            }
+            Self.winograd(dy, filters: flipped, batch: batch, inC: o, outC: c, h: g.height, w: g.width, bias: nil, dx)
+        }
+    }
+
+    /// dw [O, C, 3, 3] = ∂L/∂w for the forward conv of x with output gradient dy (summed over the batch;
+    /// per-worker partial sums are added in worker order, fixed for a thread count).
+    func backwardWeightsWinograd(_ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, _ dw: UnsafeMutablePointer<Float>) {
+        let (inC, outC, h, w) = (g.channels, outChannels, g.height, g.width)
+        let layout = Self.groups(batch: batch, tiles: winogradTiles)
+        let pool = ScratchPool.shared
+        let columns = layout.group * winogradTiles
+        let accSize = 16 * outC * inC
+        let scratch = (0..<(layout.parallel ? ComputeThreads.count : 1)).map { _ in pool.take(16 * (inC + outC) * columns + accSize) }
+        defer { scratch.forEach(pool.give) }
+        for s in scratch { (s.pointer + 16 * (inC + outC) * columns).update(repeating: 0, count: accSize) }
+        let (inSize, outSize) = (inC * h * w, outC * h * w)
+        func run(_ task: Int, _ k: Int) {
+            let first = k * layout.group, count = Swift.min(layout.group, batch - first)
+            let t = count * winogradTiles
+            let v = scratch[task].pointer, m = v + 16 * inC * columns, acc = m + 16 * outC * columns
+            drift_winograd_input(x + first * inSize, count, inC, h, w, v, t)
+            drift_winograd_output_adjoint(dy + first * outSize, count, outC, h, w, m, t)
+            for xi in 0..<16 {
+                gemmMaybeSplit(split: !layout.parallel, false, true, outC, inC, t, 1, UnsafePointer(m + xi * outC * t), t,
+                               UnsafePointer(v + xi * inC * t), t, 1, acc + xi * outC * inC, inC)
+            }
+        }
+        let used = layout.parallel ? parallelTasks(layout.groups) { task, lo, hi in for k in lo..<hi { run(task, k) } }
+                                   : { for k in 0..<layout.groups { run(0, k) }; return 1 }()
+        let accs = scratch.prefix(used).map { $0.pointer + 16 * (inC + outC) * columns }
+        for a in accs.dropFirst() { for i in 0..<accSize { accs[0][i] += a[i] } }
+        drift_winograd_filter_adjoint(accs[0], outC, inC, dw)
+    }
+
+    /// Images per Winograd group (a few hundred GEMM columns, at least one group per thread
+    /// when possible) and whether groups run side by side on the workers.
+    static func groups(batch: Int, tiles: Int) -> (group: Int, groups: Int, parallel: Bool) {
+        let threads = ComputeThreads.count
+        var group = Swift.max(1, Swift.min(batch, (512 + tiles - 1) / tiles))
+        while group > 1 && (batch + group - 1) / group < threads { group -= 1 }
+        let groups = (batch + group - 1) / group
+        return (group, groups, groups >= threads && threads > 1)
+    }
+
+    /// The Winograd convolution of `x` [batch, inC, h, w] with `filters` [outC, inC, 3, 3].
+    private static func winograd(_ x: UnsafePointer<Float>, filters: UnsafePointer<Float>, batch: Int, inC: Int, outC: Int,
+                                 h: Int, w: Int, bias: UnsafePointer<Float>?, _ y: UnsafeMutablePointer<Float>) {
+        let tiles = ((h + 1) / 2) * ((w + 1) / 2)
+        let threads = ComputeThreads.count
+        let (group, groups, parallel) = Self.groups(batch: batch, tiles: tiles)
+        let pool = ScratchPool.shared
+        let u = pool.take(16 * outC * inC)
+        defer { pool.give(u) }
+        drift_winograd_filter(filters, outC, inC, u.pointer)
+        let columns = group * tiles
+        let perTask = 16 * (inC + outC) * columns
+        let scratch = (0..<(parallel ? threads : 1)).map { _ in pool.take(perTask) }
+        defer { scratch.forEach(pool.give) }
+        let (inSize, outSize) = (inC * h * w, outC * h * w)
+        let up = UnsafePointer(u.pointer)
+        func run(_ task: Int, _ k: Int) {
+            let first = k * group, count = Swift.min(group, batch - first)
+            let t = count * tiles
+            let v = scratch[task].pointer, m = v + 16 * inC * columns
+            drift_winograd_input(x + first * inSize, count, inC, h, w, v, t)
+            for xi in 0..<16 {
+                gemmMaybeSplit(split: !parallel, false, false, outC, t, inC, 1, up + xi * outC * inC, inC,
+                               UnsafePointer(v + xi * inC * t), t, 0, m + xi * outC * t, t)
+            }
+            drift_winograd_output(m, count, outC, h, w, t, bias, y + first * outSize)
+        }
+        if parallel {
+            parallelTasks(groups) { task, lo, hi in for k in lo..<hi { run(task, k) } }
+        } else {
+            for k in 0..<groups { run(0, k) }
+        }
+    }
+}

@@ -1,0 +1,77 @@
+import XCTest
+import TensorCore
+
+/// 3×3 convolutions with stride 1 and padding 1 run through Winograd F(2×2, 3×3) — forward,
+/// data gradient and weight gradient. Checked against the definition in float64 on odd sizes
+/// (odd H and W leave half-empty tiles), and for the fixed-order property: an image's output
+/// and data gradient do not depend on the rest of the batch or on the thread count, bitwise.
+final class WinogradConvolutionTests: XCTestCase {
+    let key = RandomKey(seed: 41)
+    func randn(_ shape: [Int], _ i: UInt64) -> Tensor { Tensor.randomNormal([1] + shape, key: key.fold(i)).reshaped(shape) }
+
+    /// y, dx = ∂⟨dy, y⟩/∂x and dw = ∂⟨dy, y⟩/∂w from the definition, in float64.
+    func reference(_ x: Tensor, _ w: Tensor, _ dy: Tensor) -> (y: [Double], dx: [Double], dw: [Double]) {
+        let (n, c, h, wd, o) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3], w.shape[0])
+        let xs = x.scalars.map(Double.init), ws = w.scalars.map(Double.init), gs = dy.scalars.map(Double.init)
+        var y = [Double](repeating: 0, count: n * o * h * wd), dx = [Double](repeating: 0, count: xs.count)
+        var dw = [Double](repeating: 0, count: ws.count)
+        for ni in 0..<n { for oi in 0..<o { for oy in 0..<h { for ox in 0..<wd {
+            let yi = ((ni * o + oi) * h + oy) * wd + ox
+            for ci in 0..<c { for i in 0..<3 { for j in 0..<3 {
+                let iy = oy - 1 + i, ix = ox - 1 + j
+                guard iy >= 0 && iy < h && ix >= 0 && ix < wd else { continue }
+                let xi = ((ni * c + ci) * h + iy) * wd + ix, wi = ((oi * c + ci) * 3 + i) * 3 + j
+                y[yi] += ws[wi] * xs[xi]
+                dx[xi] += ws[wi] * gs[yi]
+                dw[wi] += xs[xi] * gs[yi]
+            } } }
+        } } } }
+        return (y, dx, dw)
+    }
+
+    /// Worst |a − r| / (ε·(scale of r)), the error in units of float32 rounding of the result's magnitude.
+    func worstError(_ a: [Float], _ r: [Double]) -> Double {
+        let scale = max(r.map(abs).max() ?? 1, 1e-30)
+        return zip(a, r).map { abs(Double($0) - $1) / scale }.max() ?? 0
+    }
+
+    func testForwardAndBothGradientsMatchTheDefinitionOnOddSizes() {
+        // (batch, C, O, H, W): a 1×1 image, a single row, odd and even sizes, many channels.
+        let cases = [(2, 3, 4, 1, 1), (1, 2, 3, 1, 9), (3, 5, 2, 7, 7), (2, 33, 17, 5, 6), (4, 8, 8, 14, 14), (1, 4, 6, 9, 4)]
+        for (i, (n, c, o, h, wd)) in cases.enumerated() {
+            let x = randn([n, c, h, wd], UInt64(4 * i)).trackingGradient(), w = randn([o, c, 3, 3], UInt64(4 * i + 1)).trackingGradient()
+            let dy = randn([n, o, h, wd], UInt64(4 * i + 2))
+            let y = x.conv2d(weight: w, padding: 1)
+            let g = (y * dy).sum().backward()
+            let r = reference(x, w, dy)
+            // Winograd adds a few roundings per tile over direct summation: allow 1e-5 of the largest value.
+            XCTAssertLessThan(worstError(y.scalars, r.y), 1e-5, "case \(i) output")
+            XCTAssertLessThan(worstError(g[x]!.scalars, r.dx), 1e-5, "case \(i) data gradient")
+            XCTAssertLessThan(worstError(g[w]!.scalars, r.dw), 1e-5, "case \(i) weight gradient")
+        }
+    }
+
+    func testAnImagesOutputAndDataGradientDoNotDependOnTheBatchOrThreads() {
+        let (n, c, o, h, wd) = (7, 6, 5, 9, 8)
+        let x = randn([n, c, h, wd], 90), w = randn([o, c, 3, 3], 91), dy = randn([n, o, h, wd], 92)
+        func run(_ x: Tensor, _ dy: Tensor) -> (y: [Float], dx: [Float]) {
+            let xt = x.trackingGradient()
+            let y = xt.conv2d(weight: w, padding: 1)
+            return (y.scalars, (y * dy).sum().backward()[xt]!.scalars)
+        }
+        let saved = ComputeThreads.count
+        defer { ComputeThreads.set(saved) }
+        ComputeThreads.set(2)
+        let whole = run(x, dy)
+        let (xPer, yPer) = (c * h * wd, o * h * wd)
+        for threads in [1, 2, 3] {
+            ComputeThreads.set(threads)
+            for i in [0, 3, 6] {
+                let alone = run(Tensor(Array(x.scalars[(i * xPer)..<((i + 1) * xPer)]), shape: [1, c, h, wd]),
+                                Tensor(Array(dy.scalars[(i * yPer)..<((i + 1) * yPer)]), shape: [1, o, h, wd]))
+                XCTAssertEqual(alone.y, Array(whole.y[(i * yPer)..<((i + 1) * yPer)]), "image \(i) alone, \(threads) threads: output")
+                XCTAssertEqual(alone.dx, Array(whole.dx[(i * xPer)..<((i + 1) * xPer)]), "image \(i) alone, \(threads) threads: dx")
+            }
+        }
+    }
+}
