@@ -1,0 +1,103 @@
+/*
+ * Drift's GEMM (Sources/DriftKernels) against OpenBLAS's cblas_sgemm on the same shapes, in one
+ * process, alternating, medians of several timed blocks. Built and run by scripts/bench-gemm.sh
+ * (once per OPENBLAS_CORETYPE); never part of Drift itself.
+ * Output: one tab-separated line per shape: label, m, n, k, transA, transB, threads, drift GFLOP/s,
+ * OpenBLAS GFLOP/s, OpenBLAS core name.
+ */
+#include "drift_kernels.h"
+#include <cblas.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+void openblas_set_num_threads(int);
+char *openblas_get_corename(void);
+
+static double now(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec + 1e-9 * t.tv_nsec;
+}
+
+typedef struct { int ta, tb; long m, n, k, lo, hi; const float *a, *b; float *c; int path; } job;
+
+/* Columns lo..<hi of C, as Drift splits a product across its workers. */
+static void *run_part(void *p) {
+    job *j = p;
+    long lda = j->ta ? j->m : j->k, ldb = j->tb ? j->k : j->n;
+    const float *b = j->tb ? j->b + j->lo * ldb : j->b + j->lo;
+    drift_sgemm(j->path, j->ta, j->tb, j->m, j->hi - j->lo, j->k, 1, j->a, lda, b, ldb, 0, j->c + j->lo, j->n);
+    return NULL;
+}
+
+static void drift(int threads, job base) {
+    if (threads == 1) { base.lo = 0; base.hi = base.n; run_part(&base); return; }
+    pthread_t t[8];
+    job parts[8];
+    for (int i = 0; i < threads; i++) {
+        parts[i] = base;
+        parts[i].lo = base.n * i / threads;
+        parts[i].hi = base.n * (i + 1) / threads;
+        pthread_create(&t[i], NULL, run_part, &parts[i]);
+    }
+    for (int i = 0; i < threads; i++) pthread_join(t[i], NULL);
+}
+
+static int cmp(const void *x, const void *y) { double a = *(const double *)x, b = *(const double *)y; return a < b ? -1 : a > b; }
+
+static void shape(const char *label, long m, long n, long k, int ta, int tb, int threads) {
+    float *a = aligned_alloc(64, (m * k * 4 + 63) / 64 * 64), *b = aligned_alloc(64, (k * n * 4 + 63) / 64 * 64);
+    float *c = aligned_alloc(64, (m * n * 4 + 63) / 64 * 64);
+    for (long i = 0; i < m * k; i++) a[i] = (float)rand() / (float)RAND_MAX - 0.5f;
+    for (long i = 0; i < k * n; i++) b[i] = (float)rand() / (float)RAND_MAX - 0.5f;
+    job base = { ta, tb, m, n, k, 0, n, a, b, c, drift_kernel_best() };
+    openblas_set_num_threads(threads);
+    double flop = 2.0 * m * n * k;
+    int reps = (int)(0.25e9 * threads / flop) + 1;   /* ~25 ms blocks at 10 GFLOP/s per thread */
+    double td[9], to[9];
+    drift(threads, base);
+    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n, k, 1, a,
+                ta ? m : k, b, tb ? k : n, 0, c, n);
+    for (int r = 0; r < 9; r++) {
+        double t0 = now();
+        for (int i = 0; i < reps; i++) drift(threads, base);
+        double t1 = now();
+        for (int i = 0; i < reps; i++)
+            cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n, k, 1, a,
+                        ta ? m : k, b, tb ? k : n, 0, c, n);
+        double t2 = now();
+        td[r] = (t1 - t0) / reps;
+        to[r] = (t2 - t1) / reps;
+    }
+    qsort(td, 9, sizeof(double), cmp);
+    qsort(to, 9, sizeof(double), cmp);
+    printf("%s\t%ld\t%ld\t%ld\t%d\t%d\t%d\t%.1f\t%.1f\t%s\n", label, m, n, k, ta, tb, threads, flop / td[4] / 1e9,
+           flop / to[4] / 1e9, openblas_get_corename());
+    fflush(stdout);
+    free(a); free(b); free(c);
+}
+
+int main(void) {
+    shape("square 1024^3", 1024, 1024, 1024, 0, 0, 1);
+    shape("square 2048^3, 2 threads", 2048, 2048, 2048, 0, 0, 2);
+    /* unet28 convolutions as im2col GEMMs (batch 64, groups of images as Drift forms them):
+     * forward W[O, 9C]·col[9C, P·g]; backward data Wᵀ·dY; backward weights dY·colᵀ. */
+    shape("conv 28x28 32->32 forward", 32, 784, 288, 0, 0, 1);
+    shape("conv 14x14 64->64 forward", 64, 392, 576, 0, 0, 1);
+    shape("conv 7x7 128->128 forward", 128, 392, 1152, 0, 0, 1);
+    shape("conv 28x28 32->32 backward data", 288, 784, 32, 1, 0, 1);
+    shape("conv 14x14 64->64 backward weights", 64, 576, 392, 0, 1, 1);
+    /* The same convolutions in the Winograd domain (what Drift runs): 16 GEMMs U[O,C]·V[C,tiles]
+     * and, for the weight gradient, Ŷ[O,tiles]·V[C,tiles]ᵀ. */
+    shape("winograd 28x28 32->32 (2 images)", 32, 392, 32, 0, 0, 1);
+    shape("winograd 14x14 64->64 (10 images)", 64, 490, 64, 0, 0, 1);
+    shape("winograd 7x7 256->128 (32 images)", 128, 512, 256, 0, 0, 1);
+    shape("winograd weights 14x14 64->64", 64, 64, 490, 0, 1, 1);
+    /* mlp2d (batch 4096, width 256): hidden layer forward, weight gradient. */
+    shape("mlp2d hidden forward", 4096, 256, 256, 0, 1, 1);
+    shape("mlp2d weight gradient", 256, 256, 4096, 1, 0, 1);
+    return 0;
+}
