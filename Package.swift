@@ -34,6 +34,7 @@ let package = Package(
         .systemLibrary(name: "CHDF5", path: "Sources/CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "CPNG", path: "Sources/CPNG", cSettings: fastC, linkerSettings: [.linkedLibrary("png16")]),
+        .systemLibrary(name: "CLAPACK", path: "Sources/CLAPACK", providers: [.apt(["liblapacke-dev", "liblapack-dev"])]),
 
         // MARK: - Layers (dependencies point down only)
         .target(name: "TensorCore", dependencies: ["CBLAS"], swiftSettings: fastMath),
@@ -42,8 +43,10 @@ let package = Package(
         .target(name: "Generative", dependencies: ["TensorCore"], swiftSettings: fastMath),
         .target(name: "Samplers", dependencies: ["TensorCore", "Generative"], swiftSettings: fastMath),
         .target(name: "Training", dependencies: ["TensorCore", "NN", "Generative", "Samplers", "DriftIO"], swiftSettings: fastMath),
+        .target(name: "Evaluation", dependencies: ["TensorCore", "NN", "Generative", "Samplers", "Training", "DriftIO", "CLAPACK"],
+                swiftSettings: fastMath),
         .target(name: "DriftCLI", dependencies: [
-            "TensorCore", "NN", "Generative", "Samplers", "Training", "DriftIO",
+            "TensorCore", "NN", "Generative", "Samplers", "Training", "Evaluation", "DriftIO",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: fastMath),
@@ -56,6 +59,7 @@ let package = Package(
         .testTarget(name: "GenerativeTests", dependencies: ["Generative", "TensorCore"]),
         .testTarget(name: "SamplersTests", dependencies: ["Samplers", "Generative", "TensorCore"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "NN", "Generative", "Samplers", "DriftIO", "TensorCore"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Training", "Samplers", "Generative", "TensorCore"]),
         .testTarget(name: "DriftCLITests", dependencies: ["DriftCLI", "Training", "DriftIO", "TensorCore"]),
     ]
 )
