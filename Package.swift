@@ -58,7 +58,7 @@ let package = Package(
         .testTarget(name: "DriftIOTests", dependencies: ["DriftIO", "TensorCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "GenerativeTests", dependencies: ["Generative", "TensorCore"]),
         .testTarget(name: "SamplersTests", dependencies: ["Samplers", "Generative", "TensorCore"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "NN", "Generative", "Samplers", "DriftIO", "TensorCore"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Evaluation", "NN", "Generative", "Samplers", "DriftIO", "TensorCore"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Training", "Samplers", "Generative", "TensorCore"]),
         .testTarget(name: "DriftCLITests", dependencies: ["DriftCLI", "Training", "DriftIO", "TensorCore"]),
     ]
