@@ -89,7 +89,7 @@ public struct Sampler: Sendable, Equatable {
     ///
     /// Row i's result depends only on (key, firstSample + i) and its noise row.
     public func sample(_ model: any DiffusionModel, noise: Tensor, key: RandomKey, firstSample: Int = 0,
-                       progress: ((SolveProgress) -> Void)? = nil) throws -> SolveResult {
+                       saveAt: SaveAt = .final, progress: ((SolveProgress) -> Void)? = nil) throws -> SolveResult {
         let path = model.path
         precondition(Array(noise.shape.dropFirst()) == model.sampleShape,
                      "Sampler.sample: noise shape \(noise.shape) does not match sample shape \(model.sampleShape)")
@@ -109,8 +109,8 @@ public struct Sampler: Sendable, Equatable {
         let denoise = grid.finalStep == .denoise
         let k = key.fold("solve")
         func run<S: Solver>(_ s: S) throws -> SolveResult {
-            try solve(.reverse(model, level: s.diffusionLevel), solver: s, from: x, stepping: stepping, denoise: denoise,
-                      key: k, firstSample: firstSample, progress: progress)
+            try solve(.reverse(model, level: s.diffusionLevel), solver: s, from: x, stepping: stepping, saveAt: saveAt,
+                      denoise: denoise, key: k, firstSample: firstSample, progress: progress)
         }
         return try run(solver)
     }
