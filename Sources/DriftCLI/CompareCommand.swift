@@ -36,7 +36,7 @@ struct CompareCommand: ParsableCommand {
     var metricNames: [String] = []
     @Option(help: "Reference data for sw2/mmd: toy:NAME or gmm:FILE.json (default: the mixture or the checkpoint's training data).")
     var data: String?
-    @Option(help: "Trajectories drawn per sampler in the 2-D picture (0: none).") var trajectories: Int = 12
+    @Option(help: "Trajectories drawn per sampler in the 2-D picture (0: none).") var trajectories: Int = 8
     @Flag(help: "Replace OUT if it exists.") var force = false
     @Option(help: "Compute threads (default: all cores).") var threads: Int?
 
