@@ -21,33 +21,39 @@ struct CompareCommand: ParsableCommand {
             sampler gets the most steps whose NFE stays within the budget; an adaptive one the tightest tolerance of a
             ladder (1e-1 … 1e-6) that does. Metrics: sw2 and mmd against fresh exact samples of the data (the mixture
             itself, the checkpoint's training data, or --data), nll and ode-error for analytic mixtures; each beside its
-            exact-vs-exact value. Defaults: 8 samplers (4 ODE, 4 SDE), NFE 10,20,50,100,200, every metric that fits.
+            exact-vs-exact value. For 1×28×28 image models, fd, kid, precision, recall and classes in the features of
+            the Fashion-MNIST classifier (--classifier) against N test images, beside the same metric for N training
+            images (the data's floor). Defaults: 8 samplers (4 ODE, 4 SDE), NFE 10,20,50,100,200 and 2000 samples for
+            low-dimensional models; 4 samplers (2 ODE, 2 SDE), NFE 10,20,50 and 256 samples for images; every metric
+            that fits.
             OUT must not exist or be empty unless --force; the report appears only when complete.
             """)
 
     @Option(help: "Model: a checkpoint (.h5) or a Gaussian-mixture spec (.json).") var model: String
     @Option(name: .customLong("sampler"), help: "Sampler preset (repeat for several; default: 4 ODE and 4 SDE presets).")
     var samplers: [String] = []
-    @Option(help: "Comma-separated NFE budgets.") var nfe: String = "10,20,50,100,200"
-    @Option(help: "Samples per cell (default: 2000 for low-dimensional data, 16 images).") var n: Int?
+    @Option(help: "Comma-separated NFE budgets (default: 10,20,50,100,200; images 10,20,50).") var nfe: String?
+    @Option(help: "Samples per cell (default: 2000 for low-dimensional data, 256 images).") var n: Int?
     @Option(help: "Seed of the noise, the Brownian motion and the reference samples.") var seed: UInt64 = 0
     @Option(help: "Output folder (default: compare-MODEL).") var out: String?
-    @Option(name: .customLong("metric"), help: "Metric: sw2, mmd, nll, ode-error (repeat; default: all that fit the model).")
+    @Option(name: .customLong("metric"), help: "Metric: sw2, mmd, nll, ode-error, fd, kid, precision, recall, classes (repeat; default: all that fit).")
     var metricNames: [String] = []
     @Option(help: "Reference data for sw2/mmd: toy:NAME or gmm:FILE.json (default: the mixture or the checkpoint's training data).")
     var data: String?
     @Option(help: "Trajectories drawn per sampler in the 2-D picture (0: none).") var trajectories: Int = 8
+    @Option(help: "Feature classifier for image metrics (default: checkpoints/fashion-classifier.h5).") var classifier: String?
     @Flag(help: "Replace OUT if it exists.") var force = false
     @Option(help: "Compute threads (default: all cores).") var threads: Int?
 
     static let defaultSamplers = ["euler-50", "heun-karras-18", "dpmpp-2m-20", "dopri5",
                                   "em-500", "ancestral-100", "edm-churn", "dpmpp-2m-sde-20"]
+    static let defaultImageSamplers = ["heun-karras-18", "dpmpp-2m-20", "ancestral-100", "dpmpp-2m-sde-20"]
 
     func validate() throws {
         if let n, n < 8 { throw ValidationError("--n must be ≥ 8, got \(n)") }
         if trajectories < 0 { throw ValidationError("--trajectories must be ≥ 0, got \(trajectories)") }
         if let threads, threads < 1 { throw ValidationError("--threads must be ≥ 1, got \(threads)") }
-        _ = try Self.budgets(nfe)
+        if let nfe { _ = try Self.budgets(nfe) }
         _ = try Self.metrics(metricNames)
     }
 
@@ -84,25 +90,30 @@ struct CompareCommand: ParsableCommand {
         let m = loaded.model
         let mixture = m as? GaussianMixture
         let lowDimensional = m.sampleShape.count == 1
-        let budgets = try Self.budgets(nfe)
-        let count = n ?? (lowDimensional ? 2000 : 16)
+        let budgets = try Self.budgets(nfe ?? (lowDimensional ? "10,20,50,100,200" : "10,20,50"))
+        let count = n ?? (lowDimensional ? 2000 : 256)
         let folder = URL(fileURLWithPath: out ?? ("compare-" + URL(fileURLWithPath: model).deletingPathExtension().lastPathComponent))
         try Self.checkOutput(folder, force: force)
 
         let reference = try referenceSource(mixture: mixture, lowDimensional: lowDimensional)
-        let metrics = try Self.metrics(metricNames) ?? CompareMetric.allCases.filter {
+        let requested = try Self.metrics(metricNames)
+        let wantsImages = m.sampleShape == FeatureClassifier.imageShape
+            && (requested.map { $0.contains { $0.requirement == .featureClassifier } } ?? true)
+        let images = wantsImages ? try imageReference(count: count, required: requested != nil) : nil
+        let metrics = requested ?? CompareMetric.allCases.filter {
             switch $0.requirement {
             case .referenceSamples: return reference != nil && lowDimensional
             case .analyticMixture: return mixture != nil
+            case .featureClassifier: return images != nil
             }
         }
-        let named = try (samplers.isEmpty ? Self.defaultSamplers : samplers).map { name -> NamedSampler in
+        let named = try (samplers.isEmpty ? (lowDimensional ? Self.defaultSamplers : Self.defaultImageSamplers) : samplers).map { name -> NamedSampler in
             let preset = try PresetLibrary.resolve(name, in: SampleCommand.presetDirectories())
             try preset.validate(for: m.path)
             return NamedSampler(name: preset.source, sampler: preset.sampler)
         }
         let sweep = try CompareSweep(model: m, samplers: named, budgets: budgets, count: count, seed: seed, metrics: metrics,
-                                     reference: reference, mixture: mixture)
+                                     reference: reference, mixture: mixture, images: images)
         let bar = SweepProgress()
         let results = try sweep.run { done, elapsed, cell in bar.update(done: done, elapsed: elapsed, cell: cell) }
         bar.finish()
@@ -139,6 +150,35 @@ struct CompareCommand: ParsableCommand {
         guard lowDimensional, URL(fileURLWithPath: model).pathExtension.lowercased() != "json" else { return nil }
         let spec = try Checkpoint.read(from: model, includeOptimizer: false).training.data
         return spec.isImage ? nil : try spec.makeSource()
+    }
+
+    /// The classifier and N test images (compared) and N training images (the floor), drawn by seed.
+    /// Without a classifier file the image metrics are skipped, or an error when they were asked for.
+    func imageReference(count: Int, required: Bool) throws -> ImageReference? {
+        let file = classifier ?? Self.findClassifier()
+        guard let file else {
+            if required { throw CLIError("image metrics need the feature classifier: pass --classifier FILE (drift train-classifier writes one)") }
+            return nil
+        }
+        let checkpoint = try ClassifierCheckpoint.read(from: file)
+        let test = try ExampleSet.fashionMNIST(.test), train = try ExampleSet.fashionMNIST(.train)
+        guard count <= test.count else { throw CLIError("--n \(count) exceeds the \(test.count) test images") }
+        let key = RandomKey(seed: seed)
+        let testRows = Array(ShuffledExamples.permutation(test.count, key: key.fold("test-images")).prefix(count))
+        let trainRows = Array(ShuffledExamples.permutation(train.count, key: key.fold("train-images")).prefix(count))
+        return ImageReference(classifier: checkpoint.model, realImages: test.gather(testRows),
+                              realLabels: testRows.map { test.labels![$0] }, floor: train.gather(trainRows))
+    }
+
+    /// checkpoints/fashion-classifier.h5 from the working directory or beside the executable's ancestors.
+    static func findClassifier() -> String? {
+        var candidates = [URL(fileURLWithPath: FileManager.default.currentDirectoryPath)]
+        if let exe = Bundle.main.executableURL?.resolvingSymlinksInPath() {
+            var dir = exe.deletingLastPathComponent()
+            for _ in 0..<5 { dir = dir.deletingLastPathComponent(); candidates.append(dir) }
+        }
+        return candidates.map { $0.appendingPathComponent("checkpoints/fashion-classifier.h5").path }
+            .first { FileManager.default.fileExists(atPath: $0) }
     }
 
     /// Paths of the first samples under the first ODE and the first SDE sampler at the largest budget.

@@ -74,3 +74,37 @@ final class CompareCommandTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/report.html"))
     }
 }
+
+/// Image metrics in the shipped classifier's features, on a tiny sweep of the shipped Fashion-MNIST model.
+final class CompareImageMetricsTests: XCTestCase {
+    func testImageModelsGetClassifierMetricsBesideTheTrainTestFloor() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        guard FileManager.default.fileExists(atPath: "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz")
+            || ProcessInfo.processInfo.environment["DRIFT_FASHION_MNIST"] != nil else { throw XCTSkip("Fashion-MNIST is not installed") }
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let out = folder.appendingPathComponent("cmp")
+        let run = try DriftProcess.run(["compare", "--model", root.appendingPathComponent("checkpoints/fashion-cfm-unet28.h5").path,
+                                        "--sampler", "dpmpp-2m-20", "--nfe", "3", "--n", "12", "--out", out.path], in: root)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let table = try String(contentsOf: out.appendingPathComponent("results.csv"), encoding: .utf8)
+            .split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        XCTAssertEqual(table[0], ["sampler", "kind", "requested_nfe", "nfe", "steps", "rtol", "seconds", "fd", "kid", "kid_se",
+                                  "precision", "recall", "class_deviation"])
+        XCTAssertEqual(table.count, 3)
+        XCTAssertEqual(table[2][0], "train-vs-test")
+        let fd = try XCTUnwrap(Double(table[1][7])), floor = try XCTUnwrap(Double(table[2][7]))
+        XCTAssertGreaterThan(fd, floor, "3-NFE samples are farther from the test images than training images are")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent("cells/dpmpp-2m-20-nfe3.png").path))
+    }
+}
+
+final class TrainClassifierCommandTests: XCTestCase {
+    func testBadSettingsAreOneLineErrors() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let out = temporaryFolder().appendingPathComponent("c.h5").path
+        assertCleanFailure(try DriftProcess.run(["train-classifier", "--epochs", "0", "--out", out], in: root), mentions: ["--epochs"])
+        assertCleanFailure(try DriftProcess.run(["train-classifier", "--lr", "-1", "--out", out], in: root), mentions: ["--lr"])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out))
+    }
+}

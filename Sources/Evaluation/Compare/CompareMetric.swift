@@ -9,14 +9,25 @@ public enum CompareMetric: String, CaseIterable, Sendable, Codable {
     /// RMS distance from the exact flow map of the same noise (float64 reference solve): the
     /// solver's error in isolation (deterministic samplers on the analytic mixture).
     case odeError = "ode-error"
+    /// Fréchet distance in the feature classifier's penultimate features against real test images.
+    case fd
+    /// KID (unbiased, cubic kernel, ± SE over blocks) in the classifier's features.
+    case kid
+    /// k-NN precision (k = 3) in the classifier's features: fraction of samples on the data manifold.
+    case precision
+    /// k-NN recall (k = 3): fraction of real images on the samples' manifold.
+    case recall
+    /// Largest |frequency − data frequency| over the classifier's predicted classes.
+    case classes
 
     /// What the metric needs of the comparison.
-    public enum Requirement: Sendable { case referenceSamples, analyticMixture }
+    public enum Requirement: Sendable { case referenceSamples, analyticMixture, featureClassifier }
 
     public var requirement: Requirement {
         switch self {
         case .sw2, .mmd: return .referenceSamples
         case .nll, .odeError: return .analyticMixture
+        case .fd, .kid, .precision, .recall, .classes: return .featureClassifier
         }
     }
 
@@ -27,11 +38,16 @@ public enum CompareMetric: String, CaseIterable, Sendable, Codable {
         case .mmd: return "mmd2"
         case .nll: return "nll"
         case .odeError: return "ode_error"
+        case .fd: return "fd"
+        case .kid: return "kid"
+        case .precision: return "precision"
+        case .recall: return "recall"
+        case .classes: return "class_deviation"
         }
     }
 
     /// Whether the value comes with a standard error.
-    public var hasStandardError: Bool { self == .mmd || self == .nll }
+    public var hasStandardError: Bool { self == .mmd || self == .nll || self == .kid }
 
     /// Whether it applies to stochastic samplers (the exact flow map is the ODE's).
     public var appliesToStochasticSamplers: Bool { self != .odeError }
@@ -46,6 +62,11 @@ public enum CompareMetric: String, CaseIterable, Sendable, Codable {
         case .mmd: return "MMD² (RBF, median bandwidth) vs exact samples"
         case .nll: return "exact NLL of samples (nats)"
         case .odeError: return "RMS error vs exact flow map"
+        case .fd: return "Fréchet distance (classifier features) vs test images"
+        case .kid: return "KID (classifier features) vs test images"
+        case .precision: return "precision (k-NN, classifier features)"
+        case .recall: return "recall (k-NN, classifier features)"
+        case .classes: return "largest class-frequency deviation"
         }
     }
 }

@@ -123,7 +123,8 @@ public struct CompareReport {
             <p>\(count) samples per cell, seed \(seed): every cell starts from the same initial noise and its stochastic
             samplers see the same Brownian motion (common random numbers). ODE samplers: solid lines, round markers;
             SDE samplers: dashed lines, square markers. Dotted line: the same metric between two independent sets of
-            exact samples of the same size (the estimator's floor). Wall time is of one run of the cell on this machine.</p>
+            exact samples of the same size (the estimator's floor), or for images between as many training images and
+            the test images (the data's floor). Wall time is of one run of the cell on this machine.</p>
 
             """
         for m in results.metrics {
@@ -134,7 +135,7 @@ public struct CompareReport {
                     return SVGChart.Series(name: name, stochastic: first.isStochastic, points: cells.map { (x($0), $0.metrics[m]!.value) })
                 }
             }
-            let floor = results.reference[m].map { (label: "exact vs exact", y: $0.value) }
+            let floor = results.reference[m].map { (label: results.referenceName.replacingOccurrences(of: "-", with: " "), y: $0.value) }
             let byNFE = SVGChart(title: m.label + " vs NFE", xLabel: "NFE", yLabel: m.rawValue, series: series { Double($0.nfe) }, reference: floor)
             let byTime = SVGChart(title: m.label + " vs wall time", xLabel: "seconds", yLabel: m.rawValue,
                                   series: series { Swift.max($0.seconds, 1e-6) }, reference: floor)

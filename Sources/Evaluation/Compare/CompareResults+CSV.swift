@@ -1,7 +1,7 @@
 import Foundation
 
 extension CompareResults {
-    /// results.csv: one row per cell, then the exact-vs-exact reference row (kind "reference").
+    /// results.csv: one row per cell, then the reference row (`referenceName`, kind "reference").
     ///
     ///     sampler,kind,requested_nfe,nfe,steps,rtol,seconds,<metric>[,<metric>_se]…
     public var csv: String {
@@ -25,7 +25,7 @@ extension CompareResults {
                            String(format: "%.4f", c.seconds)] + values(c.metrics)).joined(separator: ","))
         }
         if !reference.isEmpty {
-            lines.append((["exact-vs-exact", "reference", "", "", "", "", ""] + values(reference)).joined(separator: ","))
+            lines.append(([referenceName, "reference", "", "", "", "", ""] + values(reference)).joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"
     }

@@ -4,6 +4,29 @@ import Samplers
 import TensorCore
 import Training
 
+/// Real images and the feature classifier for the image metrics: generated samples are compared
+/// with `real` (test images); `floor` (training images, as many) gives each metric's data floor.
+public struct ImageReference {
+    public var classifier: FeatureClassifier
+    public var real: FeatureSet
+    /// Class frequencies of the real images (their labels).
+    public var realClasses: [Double]
+    public var floor: Tensor
+
+    public init(classifier: FeatureClassifier, realImages: Tensor, realLabels: [Int], floor: Tensor) {
+        self.classifier = classifier
+        self.real = classifier.featureSet(realImages)
+        self.realClasses = Self.histogram(realLabels)
+        self.floor = floor
+    }
+
+    static func histogram(_ labels: [Int]) -> [Double] {
+        var h = [Double](repeating: 0, count: FeatureClassifier.classCount)
+        for l in labels { h[l] += 1 }
+        return h.map { $0 / Double(Swift.max(labels.count, 1)) }
+    }
+}
+
 /// One sampler of a comparison: its name (preset) and settings.
 public struct NamedSampler: Sendable {
     public var name: String
@@ -39,8 +62,11 @@ public struct SkippedCell: Sendable {
 public struct CompareResults {
     public var cells: [CompareCell]
     public var skipped: [SkippedCell]
-    /// Each metric between two independent sets of exact samples at the same N (the estimator's floor).
+    /// Each metric between two independent sets of exact samples at the same N (the estimator's floor),
+    /// or for images between N training images and the N test images (the data's floor).
     public var reference: [CompareMetric: Estimate]
+    /// What `reference` compares: "exact-vs-exact" or "train-vs-test".
+    public var referenceName: String
     public var metrics: [CompareMetric]
     public var budgets: [Int]
     public var samplerNames: [String]
@@ -61,9 +87,11 @@ public struct CompareSweep {
     public var reference: ExampleSource?
     /// The analytic mixture behind `model`, if it is one (nll, ode-error).
     public var mixture: GaussianMixture?
+    /// Real images and the classifier (fd, kid, precision, recall, classes).
+    public var images: ImageReference?
 
     public init(model: any DiffusionModel, samplers: [NamedSampler], budgets: [Int], count: Int, seed: UInt64,
-                metrics: [CompareMetric], reference: ExampleSource?, mixture: GaussianMixture?) throws {
+                metrics: [CompareMetric], reference: ExampleSource?, mixture: GaussianMixture?, images: ImageReference? = nil) throws {
         guard !samplers.isEmpty else { throw EvaluationError("compare needs at least one sampler") }
         guard !budgets.isEmpty, budgets.allSatisfy({ $0 > 0 }) else { throw EvaluationError("the NFE budgets must be positive integers") }
         guard count >= 8 else { throw EvaluationError("compare needs at least 8 samples, got \(count)") }
@@ -76,6 +104,11 @@ public struct CompareSweep {
                 }
             case .analyticMixture:
                 guard mixture != nil else { throw EvaluationError("metric \(m.rawValue) needs an analytic Gaussian-mixture model (.json)") }
+            case .featureClassifier:
+                guard model.sampleShape == FeatureClassifier.imageShape else {
+                    throw EvaluationError("metric \(m.rawValue) is for 1×28×28 images (the Fashion-MNIST classifier), not samples of shape \(model.sampleShape)")
+                }
+                guard images != nil else { throw EvaluationError("metric \(m.rawValue) needs the feature classifier and real images") }
             }
         }
         for s in samplers { try s.sampler.validate(for: model.path) }
@@ -87,6 +120,7 @@ public struct CompareSweep {
         self.metrics = metrics
         self.reference = reference
         self.mixture = mixture
+        self.images = images
     }
 
     /// The key of everything random in the sweep.
@@ -143,9 +177,11 @@ public struct CompareSweep {
             floor = try metricValues(of: fresh, stochastic: true, sampler: nil, noise: noise, reference: referenceSamples, flowCache: &flowCache)
         } else if let mixture, metrics.contains(.nll) {
             floor[.nll] = exactMeanNLL(mixture.sample(count, key: key.fold("reference")), model: mixture)
+        } else if let images {
+            floor = try metricValues(of: images.floor, stochastic: true, sampler: nil, noise: noise, reference: nil, flowCache: &flowCache)
         }
-        return CompareResults(cells: cells, skipped: skipped, reference: floor, metrics: metrics, budgets: budgets,
-                              samplerNames: samplers.map(\.name))
+        return CompareResults(cells: cells, skipped: skipped, reference: floor, referenceName: images == nil ? "exact-vs-exact" : "train-vs-test",
+                              metrics: metrics, budgets: budgets, samplerNames: samplers.map(\.name))
     }
 
     func cell(_ named: NamedSampler, _ budget: Int, _ fitted: FittedSampler, _ result: SolveResult, seconds: Double,
@@ -162,6 +198,8 @@ public struct CompareSweep {
                       flowCache: inout [String: FeatureSet]) throws -> [CompareMetric: Estimate] {
         var out = [CompareMetric: Estimate]()
         let features = FeatureSet(samples.reshaped([samples.shape[0], samples.count / Swift.max(samples.shape[0], 1)]))
+        let imageFeatures = images.map { $0.classifier.featureSet(samples) }
+        var pr: PrecisionRecall?
         for m in metrics {
             switch m {
             case .sw2:
@@ -178,6 +216,16 @@ public struct CompareSweep {
                     flowCache[cacheKey] = try MixtureFlowReference(model: mixture).endpoints(of: sampler, noise: noise)
                 }
                 out[m] = Estimate(value: rmsRowDistance(features, flowCache[cacheKey]!), standardError: 0)
+            case .fd:
+                out[m] = Estimate(value: try frechetDistance(GaussianStatistics(imageFeatures!), GaussianStatistics(images!.real)), standardError: 0)
+            case .kid:
+                out[m] = try kernelInceptionDistance(imageFeatures!, images!.real, blocks: Swift.max(1, Swift.min(10, count / 50)))
+            case .precision, .recall:
+                if pr == nil { pr = try PrecisionRecall(real: images!.real, generated: imageFeatures!) }
+                out[m] = Estimate(value: m == .precision ? pr!.precision : pr!.recall, standardError: 0)
+            case .classes:
+                let h = ImageReference.histogram(images!.classifier.predict(samples))
+                out[m] = Estimate(value: zip(h, images!.realClasses).map { Swift.abs($0 - $1) }.max() ?? 0, standardError: 0)
             }
         }
         return out
