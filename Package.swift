@@ -39,6 +39,7 @@ let package = Package(
         .target(name: "DriftKernels", path: "Sources/DriftKernels",
                 cSettings: [.unsafeFlags(["-O3", "-ffp-contract=off"])] + fastC),
         .target(name: "CPNG", path: "Sources/CPNG", cSettings: fastC, linkerSettings: [.linkedLibrary("png16")]),
+        .systemLibrary(name: "CLAPACK", path: "Sources/CLAPACK", providers: [.apt(["liblapacke-dev", "liblapack-dev"])]),
 
         // MARK: - Layers (dependencies point down only)
         .target(name: "TensorCore", dependencies: ["DriftKernels"], swiftSettings: fastMath),
@@ -47,8 +48,10 @@ let package = Package(
         .target(name: "Generative", dependencies: ["TensorCore"], swiftSettings: fastMath),
         .target(name: "Samplers", dependencies: ["TensorCore", "Generative"], swiftSettings: fastMath),
         .target(name: "Training", dependencies: ["TensorCore", "NN", "Generative", "Samplers", "DriftIO"], swiftSettings: fastMath),
+        .target(name: "Evaluation", dependencies: ["TensorCore", "NN", "Generative", "Samplers", "Training", "DriftIO", "CLAPACK"],
+                swiftSettings: fastMath),
         .target(name: "DriftCLI", dependencies: [
-            "TensorCore", "NN", "Generative", "Samplers", "Training", "DriftIO",
+            "TensorCore", "NN", "Generative", "Samplers", "Training", "Evaluation", "DriftIO",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: fastMath),
@@ -60,7 +63,8 @@ let package = Package(
         .testTarget(name: "DriftIOTests", dependencies: ["DriftIO", "TensorCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "GenerativeTests", dependencies: ["Generative", "TensorCore"]),
         .testTarget(name: "SamplersTests", dependencies: ["Samplers", "Generative", "TensorCore"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "NN", "Generative", "Samplers", "DriftIO", "TensorCore"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Evaluation", "NN", "Generative", "Samplers", "DriftIO", "TensorCore"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Training", "Samplers", "Generative", "TensorCore"]),
         .testTarget(name: "DriftCLITests", dependencies: ["DriftCLI", "Training", "DriftIO", "TensorCore"]),
     ]
 )

@@ -1,5 +1,7 @@
 import Foundation
+import Generative
 import NN
+import Samplers
 import TensorCore
 
 /// Per-model settings of torch_reference.py's MODELS table.
@@ -155,23 +157,30 @@ struct Bench {
         }
     }
 
-    /// Euler (N steps, N NFE) or Heun (N steps, 2N NFE, trapezoidal on every step) on dx/dt = v(x, t), t: 0 → 1.
+    /// Euler (N steps, N NFE) or Heun (N steps, 2N NFE, trapezoidal on every step): Drift's own
+    /// `Sampler` (Butcher tableau, `solve` loop, uniform grid) on the network as a velocity model of
+    /// the rectified path, so the benchmark times what `drift sample` runs. The reference integrates
+    /// dx/ds = v(x, s) from s = 0 (noise) to 1; Drift's path runs t = 1 − s from noise to data, where
+    /// dx/dt = −v(x, 1 − t): the same trajectory and the same evaluations.
     func integrate(_ sampler: BenchSampler, steps n: Int, from x0: Tensor) -> (Tensor, Int) {
-        let h = 1 / Float(n), b = x0.shape[0]
-        var x = x0, nfe = 0
-        for i in 0..<n {
-            let d1 = network(x: x, t: Tensor.full([b], Float(i) * h))
-            switch sampler {
-            case .euler:
-                x = x + h * d1
-                nfe += 1
-            case .heun:
-                let xp = x + h * d1
-                let d2 = network(x: xp, t: Tensor.full([b], Float(i + 1) * h))
-                x = x + (0.5 * h) * (d1 + d2)
-                nfe += 2
-            }
+        let tableau: ButcherTableau = sampler == .euler ? .euler : .heun
+        let s = Sampler(method: .rungeKutta(tableau), grid: TimeGrid(.uniform, steps: n))
+        let model = ReferenceTimeVelocity(network: network)
+        guard let r = try? s.sample(model, noise: x0, key: key) else {
+            preconditionFailure("bench: a uniform Euler/Heun grid on the rectified path cannot fail")
         }
-        return (x, nfe)
+        return (r.samples, r.evaluations)
+    }
+}
+
+/// The reference's velocity network v(x, s) (s = 0 noise) as a Drift velocity model on the
+/// rectified path (t = 1 noise): u(x, t) = −v(x, 1 − t).
+struct ReferenceTimeVelocity: DiffusionModel {
+    let network: any Network
+    var path: GaussianPath { .standard(.rectified) }
+    var parametrization: Parametrization { .velocity }
+    var sampleShape: [Int] { network.sampleShape }
+    func evaluate(_ x: Tensor, t: Double) -> Tensor {
+        -network(x: x, t: Tensor.full([x.shape[0]], Float(1 - t)))
     }
 }

@@ -17,16 +17,20 @@ struct SampleCommand: ParsableCommand {
               drift sample --model checkpoints/gmm-ring8.json --sampler heun-karras-18 --n 2000 --seed 0 --out ring.h5
               drift sample --model run/checkpoint.h5 --sampler em-500 --steps 200 --n 64 --out em.h5
               drift sample --model m.json --sampler my-sampler.json --init-noise noise.h5 --n 100 --out s.h5
-            --sampler takes a preset name (a file of samplers/, or of $DRIFT_SAMPLERS) or a path to a preset JSON.
+              drift sample --model checkpoints/fashion-cfm-unet28.h5 --n 64 --out grid.png
+            --sampler takes a preset name (a file of samplers/, or of $DRIFT_SAMPLERS) or a path to a preset JSON; without
+            it, dpmpp-2m-20 (the ODE preset with the smallest flow-map error at 20 NFE on the analytic ring in drift compare).
+            An --out ending in .png writes only the picture.
             Options below --batch override the preset's fields. Output: dataset /samples [N, ...] with attributes
             sampler (JSON), nfe, seed, model; beside it a PNG (image grid, or scatter plot for 2-D data).
             """)
 
     @Option(help: "Model: a checkpoint (.h5) or a Gaussian-mixture spec (.json).") var model: String
-    @Option(help: "Sampler preset name or path to a preset JSON.") var sampler: String
+    @Option(help: "Sampler preset name or path to a preset JSON (default: \(SampleCommand.defaultSampler)).")
+    var sampler: String = SampleCommand.defaultSampler
     @Option(help: "Number of samples.") var n: Int
     @Option(help: "Seed: sample i depends only on (seed, i).") var seed: UInt64 = 0
-    @Option(help: "Output HDF5 file.") var out: String
+    @Option(help: "Output: an HDF5 file (+ PNG beside it), or a .png file for the picture alone.") var out: String
     @Option(name: .customLong("init-noise"), help: "HDF5 file whose dataset /noise [N, sample shape…] is the standard normal initial noise.")
     var initNoise: String?
     @Option(help: "Samples per batch (default 64 for images, 4096 otherwise: memory stays flat whatever --n is). Results do not depend on it.") var batch: Int?
@@ -88,7 +92,15 @@ struct SampleCommand: ParsableCommand {
         let noise = try initNoise.map { try Self.readNoise($0, count: n, sampleShape: m.sampleShape) }
 
         // Open the output first (a bad folder fails before the work); it appears only on commit.
-        let writer = try HDF5Writer(path: out)
+        let pictureOnly = URL(fileURLWithPath: out).pathExtension.lowercased() == "png"
+        if pictureOnly {
+            let folder = URL(fileURLWithPath: out).deletingLastPathComponent().path
+            guard FileManager.default.fileExists(atPath: folder) else { throw CLIError("--out \(out): no such folder '\(folder)'") }
+            guard SamplePicture.canDraw(sampleShape: m.sampleShape) else {
+                throw CLIError("--out \(out): samples of shape \(m.sampleShape) have no picture; write an .h5 file")
+            }
+        }
+        let writer = pictureOnly ? nil : try HDF5Writer(path: out)
         let key = RandomKey(seed: seed)
         var rows = [Tensor]()
         var evaluations = 0
@@ -112,15 +124,17 @@ struct SampleCommand: ParsableCommand {
 
         var sampler = preset.fields
         sampler["name"] = .string(preset.source)
-        try writer.write(samples, to: "/samples")
-        try writer.setAttribute("sampler", .string(JSONValue.text(sampler)))
-        try writer.setAttribute("nfe", .int64(Int64(evaluations)))
-        try writer.setAttribute("seed", .int64(Int64(bitPattern: seed)))
-        try writer.setAttribute("model", .string(loaded.description))
-        try writer.commit()
+        if let writer {
+            try writer.write(samples, to: "/samples")
+            try writer.setAttribute("sampler", .string(JSONValue.text(sampler)))
+            try writer.setAttribute("nfe", .int64(Int64(evaluations)))
+            try writer.setAttribute("seed", .int64(Int64(bitPattern: seed)))
+            try writer.setAttribute("model", .string(loaded.description))
+            try writer.commit()
+        }
 
-        var picture = png ?? (URL(fileURLWithPath: out).deletingPathExtension().path + ".png")
-        if png == "none" { picture = "" }
+        var picture = pictureOnly ? out : png ?? (URL(fileURLWithPath: out).deletingPathExtension().path + ".png")
+        if png == "none" && !pictureOnly { picture = "" }
         let text = [PNGText("sampler", preset.source), PNGText("seed", "\(seed)"), PNGText("model", model)]
         if !picture.isEmpty, try SamplePicture.write(samples, sampleShape: m.sampleShape, to: picture, text: text) {
             print("picture: \(picture)")
@@ -128,6 +142,9 @@ struct SampleCommand: ParsableCommand {
         let kind = preset.sampler.isStochastic ? "SDE" : "ODE"
         print(String(format: "sampled %d with %@ (%@, NFE %d) in %.2f s → %@", n, preset.source, kind, evaluations, seconds, out))
     }
+
+    /// The preset used without --sampler.
+    static let defaultSampler = "dpmpp-2m-20"
 
     /// Where presets are looked up by name: $DRIFT_SAMPLERS, ./samplers, and samplers/ beside the
     /// executable's ancestors (so `.build/release/drift` finds the repository's presets).

@@ -5,6 +5,11 @@ import TensorCore
 /// The picture `drift sample` writes beside its samples: a scatter plot for 2-D points, an image
 /// grid (first 64 samples, values in [−1, 1]) for [C, H, W] samples with C = 1 or 3.
 enum SamplePicture {
+    /// Whether samples of this shape have a picture.
+    static func canDraw(sampleShape: [Int]) -> Bool {
+        sampleShape == [2] || (sampleShape.count == 3 && (sampleShape[0] == 1 || sampleShape[0] == 3))
+    }
+
     /// Writes a picture of `samples` if their shape has one; returns whether it did.
     static func write(_ samples: Tensor, sampleShape: [Int], to path: String, text: [PNGText]) throws -> Bool {
         if sampleShape == [2] {

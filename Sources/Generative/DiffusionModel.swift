@@ -17,9 +17,16 @@ public protocol DiffusionModel {
     /// One evaluation in every parametrization. The default converts `evaluate` in closed form;
     /// models that know more (the analytic mixture at α = 0 or σ = 0) may override it.
     func fields(_ x: Tensor, t: Double) -> Fields
+    /// The probability-flow velocity û(x, t) from tape-recording primitives, so that the tape
+    /// differentiates it in x (vector–Jacobian products for the likelihood's divergence). The
+    /// default is `fields(x, t).velocity`, which records for networks; the analytic mixture,
+    /// whose `fields` run a raw kernel, supplies its own.
+    func differentiableVelocity(_ x: Tensor, t: Double) -> Tensor
 }
 
 extension DiffusionModel {
+    public func differentiableVelocity(_ x: Tensor, t: Double) -> Tensor { fields(x, t: t).velocity }
+
     public func fields(_ x: Tensor, t: Double) -> Fields {
         path.fields(from: evaluate(x, t: t), as: parametrization, x: x, t: t)
     }

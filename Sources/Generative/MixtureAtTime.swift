@@ -34,7 +34,7 @@ struct MixtureAtTime {
 
     /// Fills `logits` with log w_k + log N_k(x) and returns their log-sum-exp, log p_t(x).
     @inline(__always)
-    func componentLogits(_ x: UnsafePointer<Float>, logits: UnsafeMutablePointer<Double>) -> Double {
+    func componentLogits<F: BinaryFloatingPoint>(_ x: UnsafePointer<F>, logits: UnsafeMutablePointer<Double>) -> Double {
         var best = -Double.infinity
         for c in 0..<k {
             var q = 0.0
@@ -66,7 +66,8 @@ struct MixtureAtTime {
     }
 
     /// Score ∇log p_t(x) and posterior mean E[x₀ | x_t = x] for one row; `weights` receives the responsibilities.
-    func posterior(_ x: UnsafePointer<Float>, weights: UnsafeMutablePointer<Double>,
+    @inline(__always)
+    func posterior<F: BinaryFloatingPoint>(_ x: UnsafePointer<F>, weights: UnsafeMutablePointer<Double>,
                    x0: UnsafeMutablePointer<Double>, score: UnsafeMutablePointer<Double>) {
         _ = componentLogits(x, logits: weights)
         for j in 0..<d { x0[j] = 0; score[j] = 0 }

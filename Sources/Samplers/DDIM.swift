@@ -6,8 +6,9 @@ import TensorCore
 ///
 ///     x₁ = α₁·x̂₀ + √(σ₁² − s²)·ε̂ + s·z,   s = η·σ₁·√(1 − e^{−2(λ₁ − λ₀)})
 ///
-/// where (x̂₀, ε̂) are the model's predictions at (x₀, t₀), λ = log(α/σ), and z ~ N(0, I) keyed by
-/// (t₀, sample). s² is the variance of the posterior q(x_{t₁} | x_{t₀}, x₀) of the path
+/// where (x̂₀, ε̂) are the model's predictions at (x₀, t₀), λ = log(α/σ), and
+/// z = (W(t₁) − W(t₀))/√|t₁ − t₀| from the per-sample Brownian path (the same Brownian motion at
+/// every step count). s² is the variance of the posterior q(x_{t₁} | x_{t₀}, x₀) of the path
 /// (σ₁²(1 − α₀²σ₁²/(α₁²σ₀²)), which is eq. 16's σ_t(η) on the VP path).
 ///
 /// - η = 0: deterministic DDIM, first order in the step (the exponential-integrator Euler step
@@ -27,6 +28,8 @@ public struct DDIM: Solver, Sendable, Equatable {
     public var order: Double { 1 }
     public var isStochastic: Bool { eta > 0 }
 
+    public func evaluations(from t0: Double, to t1: Double, isFirst: Bool, on equation: Equation) -> Int { 1 }
+
     public func step(_ x: Tensor, from t0: Double, to t1: Double, state: Void, context: StepContext) -> SolverStep<Void> {
         let path = context.path
         let f = context.fields(x, at: t0)
@@ -36,7 +39,7 @@ public struct DDIM: Solver, Sendable, Equatable {
         let s = eta * s1 * Swift.max(0, 1 - ratio * ratio).squareRoot()
         let keep = Swift.max(0, s1 * s1 - s * s).squareRoot()
         var terms: [(Double, Tensor)] = [(a1, f.x0), (keep, f.epsilon)]
-        if s > 0 { terms.append((s, context.normal(at: t0))) }
+        if s > 0 { terms.append((s, context.brownianNormal(from: t0, to: t1))) }
         return SolverStep(x: Tensor.combination(terms))
     }
 }

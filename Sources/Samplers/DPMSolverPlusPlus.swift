@@ -1,5 +1,6 @@
 import Foundation
 import TensorCore
+import Generative
 
 /// DPM-Solver++(2M) (Lu et al. 2022, "DPM-Solver++: fast solver for guided sampling of diffusion
 /// probabilistic models", Algorithm 2): a second-order multistep exponential integrator of the
@@ -22,6 +23,10 @@ public struct DPMSolverPlusPlus2M: Solver {
     public var order: Double { 2 }
 
     public func initialState() -> State { State(previous: nil) }
+
+    public func evaluations(from t0: Double, to t1: Double, isFirst: Bool, on equation: Equation) -> Int { 1 }
+
+    public func validate(start t0: Double, on path: GaussianPath) throws { try requireFiniteLogSNR(t0, on: path) }
 
     public func step(_ x: Tensor, from t0: Double, to t1: Double, state: State, context: StepContext) -> SolverStep<State> {
         let path = context.path

@@ -1,5 +1,6 @@
 import Foundation
 import TensorCore
+import Generative
 
 /// EDM's stochastic sampler (Karras et al. 2022, "Elucidating the design space of diffusion-
 /// based generative models", Algorithm 2): Heun steps on the PF-ODE with "churn" — before each
@@ -9,8 +10,9 @@ import TensorCore
 /// EDM's (α = 1, σ = σ̃) path (their eq. 4 with s(t) = α); the denoiser is the model's x̂₀ at the
 /// path time of σ̃. On the EDM path this is Algorithm 2 verbatim. σ̂ is clipped to the path's
 /// largest noise level (γ_i is reduced accordingly). With S_churn = 0 it is Algorithm 1
-/// (deterministic, order 2); churn noise is keyed by (t_i, sample). Two evaluations per step,
-/// one on a step to σ = 0.
+/// (deterministic, order 2); the churn noise ε_i is the normalized increment of the per-sample
+/// Brownian path over [t_{i+1}, t_i] (the same Brownian motion at every step count). Two
+/// evaluations per step, one on a step to σ = 0.
 public struct EDMStochasticSampler: Solver, Sendable, Equatable {
     /// S_churn: total churn over the sampling run (γ_i = min(S_churn/N, √2 − 1)).
     public var churn: Double
@@ -32,6 +34,13 @@ public struct EDMStochasticSampler: Solver, Sendable, Equatable {
     public var order: Double { churn == 0 ? 2 : 0.5 }
     public var isStochastic: Bool { churn > 0 }
 
+    public func evaluations(from t0: Double, to t1: Double, isFirst: Bool, on equation: Equation) -> Int {
+        guard let path = equation.model?.path else { return 2 }
+        return 1 + (path.sigma(t1) > 0 && equation.isDefined(t1) ? 1 : 0)
+    }
+
+    public func validate(start t0: Double, on path: GaussianPath) throws { try requireFiniteLogSNR(t0, on: path) }
+
     public func step(_ x: Tensor, from t0: Double, to t1: Double, state: Void, context: StepContext) -> SolverStep<Void> {
         let path = context.path
         func level(_ t: Double) -> Double { path.sigma(t) / path.alpha(t) }
@@ -48,7 +57,7 @@ public struct EDMStochasticSampler: Solver, Sendable, Equatable {
         // Lines 5 and 7: ε_i ~ N(0, S_noise² I), x̂_i = x_i + √(t̂_i² − t_i²)·ε_i.
         var xHat = xi
         if hatSigma > sigma {
-            let eps = context.normal(at: t0)
+            let eps = context.brownianNormal(from: t0, to: t1)
             xHat = Tensor.combination([(1, xi), (noiseScale * (hatSigma * hatSigma - sigma * sigma).squareRoot(), eps)])
         }
         // Line 8: d_i = (x̂_i − D(x̂_i; t̂_i))/t̂_i.

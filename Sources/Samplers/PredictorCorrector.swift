@@ -1,5 +1,6 @@
 import Foundation
 import TensorCore
+import Generative
 
 /// Predictor–corrector sampling (Song et al. 2021, "Score-based generative modeling through
 /// SDEs", Algorithms 2 (VE) and 3 (VP), generalized to any Gaussian path):
@@ -20,8 +21,11 @@ import TensorCore
 /// concentrate at ‖z‖² ≈ d and ‖ŝ‖² ≈ d/σ², which gives the ε above. Drift uses that limit:
 /// per-sample norms would make the step depend on the state (unbounded where ŝ ≈ 0, which
 /// biases the chain badly in low dimension), and batch averages would make a sample depend on
-/// the others. No corrector runs where σ₁ = 0. Noise: keyed normals (t₀, stream 0) for the
-/// predictor, (t₁, stream j + 1) for corrector step j. 1 + `correctorSteps` evaluations per step.
+/// the others. No corrector runs where σ₁ = 0. Noise: the predictor's z is the normalized
+/// increment of Brownian path 0 over [t₁, t₀]; corrector step j (of m) uses the normalized
+/// increment of the independent path 1 over the j-th of m equal parts of [t₁, t₀], so both are
+/// the same Brownian motions at every step count. 1 + `correctorSteps` evaluations per step
+/// (1 on a step to σ = 0).
 public struct PredictorCorrector: Solver {
     public var snr: Double
     public var correctorSteps: Int
@@ -36,18 +40,28 @@ public struct PredictorCorrector: Solver {
     public var order: Double { 0.5 }
     public var isStochastic: Bool { true }
 
+    public func evaluations(from t0: Double, to t1: Double, isFirst: Bool, on equation: Equation) -> Int {
+        guard let path = equation.model?.path else { return 1 + correctorSteps }
+        return 1 + (path.sigma(t1) > 0 ? correctorSteps : 0)
+    }
+
+    public func validate(start t0: Double, on path: GaussianPath) throws { try requireFiniteLogSNR(t0, on: path) }
+
     public func step(_ x: Tensor, from t0: Double, to t1: Double, state: Void, context: StepContext) -> SolverStep<Void> {
         let path = context.path
         let (a0, s0, a1, s1) = (path.alpha(t0), path.sigma(t0), path.alpha(t1), path.sigma(t1))
         let a = a0 / a1
         let g2 = Swift.max(0, s0 * s0 - a * a * s1 * s1)
         let score = context.fields(x, at: t0).score
-        var y = Tensor.combination([(2 - a, x), (g2, score), (g2.squareRoot(), context.normal(at: t0, stream: 0))])
+        var y = Tensor.combination([(2 - a, x), (g2, score), (g2.squareRoot(), context.brownianNormal(from: t0, to: t1))])
         if s1 > 0 {
             let eps = 2 * a * a * snr * snr * s1 * s1
+            let part = (t0 - t1) / Double(correctorSteps)
             for j in 0..<correctorSteps {
                 let g = context.fields(y, at: t1).score
-                y = Tensor.combination([(1, y), (eps, g), ((2 * eps).squareRoot(), context.normal(at: t1, stream: j + 1))])
+                let lo = t1 + Double(j) * part, hi = j == correctorSteps - 1 ? t0 : t1 + Double(j + 1) * part
+                let z = context.brownianNormal(from: hi, to: lo, path: 1)
+                y = Tensor.combination([(1, y), (eps, g), ((2 * eps).squareRoot(), z)])
             }
         }
         return SolverStep(x: y)

@@ -28,7 +28,6 @@ struct PresetFields {
         if let d = fields["description"], case .string = d {} else if let d = fields["description"] {
             throw SamplerError("field 'description' must be a string, got \(d.kindDescription)")
         }
-        let adaptive = solver == "bosh3" || solver == "dopri5"
         let method: Sampler.Method
         switch solver {
         case "euler": method = .rungeKutta(.euler)
@@ -59,6 +58,7 @@ struct PresetFields {
         }
         var grid = TimeGrid(.uniform, steps: 1)
         var controller: PIController?
+        let adaptive = Sampler(method: method, grid: grid).solver.isAdaptive
         if adaptive {
             let rtol = try number("rtol", default: 1e-3, min: 0), atol = try number("atol", default: 1e-5, min: 0)
             guard rtol + atol > 0 else { throw SamplerError("fields 'rtol' and 'atol' must not both be 0") }

@@ -29,6 +29,13 @@ public struct RungeKutta: Solver {
 
     public func initialState() -> State { State(derivative: nil) }
 
+    /// The first stage (unless FSAL reuses the previous step's last one), plus the other stages
+    /// where the drift is defined at t₁ (an Euler step otherwise).
+    public func evaluations(from t0: Double, to t1: Double, isFirst: Bool, on equation: Equation) -> Int {
+        let first = isFirst || !tableau.fsal ? 1 : 0
+        return first + (tableau.stages > 1 && equation.isDefined(t1) ? tableau.stages - 1 : 0)
+    }
+
     public func seeded(_ state: State, derivative: Tensor, at t: Double) -> State {
         State(derivative: (t, derivative))
     }

@@ -1,5 +1,6 @@
 import Foundation
 import TensorCore
+import Generative
 
 /// SDE-DPM-Solver++(2M) (Lu et al. 2022, DPM-Solver++ paper, App. "SDE-DPM-Solver++2M";
 /// k-diffusion's `sample_dpmpp_2m_sde` with the midpoint correction): the exact solution of
@@ -32,6 +33,10 @@ public struct SDEDPMSolverPlusPlus2M: Solver {
 
     public func initialState() -> State { State(previous: nil) }
 
+    public func evaluations(from t0: Double, to t1: Double, isFirst: Bool, on equation: Equation) -> Int { 1 }
+
+    public func validate(start t0: Double, on path: GaussianPath) throws { try requireFiniteLogSNR(t0, on: path) }
+
     public func step(_ x: Tensor, from t0: Double, to t1: Double, state: State, context: StepContext) -> SolverStep<State> {
         let path = context.path
         let d0 = context.fields(x, at: t0).x0
@@ -45,9 +50,7 @@ public struct SDEDPMSolverPlusPlus2M: Solver {
             terms += [(c, d0), (-c, p.x0)]
         }
         if eta > 0 {
-            let z = context.brownianIncrement(from: t0, to: t1)
-            let scale = s1 * (-Foundation.expm1(-2 * eta * h)).squareRoot() / Swift.abs(t1 - t0).squareRoot()
-            terms.append((scale, z))
+            terms.append((s1 * (-Foundation.expm1(-2 * eta * h)).squareRoot(), context.brownianNormal(from: t0, to: t1)))
         }
         return SolverStep(x: Tensor.combination(terms), state: State(previous: (h, d0)))
     }

@@ -36,59 +36,42 @@ public struct Sampler: Sendable, Equatable {
         self.controller = controller
     }
 
-    /// Whether the method injects noise (an SDE sampler).
-    public var isStochastic: Bool {
+    /// The solver that runs the method: the one place the method becomes a step type. Every
+    /// fact about the sampler (stochastic, adaptive, evaluations per step, what it needs of the
+    /// path) is the solver's own.
+    public var solver: any Solver {
         switch method {
-        case .rungeKutta, .dpmSolver2M: return false
-        case .ddim(let eta): return eta > 0
-        case .eulerMaruyama(let level): return level != .zero
-        case .predictorCorrector: return true
-        case .edm(let e): return e.churn > 0
-        case .sdeDPMSolver2M(let eta): return eta > 0
+        case .rungeKutta(let t): return RungeKutta(t)
+        case .ddim(let eta): return DDIM(eta: eta)
+        case .dpmSolver2M: return DPMSolverPlusPlus2M()
+        case .eulerMaruyama(let level): return EulerMaruyama(level: level)
+        case let .predictorCorrector(snr, m): return PredictorCorrector(snr: snr, correctorSteps: m)
+        case .edm(let e): return e
+        case .sdeDPMSolver2M(let eta): return SDEDPMSolverPlusPlus2M(eta: eta)
         }
     }
 
-    /// Evaluations for a fixed grid on `model`, or nil for adaptive stepping (known only after the run).
+    /// Whether the method injects noise (an SDE sampler).
+    public var isStochastic: Bool { solver.isStochastic }
+
+    /// Evaluations for a fixed grid on `model` (the sum of the solver's per-step counts, plus the
+    /// final denoising), or nil for adaptive stepping (known only after the run) and grids that
+    /// do not fit the model's path.
     public func plannedEvaluations(for model: any DiffusionModel) -> Int? {
         if controller != nil { return nil }
-        let n = grid.steps, toZero = grid.finalStep == .zero ? 1 : 0, denoise = grid.finalStep == .denoise ? 1 : 0
-        switch method {
-        case .rungeKutta(let t):
-            var count = t.fsal ? t.stages + (n - 1) * (t.stages - 1) : n * t.stages
-            // A step to σ = 0 where the model is undefined is an Euler step (EDM's Algorithm 1).
-            if toZero == 1 && t.stages > 1 && !Equation.probabilityFlow(model).isDefined(0) {
-                count -= t.stages - 1
-            }
-            return count + denoise
-        case .ddim, .dpmSolver2M, .eulerMaruyama, .sdeDPMSolver2M:
-            return n + denoise
-        case .predictorCorrector(_, let m):
-            return n + (n - toZero) * m + denoise
-        case .edm:
-            return 2 * n - toZero + denoise
-        }
+        let s = solver
+        guard let times = try? grid.times(on: model.path, edmDefaults: s.isStochastic) else { return nil }
+        let equation = Equation.reverse(model, level: s.diffusionLevel)
+        let steps = (0..<(times.count - 1)).map { s.evaluations(from: times[$0], to: times[$0 + 1], isFirst: $0 == 0, on: equation) }
+        return steps.reduce(0, +) + (grid.finalStep == .denoise ? 1 : 0)
     }
 
-    /// Checks the sampler against a path: grid endpoints in the domain, and the method's needs.
+    /// Checks the sampler against a path: grid endpoints in the domain, and the solver's needs.
     /// - Throws: `SamplerError` naming the field.
     public func validate(for path: GaussianPath) throws {
         let (t0, _) = try endpoints(on: path)
         if controller == nil { _ = try grid.times(on: path, edmDefaults: isStochastic) }
-        switch method {
-        case .edm, .dpmSolver2M, .sdeDPMSolver2M, .predictorCorrector:
-            guard path.logSNR(t0).isFinite else {
-                throw SamplerError("tStart = \(t0) has an infinite log-SNR on the \(path.kind.rawValue) path (α = 0); "
-                                   + "this solver needs tStart below it or an explicit sigmaMax")
-            }
-        case .eulerMaruyama(let level):
-            let g2 = ReverseDynamics(path: path, level: level).gSquared(t0)
-            guard g2.isFinite else {
-                throw SamplerError("the diffusion level is infinite at tStart = \(t0) on the \(path.kind.rawValue) path; "
-                                   + "start below it (tStart) or use a bounded level (diffusion \"constant:1\")")
-            }
-        case .rungeKutta, .ddim:
-            break
-        }
+        try solver.validate(start: t0, on: path)
     }
 
     /// (t_start, t_end) on `path`: stochastic samplers default to EDM's noise-level range (see `TimeGrid`).
@@ -106,7 +89,7 @@ public struct Sampler: Sendable, Equatable {
     ///
     /// Row i's result depends only on (key, firstSample + i) and its noise row.
     public func sample(_ model: any DiffusionModel, noise: Tensor, key: RandomKey, firstSample: Int = 0,
-                       progress: ((SolveProgress) -> Void)? = nil) throws -> SolveResult {
+                       saveAt: SaveAt = .final, progress: ((SolveProgress) -> Void)? = nil) throws -> SolveResult {
         let path = model.path
         precondition(Array(noise.shape.dropFirst()) == model.sampleShape,
                      "Sampler.sample: noise shape \(noise.shape) does not match sample shape \(model.sampleShape)")
@@ -125,18 +108,10 @@ public struct Sampler: Sendable, Equatable {
         }
         let denoise = grid.finalStep == .denoise
         let k = key.fold("solve")
-        func run<S: Solver>(_ s: S, level: DiffusionLevel = .zero) throws -> SolveResult {
-            try solve(.reverse(model, level: level), solver: s, from: x, stepping: stepping, denoise: denoise,
-                      key: k, firstSample: firstSample, progress: progress)
+        func run<S: Solver>(_ s: S) throws -> SolveResult {
+            try solve(.reverse(model, level: s.diffusionLevel), solver: s, from: x, stepping: stepping, saveAt: saveAt,
+                      denoise: denoise, key: k, firstSample: firstSample, progress: progress)
         }
-        switch method {
-        case .rungeKutta(let t): return try run(RungeKutta(t))
-        case .ddim(let eta): return try run(DDIM(eta: eta))
-        case .dpmSolver2M: return try run(DPMSolverPlusPlus2M())
-        case .eulerMaruyama(let level): return try run(EulerMaruyama(), level: level)
-        case let .predictorCorrector(snr, m): return try run(PredictorCorrector(snr: snr, correctorSteps: m))
-        case .edm(let e): return try run(e)
-        case .sdeDPMSolver2M(let eta): return try run(SDEDPMSolverPlusPlus2M(eta: eta))
-        }
+        return try run(solver)
     }
 }

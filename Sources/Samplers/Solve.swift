@@ -28,8 +28,10 @@ public enum SaveAt: Equatable, Sendable {
     case final
     /// The initial state and the state after every accepted step.
     case steps
-    /// The states at these times (within the integration range): steps are made to land on them
-    /// (on a fixed grid they are inserted into the grid).
+    /// The states at these times (within the integration range), never changing the steps
+    /// taken: a time the stepping visits gets that state exactly; any other is the linear
+    /// interpolation between the accepted states on either side (first-order dense output,
+    /// error O(h²) for an ODE; for an SDE it leaves out the Brownian bridge between the two).
     case times([Double])
 }
 
@@ -126,42 +128,49 @@ struct SolveRun<S: Solver> {
         return t1 < t0 ? ts.sorted(by: >) : ts.sorted()
     }
 
-    mutating func save(_ t: Double, pending: inout [Double]) {
+    /// Records the state after a step from (t₀, x₀) to (t₁, x): every pending time in [t₀, t₁].
+    mutating func save(from t0: Double, _ x0: Tensor, to t1: Double, pending: inout [Double]) {
         switch saveAt {
         case .final: break
-        case .steps: trajectory.append(Snapshot(time: t, x: x))
+        case .steps: trajectory.append(Snapshot(time: t1, x: x))
         case .times:
-            while let first = pending.first, first == t {
-                trajectory.append(Snapshot(time: t, x: x))
+            while let p = pending.first, (p - t0) * (t1 - t0) >= 0, Swift.abs(p - t0) <= Swift.abs(t1 - t0) {
+                let u = (p - t0) / (t1 - t0)
+                let state = p == t1 ? x : (p == t0 ? x0 : Tensor.combination([(1 - u, x0), (u, x)]))
+                trajectory.append(Snapshot(time: p, x: state))
                 pending.removeFirst()
             }
         }
     }
 
-    mutating func fixed(_ grid: [Double]) {
-        precondition(grid.count >= 1, "solve: empty time grid")
-        var pending = saveTimes(from: grid[0], to: grid[grid.count - 1])
-        let times = merged(grid, pending)
+    /// Records the initial state (`.steps`, and requested times equal to t₀).
+    mutating func saveInitial(_ t0: Double, pending: inout [Double]) {
+        switch saveAt {
+        case .final: break
+        case .steps: trajectory.append(Snapshot(time: t0, x: x))
+        case .times:
+            while let p = pending.first, p == t0 {
+                trajectory.append(Snapshot(time: p, x: x))
+                pending.removeFirst()
+            }
+        }
+    }
+
+    mutating func fixed(_ times: [Double]) {
+        precondition(times.count >= 1, "solve: empty time grid")
+        var pending = saveTimes(from: times[0], to: times[times.count - 1])
         context.stepCount = times.count - 1
-        save(times[0], pending: &pending)
+        saveInitial(times[0], pending: &pending)
         for i in 0..<(times.count - 1) {
             context.stepIndex = i
+            let before = x
             let r = solver.step(x, from: times[i], to: times[i + 1], state: state, context: context)
             x = r.x
             state = r.state
             accepted += 1
-            save(times[i + 1], pending: &pending)
+            save(from: times[i], before, to: times[i + 1], pending: &pending)
             progress?(SolveProgress(step: i + 1, stepCount: times.count - 1, time: times[i + 1], evaluations: context.evaluations))
         }
-    }
-
-    /// The grid with the save times inserted (kept monotone in the grid's direction).
-    func merged(_ grid: [Double], _ extra: [Double]) -> [Double] {
-        let missing = extra.filter { !grid.contains($0) }
-        if missing.isEmpty { return grid }
-        let decreasing = grid.count > 1 && grid[grid.count - 1] < grid[0]
-        let all = Array(Set(grid + missing))
-        return decreasing ? all.sorted(by: >) : all.sorted()
     }
 
     mutating func adaptive(from t0: Double, to t1: Double, controller c: PIController) throws {
@@ -169,7 +178,7 @@ struct SolveRun<S: Solver> {
         let q = solver.errorEstimateOrder!
         let direction: Double = t1 > t0 ? 1 : -1
         var pending = saveTimes(from: t0, to: t1)
-        save(t0, pending: &pending)
+        saveInitial(t0, pending: &pending)
         var t = t0
         var h: Double
         if let h0 = c.initialStep {
@@ -187,23 +196,23 @@ struct SolveRun<S: Solver> {
         while (t1 - t) * direction > 0 {
             guard attempts < c.maxSteps else { throw SolveError.maxStepsExceeded(maxSteps: c.maxSteps, time: t) }
             attempts += 1
-            // Land exactly on the next save time or the end (absorbing a last sliver).
-            let target = pending.first.map { ($0 - t) * direction > 0 ? $0 : t1 } ?? t1
+            // Land exactly on the end (absorbing a last sliver); save times never shorten a step.
             var next = t + direction * h
-            if (target - next) * direction <= 1e-12 * Swift.max(1, Swift.abs(target)) { next = target }
+            if (t1 - next) * direction <= 1e-12 * Swift.max(1, Swift.abs(t1)) { next = t1 }
             let r = solver.step(x, from: t, to: next, state: state, context: context)
             let error = r.error.map { Tensor.scaledRMS($0, x, r.x, rtol: c.rtol, atol: c.atol) } ?? 0
             let taken = Swift.abs(next - t)
             if error <= 1 {
+                let (before, from) = (x, t)
                 t = next
                 x = r.x
                 state = r.state
                 accepted += 1
                 context.stepIndex = accepted
-                save(t, pending: &pending)
+                save(from: from, before, to: t, pending: &pending)
                 progress?(SolveProgress(step: accepted, stepCount: nil, time: t, evaluations: context.evaluations))
                 let proposal = taken * c.acceptedFactor(error: error, previous: previousError, errorOrder: q)
-                // A step shortened to land on a target does not shrink the controller's proposal.
+                // A step shortened to land on the end does not shrink the controller's proposal.
                 h = taken < h ? Swift.max(h, proposal) : proposal
                 previousError = Swift.max(error, 1e-4)
             } else {

@@ -1,4 +1,5 @@
 import TensorCore
+import Generative
 
 /// One step of an integration method: `solve` owns the loop, a solver only maps
 /// (x at t₀) ↦ (x at t₁).
@@ -6,6 +7,10 @@ import TensorCore
 /// A solver may carry state between steps (`State`: a cached derivative for FSAL
 /// Runge–Kutta methods, the previous x̂₀ for multistep DPM-Solver++). The loop commits the
 /// returned state only when the step is accepted, so rejected adaptive steps never corrupt it.
+///
+/// Every solver declares its own facts — order, whether it draws noise, whether it can step
+/// adaptively (an error estimate), how many evaluations a step costs, the diffusion level of the
+/// dynamics it integrates and what it needs of the path — so no caller switches on its kind.
 public protocol Solver {
     associatedtype State = Void
 
@@ -17,6 +22,17 @@ public protocol Solver {
     /// Order q of the embedded local error estimate (the controller's exponent is 1/(q + 1)),
     /// nil for solvers without one (they only run on fixed grids).
     var errorEstimateOrder: Int? { get }
+    /// The diffusion level g of the reverse dynamics this solver integrates when it samples a model
+    /// (`Equation.reverse(model, level:)`): zero for ODE methods and for solvers that inject
+    /// their own noise (DDIM-η, predictor–corrector, EDM churn, SDE-DPM-Solver++).
+    var diffusionLevel: DiffusionLevel { get }
+
+    /// Evaluations (NFE) the step from t₀ to t₁ makes on `equation`; `isFirst`: no earlier step
+    /// (FSAL methods reuse the previous step's last stage). A fixed grid's NFE is their sum.
+    func evaluations(from t0: Double, to t1: Double, isFirst: Bool, on equation: Equation) -> Int
+    /// Checks what the solver needs of a path at its start time t₀ (e.g. a finite log-SNR).
+    /// - Throws: `SamplerError` saying what to change.
+    func validate(start t0: Double, on path: GaussianPath) throws
 
     /// The state before the first step.
     func initialState() -> State
@@ -29,7 +45,20 @@ public protocol Solver {
 extension Solver {
     public var isStochastic: Bool { false }
     public var errorEstimateOrder: Int? { nil }
+    public var diffusionLevel: DiffusionLevel { .zero }
+    /// Whether the solver can run under a `PIController` (it has an embedded error estimate).
+    public var isAdaptive: Bool { errorEstimateOrder != nil }
     public func seeded(_ state: State, derivative: Tensor, at t: Double) -> State { state }
+    public func validate(start t0: Double, on path: GaussianPath) throws {}
+}
+
+/// The check of solvers that work in log-SNR λ = log(α/σ) (exponential integrators, EDM's
+/// noise levels, the predictor's step ratio α₀/α₁): λ(t₀) must be finite.
+func requireFiniteLogSNR(_ t0: Double, on path: GaussianPath) throws {
+    guard path.logSNR(t0).isFinite else {
+        throw SamplerError("tStart = \(t0) has an infinite log-SNR on the \(path.kind.rawValue) path (α = 0); "
+                           + "this solver needs tStart below it or an explicit sigmaMax")
+    }
 }
 
 extension Solver where State == Void {

@@ -4,9 +4,13 @@ import Generative
 /// What a solver's step may use: the equation's evaluations (counted), and noise.
 ///
 /// `solve` creates one context per call. Every evaluation of the drift or of the model's
-/// fields goes through it, so `evaluations` is the NFE. Noise comes in two batch-invariant
-/// forms: increments of the Brownian path (Euler–Maruyama, SDE-DPM-Solver++) and standard
-/// normals keyed by (time, stream, sample index) (ancestral, churn and Langevin steps).
+/// fields goes through it, so `evaluations` is the NFE. All noise comes from Brownian paths
+/// keyed by (key, sample index) over a span that does not depend on the grid: increments
+/// (Euler–Maruyama) or increments scaled to unit variance (SDE-DPM-Solver++, DDIM-η/ancestral,
+/// EDM churn, the predictor–corrector's predictor on path 0 and its Langevin corrector on an
+/// independent path 1). So the same seed gives the same Brownian motion at every step count —
+/// a coarse step's noise is the sum of the finer steps' noise over the same interval — which
+/// is what a comparison of budgets on common random numbers needs.
 public final class StepContext {
     /// The equation being integrated.
     public let equation: Equation
@@ -21,7 +25,7 @@ public final class StepContext {
     let firstSample: Int
     let shape: [Int]
     let brownianSpan: ClosedRange<Double>
-    private var brownianPath: BrownianPath?
+    private var brownianPaths: [Int: BrownianPath] = [:]
 
     init(equation: Equation, shape: [Int], key: RandomKey, firstSample: Int, brownianSpan: ClosedRange<Double>) {
         self.equation = equation
@@ -59,18 +63,21 @@ public final class StepContext {
         equation.diffusion?(x, t) ?? Tensor(scalar: 0)
     }
 
-    /// W(t₁) − W(t₀) of the per-sample Brownian path (variance |t₁ − t₀|).
-    public func brownianIncrement(from t0: Double, to t1: Double) -> Tensor {
-        if brownianPath == nil {
-            brownianPath = BrownianPath(key: key.fold("brownian"), span: brownianSpan, shape: shape, firstSample: firstSample)
+    /// W(t₁) − W(t₀) of the per-sample Brownian path number `path` (variance |t₁ − t₀|).
+    /// Paths 0, 1, … are independent; path 0 is the reverse SDE's W̄.
+    public func brownianIncrement(from t0: Double, to t1: Double, path: Int = 0) -> Tensor {
+        if brownianPaths[path] == nil {
+            let base = key.fold("brownian")
+            brownianPaths[path] = BrownianPath(key: path == 0 ? base : base.fold(UInt64(path)), span: brownianSpan,
+                                               shape: shape, firstSample: firstSample)
         }
-        return brownianPath!.increment(from: t0, to: t1)
+        return brownianPaths[path]!.increment(from: t0, to: t1)
     }
 
-    /// Standard normal noise for the step at time t, keyed by (t, stream, sample index): the same
-    /// for a sample whatever the batch split, different for every t and stream.
-    public func normal(at t: Double, stream: Int = 0) -> Tensor {
-        let k = key.fold("normal").fold(t.bitPattern).fold(UInt64(stream))
-        return Tensor.randomNormal(shape, key: k, firstSample: firstSample)
+    /// (W(t₁) − W(t₀))/√|t₁ − t₀| of Brownian path number `path`: a standard normal draw per
+    /// element that belongs to the interval [t₀, t₁] of that path (t₀ ≠ t₁).
+    public func brownianNormal(from t0: Double, to t1: Double, path: Int = 0) -> Tensor {
+        precondition(t0 != t1, "StepContext.brownianNormal: empty interval at t = \(t0)")
+        return brownianIncrement(from: t0, to: t1, path: path) * Float(1 / Swift.abs(t1 - t0).squareRoot())
     }
 }

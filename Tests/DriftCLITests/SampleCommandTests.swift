@@ -32,6 +32,22 @@ final class SampleCommandTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: folder.appendingPathComponent("ring.png").path))
     }
 
+    func testDefaultSamplerAndAPictureOnlyOutput() throws {
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let grid = folder.appendingPathComponent("grid.png")
+        let run = try DriftProcess.run(["sample", "--model", ring, "--n", "200", "--out", grid.path], in: root)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertTrue(run.stdout.contains("dpmpp-2m-20 (ODE, NFE 20)"), run.stdout)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder.path), ["grid.png"], "the picture alone, no HDF5")
+        let png = try Data(contentsOf: grid)
+        XCTAssertEqual(Array(png.prefix(4)), [0x89, 0x50, 0x4E, 0x47])
+        let sixteen = root.appendingPathComponent("checkpoints/gmm-16d.json").path
+        assertCleanFailure(try DriftProcess.run(["sample", "--model", sixteen, "--n", "10", "--out", folder.appendingPathComponent("x.png").path], in: root),
+                           mentions: ["have no picture"])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("x.png").path))
+    }
+
     func testBatchThreadsAndInitNoise() throws {
         let folder = temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }

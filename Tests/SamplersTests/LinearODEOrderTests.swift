@@ -113,16 +113,30 @@ final class LinearODEOrderTests: XCTestCase {
         }
     }
 
-    func testSaveAtTimesLandsOnRequestedTimes() throws {
-        let r = try solve(equation, solver: RungeKutta(.rk4), from: initial, stepping: .fixed(uniformTimes(0, horizon, steps: 40)),
-                          saveAt: .times([0.7, 1.3]))
-        XCTAssertEqual(r.trajectory.map(\.time), [0.7, 1.3])
-        XCTAssertLessThan(maxAbsDifference(r.trajectory[0].x, exact(at: 0.7)), 1e-4)
+    func testSaveAtTimesNeverChangesTheStepsTaken() throws {
+        let grid = uniformTimes(0, horizon, steps: 40)
+        let plain = try solve(equation, solver: RungeKutta(.rk4), from: initial, stepping: .fixed(grid))
+        let saved = try solve(equation, solver: RungeKutta(.rk4), from: initial, stepping: .fixed(grid),
+                              saveAt: .times([1.3, 0.72, grid[10]]))
+        XCTAssertEqual(saved.samples.scalars, plain.samples.scalars, "saving changed the result")
+        XCTAssertEqual(saved.evaluations, plain.evaluations)
+        XCTAssertEqual(saved.acceptedSteps, 40)
+        XCTAssertEqual(saved.trajectory.map(\.time), [grid[10], 0.72, 1.3], "saved in the order of integration")
+        // A grid time gets the state itself; between grid times, linear interpolation (error ~h²/8·|y''|).
+        let atGrid = try solve(equation, solver: RungeKutta(.rk4), from: initial, stepping: .fixed(Array(grid[0...10])))
+        XCTAssertEqual(saved.trajectory[0].x.scalars, atGrid.samples.scalars)
+        XCTAssertLessThan(maxAbsDifference(saved.trajectory[1].x, exact(at: 0.72)), 0.01)
+        XCTAssertGreaterThan(maxAbsDifference(saved.trajectory[1].x, exact(at: 0.72)), 1e-5, "0.72 is not a grid time")
+
+        let c = PIController(rtol: 1e-6, atol: 1e-8)
+        let adaptivePlain = try solve(equation, solver: RungeKutta(.dormandPrince), from: initial,
+                                      stepping: .adaptive(from: 0, to: horizon, controller: c))
         let adaptive = try solve(equation, solver: RungeKutta(.dormandPrince), from: initial,
-                                 stepping: .adaptive(from: 0, to: horizon, controller: PIController(rtol: 1e-6, atol: 1e-8)),
-                                 saveAt: .times([0.7, 1.3]))
+                                 stepping: .adaptive(from: 0, to: horizon, controller: c), saveAt: .times([0.7, 1.3]))
+        XCTAssertEqual(adaptive.samples.scalars, adaptivePlain.samples.scalars)
+        XCTAssertEqual(adaptive.acceptedSteps, adaptivePlain.acceptedSteps)
         XCTAssertEqual(adaptive.trajectory.map(\.time), [0.7, 1.3])
-        XCTAssertLessThan(maxAbsDifference(adaptive.trajectory[1].x, exact(at: 1.3)), 1e-4)
+        XCTAssertLessThan(maxAbsDifference(adaptive.trajectory[1].x, exact(at: 1.3)), 0.02)
         let steps = try solve(equation, solver: RungeKutta(.euler), from: initial, stepping: .fixed(uniformTimes(0, 1, steps: 4)),
                               saveAt: .steps)
         XCTAssertEqual(steps.trajectory.map(\.time), uniformTimes(0, 1, steps: 4))

@@ -3,6 +3,7 @@ import Generative
 import NN
 import Samplers
 import TensorCore
+import Evaluation
 @testable import Training
 
 /// Training works: flow matching on a 2-D toy lowers the loss, and samples drawn through the
@@ -22,11 +23,11 @@ final class EndToEndTests: XCTestCase {
         let samples = try TrainingPreview.samples(trainer, count: n)
         let data = ToyDistribution.eightGaussians.sample(n, key: key.fold("data"))
         let noise = Tensor.randomNormal([n, 2], key: key.fold("noise"))
-        let swSamples = SampleDistance.slicedWasserstein(samples, data, key: key)
-        let swNoise = SampleDistance.slicedWasserstein(noise, data, key: key)
-        let mmdSamples = SampleDistance.mmdSquared(samples, data), mmdNoise = SampleDistance.mmdSquared(noise, data)
+        let (s, d, z) = (FeatureSet(samples), FeatureSet(data), FeatureSet(noise))
+        let swSamples = try slicedWasserstein(s, d, key: key), swNoise = try slicedWasserstein(z, d, key: key)
+        let mmdSamples = try rbfMMDSquared(s, d).value, mmdNoise = try rbfMMDSquared(z, d).value
         let data2 = ToyDistribution.eightGaussians.sample(n, key: key.fold("data2"))
-        let swFloor = SampleDistance.slicedWasserstein(data2, data, key: key)   // two data samples: the estimator's floor
+        let swFloor = try slicedWasserstein(FeatureSet(data2), d, key: key)   // two data samples: the estimator's floor
         print("e2e: loss \(before) → \(after); sliced W2 noise \(swNoise) → samples \(swSamples) (data vs data \(swFloor)); MMD² \(mmdNoise) → \(mmdSamples)")
         XCTAssertLessThan(swSamples, 0.4 * swNoise)
         XCTAssertLessThan(mmdSamples, 0.4 * mmdNoise)
@@ -47,8 +48,8 @@ final class EndToEndTests: XCTestCase {
             let samples = try TrainingPreview.samples(trainer, count: 500)
             let key = RandomKey(seed: 5)
             let data = ToyDistribution.eightGaussians.sample(500, key: key)
-            let sw = SampleDistance.slicedWasserstein(samples, data, key: key)
-            let swNoise = SampleDistance.slicedWasserstein(Tensor.randomNormal([500, 2], key: key.fold(1)), data, key: key)
+            let sw = try slicedWasserstein(FeatureSet(samples), FeatureSet(data), key: key)
+            let swNoise = try slicedWasserstein(FeatureSet(Tensor.randomNormal([500, 2], key: key.fold(1))), FeatureSet(data), key: key)
             print("e2e \(objective.kind.rawValue): sliced W2 noise \(swNoise) → samples \(sw)")
             XCTAssertLessThan(sw, 0.6 * swNoise, "\(objective.kind.rawValue)")
         }

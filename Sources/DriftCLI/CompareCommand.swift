@@ -1,0 +1,251 @@
+import ArgumentParser
+import DriftIO
+import Evaluation
+import Foundation
+import Generative
+import Samplers
+import TensorCore
+import Training
+
+/// `drift compare`: every sampler × every NFE budget on one model, common random numbers, a report.
+struct CompareCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compare",
+        abstract: "Compare ODE and SDE samplers on one model across NFE budgets: results.csv, PNG grids, report.html.",
+        discussion: """
+            Examples:
+              drift compare --model checkpoints/gmm-ring8.json
+              drift compare --model checkpoints/gmm-ring8.json --sampler heun-karras-18 --sampler em-500 --nfe 10,20,50 --n 1000 --out cmp
+            Every cell (sampler × budget) starts from the same initial noise, and stochastic samplers see the same
+            Brownian motion (keyed by seed and sample), so differences come from the samplers alone. A fixed-grid
+            sampler gets the most steps whose NFE stays within the budget; an adaptive one the tightest tolerance of a
+            ladder (1e-1 … 1e-6) that does. Metrics: sw2 and mmd against fresh exact samples of the data (the mixture
+            itself, the checkpoint's training data, or --data), nll and ode-error for analytic mixtures; each beside its
+            exact-vs-exact value. For 1×28×28 image models, fd, kid, precision, recall and classes in the features of
+            the Fashion-MNIST classifier (--classifier) against N test images, beside the same metric for N training
+            images (the data's floor). Defaults: 8 samplers (4 ODE, 4 SDE), NFE 10,20,50,100,200 and 2000 samples for
+            low-dimensional models; 4 samplers (2 ODE, 2 SDE), NFE 10,20,50 and 256 samples for images; every metric
+            that fits.
+            OUT must not exist or be empty unless --force; the report appears only when complete.
+            """)
+
+    @Option(help: "Model: a checkpoint (.h5) or a Gaussian-mixture spec (.json).") var model: String
+    @Option(name: .customLong("sampler"), help: "Sampler preset (repeat for several; default: 4 ODE and 4 SDE presets).")
+    var samplers: [String] = []
+    @Option(help: "Comma-separated NFE budgets (default: 10,20,50,100,200; images 10,20,50).") var nfe: String?
+    @Option(help: "Samples per cell (default: 2000 for low-dimensional data, 256 images).") var n: Int?
+    @Option(help: "Seed of the noise, the Brownian motion and the reference samples.") var seed: UInt64 = 0
+    @Option(help: "Output folder (default: compare-MODEL).") var out: String?
+    @Option(name: .customLong("metric"), help: "Metric: sw2, mmd, nll, ode-error, fd, kid, precision, recall, classes (repeat; default: all that fit).")
+    var metricNames: [String] = []
+    @Option(help: "Reference data for sw2/mmd: toy:NAME or gmm:FILE.json (default: the mixture or the checkpoint's training data).")
+    var data: String?
+    @Option(help: "Trajectories drawn per sampler in the 2-D picture (0: none).") var trajectories: Int = 8
+    @Option(help: "Feature classifier for image metrics (default: checkpoints/fashion-classifier.h5).") var classifier: String?
+    @Flag(help: "Replace OUT if it exists.") var force = false
+    @Option(help: "Compute threads (default: all cores).") var threads: Int?
+
+    static let defaultSamplers = ["euler-50", "heun-karras-18", "dpmpp-2m-20", "dopri5",
+                                  "em-500", "ancestral-100", "edm-churn", "dpmpp-2m-sde-20"]
+    static let defaultImageSamplers = ["heun-karras-18", "dpmpp-2m-20", "ancestral-100", "dpmpp-2m-sde-20"]
+
+    func validate() throws {
+        if let n, n < 8 { throw ValidationError("--n must be ≥ 8, got \(n)") }
+        if trajectories < 0 { throw ValidationError("--trajectories must be ≥ 0, got \(trajectories)") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be ≥ 1, got \(threads)") }
+        if let nfe { _ = try Self.budgets(nfe) }
+        _ = try Self.metrics(metricNames)
+    }
+
+    /// "5,10,20" → [5, 10, 20]: positive integers, at least one, no repeats.
+    static func budgets(_ text: String) throws -> [Int] {
+        let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        guard !text.trimmingCharacters(in: .whitespaces).isEmpty else { throw ValidationError("--nfe is empty: give budgets like 10,20,50") }
+        let values = try parts.map { p -> Int in
+            guard let v = Int(p), v > 0 else { throw ValidationError("--nfe: '\(p)' is not a positive integer (give budgets like 10,20,50)") }
+            return v
+        }
+        guard Set(values).count == values.count else { throw ValidationError("--nfe lists a budget twice: \(text)") }
+        return values.sorted()
+    }
+
+    static func metrics(_ names: [String]) throws -> [CompareMetric]? {
+        let split = names.flatMap { $0.split(separator: ",").map(String.init) }
+        if split.isEmpty { return nil }
+        return try split.map { name in
+            guard let m = CompareMetric(rawValue: name) else {
+                throw ValidationError("unknown metric '\(name)' (one of \(CompareMetric.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            return m
+        }
+    }
+
+    func run() throws {
+        do { try compare() } catch let e as CLIError { throw e } catch let e as ValidationError { throw CLIError(e.message) } catch { throw CLIError(error) }
+    }
+
+    func compare() throws {
+        if let threads { ComputeThreads.set(threads) }
+        let loaded = try ModelLoader.load(model)
+        let m = loaded.model
+        let mixture = m as? GaussianMixture
+        let lowDimensional = m.sampleShape.count == 1
+        let budgets = try Self.budgets(nfe ?? (lowDimensional ? "10,20,50,100,200" : "10,20,50"))
+        let count = n ?? (lowDimensional ? 2000 : 256)
+        let folder = URL(fileURLWithPath: out ?? ("compare-" + URL(fileURLWithPath: model).deletingPathExtension().lastPathComponent))
+        try Self.checkOutput(folder, force: force)
+
+        let reference = try referenceSource(mixture: mixture, lowDimensional: lowDimensional)
+        let requested = try Self.metrics(metricNames)
+        let wantsImages = m.sampleShape == FeatureClassifier.imageShape
+            && (requested.map { $0.contains { $0.requirement == .featureClassifier } } ?? true)
+        let images = wantsImages ? try imageReference(count: count, required: requested != nil) : nil
+        let metrics = requested ?? CompareMetric.allCases.filter {
+            switch $0.requirement {
+            case .referenceSamples: return reference != nil && lowDimensional
+            case .analyticMixture: return mixture != nil
+            case .featureClassifier: return images != nil
+            }
+        }
+        let named = try (samplers.isEmpty ? (lowDimensional ? Self.defaultSamplers : Self.defaultImageSamplers) : samplers).map { name -> NamedSampler in
+            let preset = try PresetLibrary.resolve(name, in: SampleCommand.presetDirectories())
+            try preset.validate(for: m.path)
+            return NamedSampler(name: preset.source, sampler: preset.sampler)
+        }
+        let sweep = try CompareSweep(model: m, samplers: named, budgets: budgets, count: count, seed: seed, metrics: metrics,
+                                     reference: reference, mixture: mixture, images: images)
+        let bar = SweepProgress()
+        let results = try sweep.run { done, elapsed, cell in bar.update(done: done, elapsed: elapsed, cell: cell) }
+        bar.finish()
+
+        let paths = m.sampleShape == [2] && trajectories > 0 ? try trajectorySets(sweep, budget: budgets.last!) : []
+        let extentSamples = reference.map { $0.examples(at: 0, count: count, key: sweep.key.fold("reference")) }
+        let report = CompareReport(results: results, sampleShape: m.sampleShape, command: Self.commandLine(),
+                                   modelDescription: loaded.description, count: count, seed: seed,
+                                   trajectories: paths, extentSamples: extentSamples)
+        // Everything goes to a sibling temporary folder first: no partial report on failure.
+        let temporary = URL(fileURLWithPath: folder.path + ".tmp.\(getpid())")
+        try? FileManager.default.removeItem(at: temporary)
+        do {
+            try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: true)
+            try report.write(to: temporary)
+            if FileManager.default.fileExists(atPath: folder.path) { try FileManager.default.removeItem(at: folder) }
+            try FileManager.default.moveItem(at: temporary, to: folder)
+        } catch {
+            try? FileManager.default.removeItem(at: temporary)
+            throw CLIError("cannot write the report to \(folder.path): \(CLIError(error).description)")
+        }
+        print(results.csv, terminator: "")
+        print("report: \(folder.appendingPathComponent("report.html").path) (\(results.cells.count) cells, \(results.skipped.count) not run)")
+    }
+
+    /// Fresh exact samples of the data: --data, the mixture itself, or a checkpoint's low-dimensional training data.
+    func referenceSource(mixture: GaussianMixture?, lowDimensional: Bool) throws -> ExampleSource? {
+        if let data {
+            let spec = try DataSpec.parse(data)
+            guard !spec.isImage else { throw CLIError("--data \(data): compare's reference data must be low-dimensional (toy:NAME or gmm:FILE.json)") }
+            return try spec.makeSource()
+        }
+        if let mixture { return MixtureSource(mixture) }
+        guard lowDimensional, URL(fileURLWithPath: model).pathExtension.lowercased() != "json" else { return nil }
+        let spec = try Checkpoint.read(from: model, includeOptimizer: false).training.data
+        return spec.isImage ? nil : try spec.makeSource()
+    }
+
+    /// The classifier and N test images (compared) and N training images (the floor), drawn by seed.
+    /// Without a classifier file the image metrics are skipped, or an error when they were asked for.
+    func imageReference(count: Int, required: Bool) throws -> ImageReference? {
+        let file = classifier ?? Self.findClassifier()
+        guard let file else {
+            if required { throw CLIError("image metrics need the feature classifier: pass --classifier FILE (drift train-classifier writes one)") }
+            return nil
+        }
+        let checkpoint = try ClassifierCheckpoint.read(from: file)
+        let test = try ExampleSet.fashionMNIST(.test), train = try ExampleSet.fashionMNIST(.train)
+        guard count <= test.count else { throw CLIError("--n \(count) exceeds the \(test.count) test images") }
+        let key = RandomKey(seed: seed)
+        let testRows = Array(ShuffledExamples.permutation(test.count, key: key.fold("test-images")).prefix(count))
+        let trainRows = Array(ShuffledExamples.permutation(train.count, key: key.fold("train-images")).prefix(count))
+        return ImageReference(classifier: checkpoint.model, realImages: test.gather(testRows),
+                              realLabels: testRows.map { test.labels![$0] }, floor: train.gather(trainRows))
+    }
+
+    /// checkpoints/fashion-classifier.h5 from the working directory or beside the executable's ancestors.
+    static func findClassifier() -> String? {
+        var candidates = [URL(fileURLWithPath: FileManager.default.currentDirectoryPath)]
+        if let exe = Bundle.main.executableURL?.resolvingSymlinksInPath() {
+            var dir = exe.deletingLastPathComponent()
+            for _ in 0..<5 { dir = dir.deletingLastPathComponent(); candidates.append(dir) }
+        }
+        return candidates.map { $0.appendingPathComponent("checkpoints/fashion-classifier.h5").path }
+            .first { FileManager.default.fileExists(atPath: $0) }
+    }
+
+    /// Paths of the first samples under the first ODE and the first SDE sampler at the largest budget.
+    func trajectorySets(_ sweep: CompareSweep, budget: Int) throws -> [TrajectorySet] {
+        let k = min(trajectories, sweep.count)
+        let noise = sweep.noise.rows(0..<k)
+        var sets = [TrajectorySet]()
+        for stochastic in [false, true] {
+            guard let s = sweep.samplers.first(where: { $0.sampler.isStochastic == stochastic }) else { continue }
+            let fitted: Sampler
+            if s.sampler.controller != nil {
+                guard let (f, _) = try BudgetFit.adaptive(s.sampler, budget: budget, model: sweep.model, noise: noise, key: sweep.key) else { continue }
+                fitted = f.sampler
+            } else {
+                guard let f = BudgetFit.fixed(s.sampler, budget: budget, model: sweep.model) else { continue }
+                fitted = f.sampler
+            }
+            let r = try fitted.sample(sweep.model, noise: noise, key: sweep.key, saveAt: .steps)
+            let states = r.trajectory.map(\.x.scalars) + [r.samples.scalars]
+            let paths = (0..<k).map { i in states.map { ($0[2 * i], $0[2 * i + 1]) } }
+            sets.append(TrajectorySet(samplerName: s.name, stochastic: stochastic, paths: paths))
+        }
+        return sets
+    }
+
+    /// Refuses an output that exists with content (unless `force`) or is a file.
+    static func checkOutput(_ folder: URL, force: Bool) throws {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory) else { return }
+        guard isDirectory.boolValue else {
+            if force { return }
+            throw CLIError("--out \(folder.path) is a file (use --force to replace it)")
+        }
+        let contents = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        if !contents.isEmpty && !force {
+            throw CLIError("--out \(folder.path) exists and is not empty (use --force to replace it)")
+        }
+    }
+
+    /// The command as typed (arguments with spaces or quotes are single-quoted).
+    static func commandLine() -> String {
+        (["drift"] + CommandLine.arguments.dropFirst()).map { a in
+            a.contains(where: { " \"'$\\".contains($0) }) ? "'" + a.replacingOccurrences(of: "'", with: "'\\''") + "'" : a
+        }.joined(separator: " ")
+    }
+}
+
+/// A progress bar over the sweep on standard error, with ETA (by budget done): rewritten in place on
+/// a terminal, one line per cell otherwise.
+final class SweepProgress {
+    private let isTerminal = isatty(STDERR_FILENO) == 1
+    private var drawn = false
+
+    func update(done: Double, elapsed: Double, cell: String) {
+        let width = 30, filled = Int((done * Double(width)).rounded())
+        let eta = done > 0 ? elapsed / done * (1 - done) : .infinity
+        let line = "[" + String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled) + "]"
+            + String(format: " %3.0f%%  %@  ETA %@", done * 100, cell, ProgressLine.duration(eta))
+        if isTerminal {
+            FileHandle.standardError.write(Data(("\r\u{1B}[K" + line).utf8))
+            drawn = true
+        } else {
+            stderrLine(line)
+        }
+    }
+
+    func finish() {
+        if drawn { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
+}

@@ -1,0 +1,72 @@
+/// A sample-quality metric of `drift compare` (decoded from `--metric` at the edge).
+public enum CompareMetric: String, CaseIterable, Sendable, Codable {
+    /// Sliced W2 against fresh exact samples (low-dimensional data).
+    case sw2
+    /// Unbiased MMD² with an RBF kernel of median bandwidth against fresh exact samples, ± SE.
+    case mmd
+    /// Exact mean negative log-likelihood of the samples under the analytic mixture (nats), ± SE.
+    case nll
+    /// RMS distance from the exact flow map of the same noise (float64 reference solve): the
+    /// solver's error in isolation (deterministic samplers on the analytic mixture).
+    case odeError = "ode-error"
+    /// Fréchet distance in the feature classifier's penultimate features against real test images.
+    case fd
+    /// KID (unbiased, cubic kernel, ± SE over blocks) in the classifier's features.
+    case kid
+    /// k-NN precision (k = 3) in the classifier's features: fraction of samples on the data manifold.
+    case precision
+    /// k-NN recall (k = 3): fraction of real images on the samples' manifold.
+    case recall
+    /// Largest |frequency − data frequency| over the classifier's predicted classes.
+    case classes
+
+    /// What the metric needs of the comparison.
+    public enum Requirement: Sendable { case referenceSamples, analyticMixture, featureClassifier }
+
+    public var requirement: Requirement {
+        switch self {
+        case .sw2, .mmd: return .referenceSamples
+        case .nll, .odeError: return .analyticMixture
+        case .fd, .kid, .precision, .recall, .classes: return .featureClassifier
+        }
+    }
+
+    /// Column name in results.csv (its standard error, where it has one, follows as NAME_se).
+    public var column: String {
+        switch self {
+        case .sw2: return "sw2"
+        case .mmd: return "mmd2"
+        case .nll: return "nll"
+        case .odeError: return "ode_error"
+        case .fd: return "fd"
+        case .kid: return "kid"
+        case .precision: return "precision"
+        case .recall: return "recall"
+        case .classes: return "class_deviation"
+        }
+    }
+
+    /// Whether the value comes with a standard error.
+    public var hasStandardError: Bool { self == .mmd || self == .nll || self == .kid }
+
+    /// Whether it applies to stochastic samplers (the exact flow map is the ODE's).
+    public var appliesToStochasticSamplers: Bool { self != .odeError }
+
+    /// Whether the exact-vs-exact value has a meaning (the floor drawn beside the curves).
+    public var hasReferenceValue: Bool { self != .odeError }
+
+    /// Human-readable label for plots and tables.
+    public var label: String {
+        switch self {
+        case .sw2: return "sliced W2 vs exact samples"
+        case .mmd: return "MMD² (RBF, median bandwidth) vs exact samples"
+        case .nll: return "exact NLL of samples (nats)"
+        case .odeError: return "RMS error vs exact flow map"
+        case .fd: return "Fréchet distance (classifier features) vs test images"
+        case .kid: return "KID (classifier features) vs test images"
+        case .precision: return "precision (k-NN, classifier features)"
+        case .recall: return "recall (k-NN, classifier features)"
+        case .classes: return "largest class-frequency deviation"
+        }
+    }
+}

@@ -1,0 +1,179 @@
+import DriftIO
+import Foundation
+import TensorCore
+
+/// Trajectories of a few samples under one sampler, for the 2-D picture.
+public struct TrajectorySet {
+    public var samplerName: String
+    public var stochastic: Bool
+    /// One path per sample: its saved (x, y) states in time order.
+    public var paths: [[(Float, Float)]]
+    public init(samplerName: String, stochastic: Bool, paths: [[(Float, Float)]]) {
+        self.samplerName = samplerName
+        self.stochastic = stochastic
+        self.paths = paths
+    }
+}
+
+/// Writes a comparison's files into a folder: `results.csv`, `cells/SAMPLER-nfeN.png` (one picture
+/// per cell: a density plot of 2-D samples on common axes, or a 4×4 grid of the first images),
+/// `grid.png` (the cells tiled, rows = samplers in order, columns = budgets ascending),
+/// `trajectories.png` (2-D: one panel per trajectory set) and a self-contained `report.html`
+/// (inline SVG charts, the cell pictures as data URIs, the table, the command).
+public struct CompareReport {
+    public var results: CompareResults
+    public var sampleShape: [Int]
+    public var command: String
+    public var modelDescription: String
+    public var count: Int
+    public var seed: UInt64
+    public var trajectories: [TrajectorySet]
+    /// Points that set the axes of 2-D pictures (exact samples when available).
+    public var extentSamples: Tensor?
+
+    public init(results: CompareResults, sampleShape: [Int], command: String, modelDescription: String, count: Int,
+                seed: UInt64, trajectories: [TrajectorySet], extentSamples: Tensor?) {
+        self.results = results
+        self.sampleShape = sampleShape
+        self.command = command
+        self.modelDescription = modelDescription
+        self.count = count
+        self.seed = seed
+        self.trajectories = trajectories
+        self.extentSamples = extentSamples
+    }
+
+    /// Half-width of the 2-D axes: 1.3 × the 99.5th percentile of |coordinate|, up to a half unit.
+    var extent: Float {
+        let source = extentSamples ?? results.cells.first?.samples
+        let values = (source?.scalars ?? []).filter(\.isFinite).map { Swift.abs($0) }.sorted()
+        guard !values.isEmpty else { return 4 }
+        let top = values[Swift.min(values.count - 1, Int(Double(values.count) * 0.995))]
+        return Swift.max(1, (top * 1.3 * 2).rounded(.up) / 2)
+    }
+
+    func picture(_ samples: Tensor) -> PixelImage? {
+        if sampleShape.count == 1 && sampleShape[0] >= 2 {
+            let n = samples.shape[0], d = sampleShape[0], v = samples.scalars
+            let r = extent
+            return ScatterPlot(xRange: -r...r, yRange: -r...r, size: 180, style: .density(bins: 72))
+                .render((0..<n).map { (v[$0 * d], v[$0 * d + 1]) })
+        }
+        if sampleShape.count == 3 && (sampleShape[0] == 1 || sampleShape[0] == 3) {
+            let n = Swift.min(16, samples.shape[0]), per = samples.count / samples.shape[0]
+            let first = Tensor(Array(samples.scalars.prefix(n * per)), shape: [n] + sampleShape)
+            return ImageGrid.make(first, nrow: 4, scale: sampleShape[1] <= 32 ? 2 : 1)
+        }
+        return nil
+    }
+
+    static func fileName(_ sampler: String, _ budget: Int) -> String {
+        let safe = sampler.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." ? $0 : "_" }
+        return "\(String(safe))-nfe\(budget).png"
+    }
+
+    /// Writes every file into `folder` (which must exist and be empty).
+    public func write(to folder: URL) throws {
+        try results.csv.write(to: folder.appendingPathComponent("results.csv"), atomically: true, encoding: .utf8)
+        let cellsFolder = folder.appendingPathComponent("cells")
+        try FileManager.default.createDirectory(at: cellsFolder, withIntermediateDirectories: true)
+        var images = [String: PixelImage]()
+        var encoded = [String: String]()
+        for c in results.cells {
+            guard let image = picture(c.samples) else { continue }
+            let name = Self.fileName(c.samplerName, c.requestedNFE)
+            let file = cellsFolder.appendingPathComponent(name)
+            try PNG.write(image, to: file.path, text: [PNGText("sampler", c.samplerName), PNGText("nfe", "\(c.nfe)")])
+            images[name] = image
+            encoded[name] = try Data(contentsOf: file).base64EncodedString()
+        }
+        if !images.isEmpty {
+            let rows = results.samplerNames.map { s in results.budgets.map { images[Self.fileName(s, $0)] } }
+            try PNG.write(PixelImage.mosaic(rows), to: folder.appendingPathComponent("grid.png").path)
+        }
+        var trajectoryData: String?
+        if !trajectories.isEmpty {
+            let r = extent
+            let panels = trajectories.map { TrajectoryPlot(xRange: -r...r, yRange: -r...r, size: 320).render($0.paths) }
+            let file = folder.appendingPathComponent("trajectories.png")
+            try PNG.write(PixelImage.mosaic([panels], padding: 8), to: file.path)
+            trajectoryData = try Data(contentsOf: file).base64EncodedString()
+        }
+        try html(cellImages: encoded, trajectories: trajectoryData)
+            .write(to: folder.appendingPathComponent("report.html"), atomically: true, encoding: .utf8)
+    }
+
+    func html(cellImages: [String: String], trajectories trajectoryData: String?) -> String {
+        let e = SVGChart.escape
+        var h = """
+            <!DOCTYPE html>
+            <html><head><meta charset="utf-8"><title>drift compare</title>
+            <style>
+            body { font-family: sans-serif; margin: 24px; color: #222; max-width: 1280px; }
+            table { border-collapse: collapse; font-size: 12px; }
+            td, th { border: 1px solid #ccc; padding: 3px 6px; text-align: right; }
+            th { background: #f3f3f3; } td.name { text-align: left; }
+            .charts { display: flex; flex-wrap: wrap; gap: 12px; }
+            .grid td { text-align: center; vertical-align: top; }
+            code { background: #f3f3f3; padding: 2px 4px; }
+            </style></head><body>
+            <h1>drift compare</h1>
+            <p>Model: <code>\(e(modelDescription))</code></p>
+            <p>Command: <code>\(e(command))</code></p>
+            <p>\(count) samples per cell, seed \(seed): every cell starts from the same initial noise and its stochastic
+            samplers see the same Brownian motion (common random numbers). ODE samplers: solid lines, round markers;
+            SDE samplers: dashed lines, square markers. Dotted line: the same metric between two independent sets of
+            exact samples of the same size (the estimator's floor), or for images between as many training images and
+            the test images (the data's floor). Wall time is of one run of the cell on this machine.</p>
+
+            """
+        for m in results.metrics {
+            func series(_ x: (CompareCell) -> Double) -> [SVGChart.Series] {
+                results.samplerNames.compactMap { name in
+                    let cells = results.cells.filter { $0.samplerName == name && $0.metrics[m] != nil }
+                    guard let first = cells.first else { return nil }
+                    return SVGChart.Series(name: name, stochastic: first.isStochastic, points: cells.map { (x($0), $0.metrics[m]!.value) })
+                }
+            }
+            let floor = results.reference[m].map { (label: results.referenceName.replacingOccurrences(of: "-", with: " "), y: $0.value) }
+            let byNFE = SVGChart(title: m.label + " vs NFE", xLabel: "NFE", yLabel: m.rawValue, series: series { Double($0.nfe) }, reference: floor)
+            let byTime = SVGChart(title: m.label + " vs wall time", xLabel: "seconds", yLabel: m.rawValue,
+                                  series: series { Swift.max($0.seconds, 1e-6) }, reference: floor)
+            h += "<h2>\(e(m.label))</h2>\n<div class=\"charts\">\n\(byNFE.svg)\n\(byTime.svg)\n</div>\n"
+        }
+        if !cellImages.isEmpty {
+            h += "<h2>Samples (rows: samplers; columns: NFE budgets; the same noise in every cell)</h2>\n<table class=\"grid\"><tr><th></th>"
+            h += results.budgets.map { "<th>NFE ≤ \($0)</th>" }.joined() + "</tr>\n"
+            for name in results.samplerNames {
+                let kind = results.cells.first { $0.samplerName == name }.map { $0.isStochastic ? "SDE" : "ODE" } ?? ""
+                h += "<tr><td class=\"name\"><b>\(e(name))</b><br>\(kind)</td>"
+                for b in results.budgets {
+                    if let c = results.cells.first(where: { $0.samplerName == name && $0.requestedNFE == b }),
+                       let data = cellImages[Self.fileName(name, b)] {
+                        h += "<td><img src=\"data:image/png;base64,\(data)\" width=\"160\"><br>NFE \(c.nfe)</td>"
+                    } else {
+                        h += "<td>—</td>"
+                    }
+                }
+                h += "</tr>\n"
+            }
+            h += "</table>\n"
+        }
+        if let trajectoryData {
+            let names = trajectories.map { "\(e($0.samplerName)) (\($0.stochastic ? "SDE" : "ODE"))" }.joined(separator: " | ")
+            h += "<h2>Trajectories from the same starting points</h2>\n<p>\(names): small dot at the start (t near 1), large dot at the end.</p>\n"
+            h += "<img src=\"data:image/png;base64,\(trajectoryData)\">\n"
+        }
+        h += "<h2>Results</h2>\n<table>\n"
+        let lines = results.csv.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        if let header = lines.first { h += "<tr>" + header.map { "<th>\(e($0))</th>" }.joined() + "</tr>\n" }
+        for row in lines.dropFirst() {
+            h += "<tr>" + row.enumerated().map { $0.offset < 2 ? "<td class=\"name\">\(e($0.element))</td>" : "<td>\(e($0.element))</td>" }.joined() + "</tr>\n"
+        }
+        h += "</table>\n"
+        if !results.skipped.isEmpty {
+            h += "<h2>Cells not run</h2>\n<ul>\n" + results.skipped.map { "<li>\(e($0.samplerName)) at NFE ≤ \($0.requestedNFE): \(e($0.reason))</li>" }.joined(separator: "\n") + "\n</ul>\n"
+        }
+        return h + "</body></html>\n"
+    }
+}

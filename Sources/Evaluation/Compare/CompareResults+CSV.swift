@@ -1,0 +1,38 @@
+import Foundation
+
+extension CompareResults {
+    /// results.csv: one row per cell, then the reference row (`referenceName`, kind "reference").
+    ///
+    ///     sampler,kind,requested_nfe,nfe,steps,rtol,seconds,<metric>[,<metric>_se]…
+    public var csv: String {
+        var header = ["sampler", "kind", "requested_nfe", "nfe", "steps", "rtol", "seconds"]
+        for m in metrics {
+            header.append(m.column)
+            if m.hasStandardError { header.append(m.column + "_se") }
+        }
+        func values(_ v: [CompareMetric: Estimate]) -> [String] {
+            metrics.flatMap { m -> [String] in
+                let e = v[m]
+                var out = [e.map { Self.format($0.value) } ?? ""]
+                if m.hasStandardError { out.append(e.map { Self.format($0.standardError) } ?? "") }
+                return out
+            }
+        }
+        var lines = [header.joined(separator: ",")]
+        for c in cells {
+            lines.append(([c.samplerName, c.isStochastic ? "SDE" : "ODE", "\(c.requestedNFE)", "\(c.nfe)",
+                           c.steps.map(String.init) ?? "", c.rtol.map { Self.format($0) } ?? "",
+                           String(format: "%.4f", c.seconds)] + values(c.metrics)).joined(separator: ","))
+        }
+        if !reference.isEmpty {
+            lines.append(([referenceName, "reference", "", "", "", "", ""] + values(reference)).joined(separator: ","))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Six significant digits, plain or exponent form.
+    static func format(_ v: Double) -> String {
+        guard v.isFinite else { return "nan" }
+        return String(format: "%.6g", v)
+    }
+}

@@ -1,0 +1,110 @@
+import Foundation
+import XCTest
+
+/// `drift compare`, run as a user would run it.
+final class CompareCommandTests: XCTestCase {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    var ring: String { root.appendingPathComponent("checkpoints/gmm-ring8.json").path }
+
+    func rows(_ folder: URL) throws -> [[String]] {
+        try String(contentsOf: folder.appendingPathComponent("results.csv"), encoding: .utf8)
+            .split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+    }
+
+    func testASmallSweepWritesTheReportAndIsReproducible() throws {
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let out = folder.appendingPathComponent("cmp")
+        let args = ["compare", "--model", ring, "--sampler", "heun-karras-18", "--sampler", "em-500", "--sampler", "dopri5",
+                    "--nfe", "20,5", "--n", "200", "--seed", "4"]
+        let run = try DriftProcess.run(args + ["--out", out.path], in: root)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertTrue(run.stderr.contains("100%") && run.stderr.contains("ETA"), "progress: \(run.stderr)")
+        for file in ["results.csv", "report.html", "grid.png", "trajectories.png", "cells/heun-karras-18-nfe5.png"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent(file).path), file)
+        }
+        let table = try rows(out)
+        XCTAssertEqual(table[0], ["sampler", "kind", "requested_nfe", "nfe", "steps", "rtol", "seconds", "sw2", "mmd2", "mmd2_se",
+                                  "nll", "nll_se", "ode_error"])
+        // Heun on the exact mixture: 2 NFE a step (the step to σ = 0 is defined), so 2 steps fit 5 NFE.
+        let heun5 = try XCTUnwrap(table.first { $0[0] == "heun-karras-18" && $0[2] == "5" })
+        XCTAssertEqual(Array(heun5[1...4]), ["ODE", "5", "4", "2"])
+        let heun20 = try XCTUnwrap(table.first { $0[0] == "heun-karras-18" && $0[2] == "20" })
+        XCTAssertLessThan(try XCTUnwrap(Double(heun20[12])), try XCTUnwrap(Double(heun5[12])), "ODE error shrinks with NFE")
+        let em = try XCTUnwrap(table.first { $0[0] == "em-500" && $0[2] == "20" })
+        XCTAssertEqual(em[1], "SDE")
+        XCTAssertEqual(em[12], "", "no flow-map error for an SDE sampler")
+        XCTAssertNil(table.first { $0[0] == "dopri5" && $0[2] == "5" }, "dopri5 cannot run in 5 NFE")
+        XCTAssertEqual(table.last?[0], "exact-vs-exact")
+        let html = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
+        XCTAssertTrue(html.contains("<svg") && html.contains("data:image/png;base64,") && html.contains("stroke-dasharray=\"6 3\""))
+        XCTAssertTrue(html.contains("dopri5 at NFE ≤ 5"), "skipped cells are listed")
+        // Same seed, same numbers (every column but the wall time).
+        let again = folder.appendingPathComponent("again")
+        XCTAssertEqual(try DriftProcess.run(args + ["--out", again.path, "--trajectories", "0"], in: root).status, 0)
+        let drop = { (t: [[String]]) in t.map { $0.enumerated().filter { $0.offset != 6 }.map(\.element) } }
+        XCTAssertEqual(drop(try rows(again)), drop(table))
+    }
+
+    func testBadInputFailsWithOneLineAndNoReport() throws {
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let out = folder.appendingPathComponent("cmp").path
+        let base = ["compare", "--model", ring, "--n", "50", "--out", out]
+        assertCleanFailure(try DriftProcess.run(base + ["--metric", "fid"], in: root), mentions: ["unknown metric 'fid'", "sw2"])
+        assertCleanFailure(try DriftProcess.run(base + ["--sampler", "nope"], in: root), mentions: ["nope", "heun-karras-18"])
+        assertCleanFailure(try DriftProcess.run(base + ["--nfe", ""], in: root), mentions: ["--nfe is empty"])
+        assertCleanFailure(try DriftProcess.run(base + ["--nfe", "10,0"], in: root), mentions: ["'0' is not a positive integer"])
+        assertCleanFailure(try DriftProcess.run(base + ["--nfe", "10,x"], in: root), mentions: ["'x'"])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out), "no partial report")
+        // A metric that does not fit the model's data: sw2 on 28×28 images.
+        let fashion = root.appendingPathComponent("checkpoints/fashion-cfm-unet28.h5").path
+        assertCleanFailure(try DriftProcess.run(["compare", "--model", fashion, "--metric", "sw2", "--out", out], in: root),
+                           mentions: ["sw2"])
+        assertCleanFailure(try DriftProcess.run(["compare", "--model", fashion, "--metric", "nll", "--out", out], in: root),
+                           mentions: ["analytic Gaussian-mixture"])
+        // An output folder with other content is refused unless --force.
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        try "keep".write(toFile: out + "/notes.txt", atomically: true, encoding: .utf8)
+        let small = ["compare", "--model", ring, "--sampler", "euler-50", "--nfe", "5", "--n", "50", "--out", out]
+        assertCleanFailure(try DriftProcess.run(small, in: root), mentions: ["exists and is not empty", "--force"])
+        XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/notes.txt"))
+        XCTAssertEqual(try DriftProcess.run(small + ["--force"], in: root).status, 0)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out + "/notes.txt"))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/report.html"))
+    }
+}
+
+/// Image metrics in the shipped classifier's features, on a tiny sweep of the shipped Fashion-MNIST model.
+final class CompareImageMetricsTests: XCTestCase {
+    func testImageModelsGetClassifierMetricsBesideTheTrainTestFloor() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        guard FileManager.default.fileExists(atPath: "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz")
+            || ProcessInfo.processInfo.environment["DRIFT_FASHION_MNIST"] != nil else { throw XCTSkip("Fashion-MNIST is not installed") }
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let out = folder.appendingPathComponent("cmp")
+        let run = try DriftProcess.run(["compare", "--model", root.appendingPathComponent("checkpoints/fashion-cfm-unet28.h5").path,
+                                        "--sampler", "dpmpp-2m-20", "--nfe", "3", "--n", "12", "--out", out.path], in: root)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let table = try String(contentsOf: out.appendingPathComponent("results.csv"), encoding: .utf8)
+            .split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        XCTAssertEqual(table[0], ["sampler", "kind", "requested_nfe", "nfe", "steps", "rtol", "seconds", "fd", "kid", "kid_se",
+                                  "precision", "recall", "class_deviation"])
+        XCTAssertEqual(table.count, 3)
+        XCTAssertEqual(table[2][0], "train-vs-test")
+        let fd = try XCTUnwrap(Double(table[1][7])), floor = try XCTUnwrap(Double(table[2][7]))
+        XCTAssertGreaterThan(fd, floor, "3-NFE samples are farther from the test images than training images are")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent("cells/dpmpp-2m-20-nfe3.png").path))
+    }
+}
+
+final class TrainClassifierCommandTests: XCTestCase {
+    func testBadSettingsAreOneLineErrors() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let out = temporaryFolder().appendingPathComponent("c.h5").path
+        assertCleanFailure(try DriftProcess.run(["train-classifier", "--epochs", "0", "--out", out], in: root), mentions: ["--epochs"])
+        assertCleanFailure(try DriftProcess.run(["train-classifier", "--lr", "-1", "--out", out], in: root), mentions: ["--lr"])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out))
+    }
+}
