@@ -30,7 +30,7 @@ struct CompareCommand: ParsableCommand {
             """)
 
     @Option(help: "Model: a checkpoint (.h5) or a Gaussian-mixture spec (.json).") var model: String
-    @Option(name: .customLong("sampler"), help: "Sampler preset (repeat for several; default: 4 ODE and 4 SDE presets).")
+    @Option(name: .customLong("sampler"), help: "Sampler preset (repeat for several; default: 4 ODE and 4 SDE presets, 2 and 2 for images).")
     var samplers: [String] = []
     @Option(help: "Comma-separated NFE budgets (default: 10,20,50,100,200; images 10,20,50).") var nfe: String?
     @Option(help: "Samples per cell (default: 2000 for low-dimensional data, 256 images).") var n: Int?
