@@ -52,29 +52,28 @@ void drift_winograd_filter(const float *w, long outC, long inC, float *u) {
 void drift_winograd_input(const float *x, long count, long channels, long h, long w, float *v, long ldv) {
     long th = (h + 1) / 2, tw = (w + 1) / 2, tiles = th * tw;
     long plane = channels * ldv, pw = 2 * tw + 2;   /* padded row: pixel x at index x + 1 */
-    float rows[4][pw], t[4][pw];
+    float zero[w], t[4][pw];
+    for (long i = 0; i < w; i++) zero[i] = 0;
+    for (int r = 0; r < 4; r++)
+        for (long i = 0; i < pw; i++) t[r][i] = 0;   /* index 0 and past w stay 0: the padding */
     for (long n = 0; n < count; n++) {
         for (long c = 0; c < channels; c++) {
             const float *img = x + (n * channels + c) * h * w;
             float *dst = v + c * ldv + n * tiles;
             for (long ty = 0; ty < th; ty++) {
+                /* Bᵀ d: combine the tile rows' four image rows (zero rows outside), elementwise. */
+                const float *rw[4];
                 for (int r = 0; r < 4; r++) {
                     long yy = 2 * ty - 1 + r;
-                    float *row = rows[r];
-                    if (yy < 0 || yy >= h) {
-                        for (long i = 0; i < pw; i++) row[i] = 0;
-                    } else {
-                        row[0] = 0;
-                        for (long i = 0; i < w; i++) row[i + 1] = img[yy * w + i];
-                        for (long i = w + 1; i < pw; i++) row[i] = 0;
-                    }
+                    rw[r] = (yy < 0 || yy >= h) ? zero : img + yy * w;
                 }
-                /* Bᵀ d: combine the four rows elementwise. */
-                for (long i = 0; i < pw; i++) {
-                    t[0][i] = rows[0][i] - rows[2][i];
-                    t[1][i] = rows[1][i] + rows[2][i];
-                    t[2][i] = rows[2][i] - rows[1][i];
-                    t[3][i] = rows[1][i] - rows[3][i];
+                const float *r0 = rw[0], *r1 = rw[1], *r2 = rw[2], *r3 = rw[3];
+                float *t0 = t[0] + 1, *t1 = t[1] + 1, *t2 = t[2] + 1, *t3 = t[3] + 1;
+                for (long i = 0; i < w; i++) {
+                    t0[i] = r0[i] - r2[i];
+                    t1[i] = r1[i] + r2[i];
+                    t2[i] = r2[i] - r1[i];
+                    t3[i] = r1[i] - r3[i];
                 }
                 /* (Bᵀ d) B: combine columns 2tx + 0…3 of each row. */
                 float *out = dst + ty * tw;
@@ -101,7 +100,7 @@ void drift_winograd_output(const float *m, long count, long outC, long h, long w
                            const float *bias, float *y) {
     long th = (h + 1) / 2, tw = (w + 1) / 2, tiles = th * tw;
     long plane = outC * ldm;
-    float t[2][4][tw], line[2][2 * tw];
+    float t[2][4][tw];
     for (long n = 0; n < count; n++) {
         for (long o = 0; o < outC; o++) {
             const float *src = m + o * ldm + n * tiles;
@@ -118,15 +117,19 @@ void drift_winograd_output(const float *m, long count, long outC, long h, long w
                         t[1][s][tx] = q1[tx] - q2[tx] - q3[tx];
                     }
                 }
-                /* (Aᵀ m) A: columns, interleaved into two output lines. */
+                /* (Aᵀ m) A: columns, interleaved straight into the output rows (an odd W drops the
+                 * last tile's second column, an odd H the last tile row's second row). */
                 for (int a = 0; a < 2; a++) {
-                    for (long tx = 0; tx < tw; tx++) {
-                        line[a][2 * tx] = t[a][0][tx] + t[a][1][tx] + t[a][2][tx] + b;
-                        line[a][2 * tx + 1] = t[a][1][tx] - t[a][2][tx] - t[a][3][tx] + b;
-                    }
                     long yy = 2 * ty + a;
-                    if (yy < h)
-                        for (long i = 0; i < w; i++) img[yy * w + i] = line[a][i];
+                    if (yy >= h) break;
+                    float *row = img + yy * w;
+                    const float *s0 = t[a][0], *s1 = t[a][1], *s2 = t[a][2], *s3 = t[a][3];
+                    long pairs = w / 2;
+                    for (long tx = 0; tx < pairs; tx++) {
+                        row[2 * tx] = s0[tx] + s1[tx] + s2[tx] + b;
+                        row[2 * tx + 1] = s1[tx] - s2[tx] - s3[tx] + b;
+                    }
+                    if (w % 2) row[w - 1] = s0[pairs] + s1[pairs] + s2[pairs] + b;
                 }
             }
         }
