@@ -1,5 +1,6 @@
 /// 2-D convolution (cross-correlation, as in PyTorch's `conv2d`) through im2col + GEMM, or,
-/// for 3×3 kernels with stride 1 and padding 1, Winograd F(2×2, 3×3) (`Conv+Winograd.swift`).
+/// for 3×3 kernels with stride 1 and padding 1 on images at least 8×8, Winograd F(2×2, 3×3)
+/// (`Conv+Winograd.swift`).
 ///
 ///     y[n, o, oy, ox] = b[o] + Σ_{c,i,j} w[o, c, i, j] · x[n, c, oy·s − p + i, ox·s − p + j]
 ///
