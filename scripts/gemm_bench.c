@@ -46,6 +46,11 @@ static void drift(int threads, job base) {
     for (int i = 0; i < threads; i++) pthread_join(t[i], NULL);
 }
 
+static void blas(job j) {
+    cblas_sgemm(CblasRowMajor, j.ta ? CblasTrans : CblasNoTrans, j.tb ? CblasTrans : CblasNoTrans, j.m, j.n, j.k, 1, j.a,
+                j.ta ? j.m : j.k, j.b, j.tb ? j.k : j.n, 0, j.c, j.n);
+}
+
 static int cmp(const void *x, const void *y) { double a = *(const double *)x, b = *(const double *)y; return a < b ? -1 : a > b; }
 
 static void shape(const char *label, long m, long n, long k, int ta, int tb, int threads) {
@@ -59,15 +64,12 @@ static void shape(const char *label, long m, long n, long k, int ta, int tb, int
     int reps = (int)(0.25e9 * threads / flop) + 1;   /* ~25 ms blocks at 10 GFLOP/s per thread */
     double td[9], to[9];
     drift(threads, base);
-    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n, k, 1, a,
-                ta ? m : k, b, tb ? k : n, 0, c, n);
+    blas(base);
     for (int r = 0; r < 9; r++) {
         double t0 = now();
         for (int i = 0; i < reps; i++) drift(threads, base);
         double t1 = now();
-        for (int i = 0; i < reps; i++)
-            cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n, k, 1, a,
-                        ta ? m : k, b, tb ? k : n, 0, c, n);
+        for (int i = 0; i < reps; i++) blas(base);
         double t2 = now();
         td[r] = (t1 - t0) / reps;
         to[r] = (t2 - t1) / reps;
@@ -90,8 +92,9 @@ int main(void) {
     shape("conv 7x7 128->128 forward", 128, 392, 1152, 0, 0, 1);
     shape("conv 28x28 32->32 backward data", 288, 784, 32, 1, 0, 1);
     shape("conv 14x14 64->64 backward weights", 64, 576, 392, 0, 1, 1);
-    /* The same convolutions in the Winograd domain (what Drift runs): 16 GEMMs U[O,C]·V[C,tiles]
-     * and, for the weight gradient, Ŷ[O,tiles]·V[C,tiles]ᵀ. */
+    /* The same convolutions in the Winograd domain (what Drift runs on images ≥ 8×8; the 7×7
+     * level now takes im2col, its row is kept for comparison): 16 GEMMs U[O,C]·V[C,tiles] and,
+     * for the weight gradient, Ŷ[O,tiles]·V[C,tiles]ᵀ. */
     shape("winograd 28x28 32->32 (2 images)", 32, 392, 32, 0, 0, 1);
     shape("winograd 14x14 64->64 (10 images)", 64, 490, 64, 0, 0, 1);
     shape("winograd 7x7 256->128 (32 images)", 128, 512, 256, 0, 0, 1);
