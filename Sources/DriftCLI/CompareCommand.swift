@@ -16,6 +16,7 @@ struct CompareCommand: ParsableCommand {
             Examples:
               drift compare --model checkpoints/gmm-ring8.json
               drift compare --model checkpoints/gmm-ring8.json --sampler heun-karras-18 --sampler em-500 --nfe 10,20,50 --n 1000 --out cmp
+              drift compare --model runs/fm-cond/checkpoint.h5 --guidance 0,1,2,4 --out cmp-guidance
             Every cell (sampler × budget) starts from the same initial noise, and stochastic samplers see the same
             Brownian motion (keyed by seed and sample), so differences come from the samplers alone. A fixed-grid
             sampler gets the most steps whose NFE stays within the budget; an adaptive one the tightest tolerance of a
@@ -25,7 +26,9 @@ struct CompareCommand: ParsableCommand {
             the Fashion-MNIST classifier (--classifier) against N test images, beside the same metric for N training
             images (the data's floor). Defaults: 8 samplers (4 ODE, 4 SDE), NFE 10,20,50,100,200 and 2000 samples for
             low-dimensional models; 4 samplers (2 ODE, 2 SDE), NFE 10,20,50 and 256 samples for images; every metric
-            that fits.
+            that fits. --guidance W1,W2,… (a class-conditional image model) adds a guidance sweep at the largest budget:
+            sample i drawn for class i mod K, every sampler at every weight, with fd, accuracy (the classifier agrees with the
+            requested class), diversity (within-class feature spread ÷ real images'), precision and recall.
             OUT must not exist or be empty unless --force; the report appears only when complete.
             """)
 
@@ -42,6 +45,8 @@ struct CompareCommand: ParsableCommand {
     var data: String?
     @Option(help: "Trajectories drawn per sampler in the 2-D picture (0: none).") var trajectories: Int = 8
     @Option(help: "Feature classifier for image metrics (default: checkpoints/fashion-classifier.h5).") var classifier: String?
+    @Option(parsing: .unconditional, help: "Classifier-free guidance weights to sweep at the largest budget, e.g. 0,1,2,4 (class-conditional image models).")
+    var guidance: String?
     @Flag(help: "Replace OUT if it exists.") var force = false
     @Option(help: "Compute threads (default: all cores).") var threads: Int?
 
@@ -54,6 +59,7 @@ struct CompareCommand: ParsableCommand {
         if trajectories < 0 { throw ValidationError("--trajectories must be ≥ 0, got \(trajectories)") }
         if let threads, threads < 1 { throw ValidationError("--threads must be ≥ 1, got \(threads)") }
         if let nfe { _ = try Self.budgets(nfe) }
+        if let guidance { _ = try Self.weights(guidance) }
         _ = try Self.metrics(metricNames)
     }
 
@@ -66,6 +72,19 @@ struct CompareCommand: ParsableCommand {
             return v
         }
         guard Set(values).count == values.count else { throw ValidationError("--nfe lists a budget twice: \(text)") }
+        return values.sorted()
+    }
+
+    /// "0,1,2.5" → [0, 1, 2.5]: numbers ≥ 0, at least one, no repeats.
+    static func weights(_ text: String) throws -> [Double] {
+        let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        let values = try parts.map { p -> Double in
+            guard let v = Double(p), v >= 0, v.isFinite else {
+                throw ValidationError("--guidance: '\(p)' is not a number ≥ 0 (give weights like 0,1,2,4)")
+            }
+            return v
+        }
+        guard Set(values).count == values.count else { throw ValidationError("--guidance lists a weight twice: \(text)") }
         return values.sorted()
     }
 
@@ -95,17 +114,23 @@ struct CompareCommand: ParsableCommand {
         let folder = URL(fileURLWithPath: out ?? ("compare-" + URL(fileURLWithPath: model).deletingPathExtension().lastPathComponent))
         try Self.checkOutput(folder, force: force)
 
+        let weights = try guidance.map(Self.weights)
+        try checkGuidance(m, weights: weights)
         let reference = try referenceSource(mixture: mixture, lowDimensional: lowDimensional)
         let requested = try Self.metrics(metricNames)
         let wantsImages = m.sampleShape == FeatureClassifier.imageShape
-            && (requested.map { $0.contains { $0.requirement == .featureClassifier } } ?? true)
-        let images = wantsImages ? try imageReference(count: count, required: requested != nil) : nil
-        let metrics = requested ?? CompareMetric.allCases.filter {
+            && (weights != nil || (requested.map { $0.contains { $0.requirement == .featureClassifier } } ?? true))
+        let images = wantsImages ? try imageReference(count: count, required: requested != nil || weights != nil) : nil
+        let metrics = (requested ?? CompareMetric.allCases.filter {
             switch $0.requirement {
             case .referenceSamples: return reference != nil && lowDimensional
             case .analyticMixture: return mixture != nil
             case .featureClassifier: return images != nil
+            case .conditionalImages: return false
             }
+        }).filter { $0.requirement != .conditionalImages }
+        if weights == nil, let conditional = requested?.first(where: { $0.requirement == .conditionalImages }) {
+            throw CLIError("--metric \(conditional.rawValue) needs class-conditional sampling: add --guidance (e.g. 0,1,2)")
         }
         let named = try (samplers.isEmpty ? (lowDimensional ? Self.defaultSamplers : Self.defaultImageSamplers) : samplers).map { name -> NamedSampler in
             let preset = try PresetLibrary.resolve(name, in: SampleCommand.presetDirectories())
@@ -117,12 +142,22 @@ struct CompareCommand: ParsableCommand {
         let bar = SweepProgress()
         let results = try sweep.run { done, elapsed, cell in bar.update(done: done, elapsed: elapsed, cell: cell) }
         bar.finish()
+        var guided: CompareResults?
+        if let weights, let images {
+            let guidanceMetrics = requested?.filter { $0.requirement == .featureClassifier || $0.requirement == .conditionalImages }
+                ?? [.fd, .accuracy, .diversity, .precision, .recall]
+            let g = try GuidanceSweep(model: m, samplers: named, budget: budgets.last!, count: count, seed: seed, weights: weights,
+                                      metrics: guidanceMetrics, images: images)
+            let bar = SweepProgress()
+            guided = try g.run { done, elapsed, cell in bar.update(done: done, elapsed: elapsed, cell: cell) }
+            bar.finish()
+        }
 
         let paths = m.sampleShape == [2] && trajectories > 0 ? try trajectorySets(sweep, budget: budgets.last!) : []
         let extentSamples = reference.map { $0.examples(at: 0, count: count, key: sweep.key.fold("reference")) }
         let report = CompareReport(results: results, sampleShape: m.sampleShape, command: Self.commandLine(),
                                    modelDescription: loaded.description, count: count, seed: seed,
-                                   trajectories: paths, extentSamples: extentSamples)
+                                   trajectories: paths, extentSamples: extentSamples, guidance: guided)
         // Everything goes to a sibling temporary folder first: no partial report on failure.
         let temporary = URL(fileURLWithPath: folder.path + ".tmp.\(getpid())")
         try? FileManager.default.removeItem(at: temporary)
@@ -136,6 +171,7 @@ struct CompareCommand: ParsableCommand {
             throw CLIError("cannot write the report to \(folder.path): \(CLIError(error).description)")
         }
         print(results.csv, terminator: "")
+        if let guided { print(guided.csv, terminator: "") }
         print("report: \(folder.appendingPathComponent("report.html").path) (\(results.cells.count) cells, \(results.skipped.count) not run)")
     }
 
@@ -167,7 +203,27 @@ struct CompareCommand: ParsableCommand {
         let testRows = Array(ShuffledExamples.permutation(test.count, key: key.fold("test-images")).prefix(count))
         let trainRows = Array(ShuffledExamples.permutation(train.count, key: key.fold("train-images")).prefix(count))
         return ImageReference(classifier: checkpoint.model, realImages: test.gather(testRows),
-                              realLabels: testRows.map { test.labels![$0] }, floor: train.gather(trainRows))
+                              realLabels: testRows.map { test.labels![$0] }, floor: train.gather(trainRows),
+                              floorLabels: trainRows.map { train.labels![$0] })
+    }
+
+    /// Refuses a guidance sweep the model cannot run, and unconditional sampling of a conditional
+    /// model trained without label dropout.
+    func checkGuidance(_ m: any DiffusionModel, weights: [Double]?) throws {
+        let dropout = (m as? TrainedModel)?.labelDropout
+        if weights == nil, !m.classNames.isEmpty, dropout == 0 {
+            throw CLIError("\(model) was trained with --label-dropout 0, so it has no unconditional mode; compare it with --guidance 0")
+        }
+        guard let weights else { return }
+        guard !m.classNames.isEmpty else {
+            throw CLIError("--guidance: \(model) is unconditional (trained without --classes); drop --guidance")
+        }
+        guard m.sampleShape == FeatureClassifier.imageShape else {
+            throw CLIError("--guidance sweeps are measured with the Fashion-MNIST classifier: they need a 1×28×28 image model, not samples of shape \(m.sampleShape)")
+        }
+        if dropout == 0, let w = weights.first(where: { $0 > 0 }) {
+            throw CLIError("--guidance \(w): \(model) was trained with --label-dropout 0 (no null class to guide against); use --guidance 0")
+        }
     }
 
     /// checkpoints/fashion-classifier.h5 from the working directory or beside the executable's ancestors.

@@ -18,9 +18,13 @@ struct SampleCommand: ParsableCommand {
               drift sample --model run/checkpoint.h5 --sampler em-500 --steps 200 --n 64 --out em.h5
               drift sample --model m.json --sampler my-sampler.json --init-noise noise.h5 --n 100 --out s.h5
               drift sample --model checkpoints/fashion-cfm-unet28.h5 --n 64 --out grid.png
+              drift sample --model runs/fm-cond/checkpoint.h5 --class sneaker --guidance 2 --n 16 --out sneakers.png
+              drift sample --model runs/fm-cond/checkpoint.h5 --class all --guidance 1 --n 8 --out classes.png
             --sampler takes a preset name (a file of samplers/, or of $DRIFT_SAMPLERS) or a path to a preset JSON; without
             it, dpmpp-2m-20 (the ODE preset with the smallest flow-map error at 20 NFE on the analytic ring in drift compare).
-            An --out ending in .png writes only the picture.
+            An --out ending in .png writes only the picture. --class (a class-conditional model) takes an index, a name or
+            all (--n samples of each class, one grid row per class); --guidance W ≥ 0 is classifier-free guidance,
+            (1 + W)·f(x, c) − W·f(x, ∅): each evaluation then runs the network on a doubled batch (twice the work per NFE).
             Options below --batch override the preset's fields. Output: dataset /samples [N, ...] with attributes
             sampler (JSON), nfe, seed, model; beside it a PNG (image grid, or scatter plot for 2-D data).
             """)
@@ -28,7 +32,11 @@ struct SampleCommand: ParsableCommand {
     @Option(help: "Model: a checkpoint (.h5) or a Gaussian-mixture spec (.json).") var model: String
     @Option(help: "Sampler preset name or path to a preset JSON (default: \(SampleCommand.defaultSampler)).")
     var sampler: String = SampleCommand.defaultSampler
-    @Option(help: "Number of samples.") var n: Int
+    @Option(help: "Number of samples (with --class all: of each class).") var n: Int
+    @Option(name: .customLong("class"), help: "Class of a class-conditional model: an index, a name (e.g. sneaker) or all (default: unconditional).")
+    var classChoice: String?
+    @Option(parsing: .unconditional, help: "Classifier-free guidance weight W ≥ 0 with --class (default 0: plain conditional sampling).")
+    var guidance: Double = 0
     @Option(help: "Seed: sample i depends only on (seed, i).") var seed: UInt64 = 0
     @Option(help: "Output: an HDF5 file (+ PNG beside it), or a .png file for the picture alone.") var out: String
     @Option(name: .customLong("init-noise"), help: "HDF5 file whose dataset /noise [N, sample shape…] is the standard normal initial noise.")
@@ -61,6 +69,8 @@ struct SampleCommand: ParsableCommand {
         if n < 1 { throw ValidationError("--n must be ≥ 1, got \(n)") }
         if let batch, batch < 1 { throw ValidationError("--batch must be ≥ 1, got \(batch)") }
         if let threads, threads < 1 { throw ValidationError("--threads must be ≥ 1, got \(threads)") }
+        if !(guidance >= 0 && guidance.isFinite) { throw ValidationError("--guidance must be a number ≥ 0, got \(guidance)") }
+        if guidance > 0 && classChoice == nil { throw ValidationError("--guidance needs --class (guidance pushes samples toward a class)") }
     }
 
     /// Preset fields set by the override options.
@@ -87,9 +97,14 @@ struct SampleCommand: ParsableCommand {
         let m = loaded.model
         let preset = try PresetLibrary.resolve(sampler, in: Self.presetDirectories(), overrides: overrides)
         try preset.validate(for: m.path)
-        let batchSize = min(batch ?? (m.sampleShape.count > 1 ? 64 : 4096), n)
-        try Self.checkMemory(n: n, batch: batchSize, model: loaded)
-        let noise = try initNoise.map { try Self.readNoise($0, count: n, sampleShape: m.sampleShape) }
+        let choice = try classChoice.map { try ClassChoice.parse($0, classNames: m.classNames, model: model) }
+        let total = choice == .all ? n * m.classNames.count : n
+        func classes(_ rows: Range<Int>) -> [Int?] { rows.map { choice?.classOf(sample: $0, perClass: n) } }
+        try Self.checkUnconditional(m, choice: choice, guidance: guidance, model: model)
+        let passes = GuidedModel(m, classes: classes(0..<1), guidance: guidance).networkPasses
+        let batchSize = min(batch ?? (m.sampleShape.count > 1 ? 64 : 4096), total)
+        try Self.checkMemory(n: total, batch: batchSize * passes, model: loaded)
+        let noise = try initNoise.map { try Self.readNoise($0, count: total, sampleShape: m.sampleShape) }
 
         // Open the output first (a bad folder fails before the work); it appears only on commit.
         let pictureOnly = URL(fileURLWithPath: out).pathExtension.lowercased() == "png"
@@ -105,13 +120,14 @@ struct SampleCommand: ParsableCommand {
         var rows = [Tensor]()
         var evaluations = 0
         let start = Date()
-        let progress = SampleProgress(total: n)
+        let progress = SampleProgress(total: total)
         var first = 0
-        while first < n {
-            let b = min(batchSize, n - first)
+        while first < total {
+            let b = min(batchSize, total - first)
             let eps = noise.map { Self.rows($0, first, b) }
                 ?? Sampler.initialNoise(count: b, sampleShape: m.sampleShape, key: key, firstSample: first)
-            let r = try preset.sampler.sample(m, noise: eps, key: key, firstSample: first) { p in
+            let guided = GuidedModel(m, classes: classes(first..<(first + b)), guidance: guidance)
+            let r = try preset.sampler.sample(guided, noise: eps, key: key, firstSample: first) { p in
                 progress.update(done: first, batch: b, p)
             }
             rows.append(r.samples)
@@ -120,7 +136,7 @@ struct SampleCommand: ParsableCommand {
         }
         progress.finish()
         let seconds = Date().timeIntervalSince(start)
-        let samples = Self.concatenate(rows, count: n, sampleShape: m.sampleShape)
+        let samples = Self.concatenate(rows, count: total, sampleShape: m.sampleShape)
 
         var sampler = preset.fields
         sampler["name"] = .string(preset.source)
@@ -130,17 +146,44 @@ struct SampleCommand: ParsableCommand {
             try writer.setAttribute("nfe", .int64(Int64(evaluations)))
             try writer.setAttribute("seed", .int64(Int64(bitPattern: seed)))
             try writer.setAttribute("model", .string(loaded.description))
+            if choice != nil {
+                try writer.write(classes(0..<total).map { Int64($0!) }, shape: [total], to: "/classes")
+                try writer.setAttribute("class_names", .strings(m.classNames))
+                try writer.setAttribute("guidance", .double(guidance))
+            }
             try writer.commit()
         }
 
         var picture = pictureOnly ? out : png ?? (URL(fileURLWithPath: out).deletingPathExtension().path + ".png")
         if png == "none" && !pictureOnly { picture = "" }
-        let text = [PNGText("sampler", preset.source), PNGText("seed", "\(seed)"), PNGText("model", model)]
-        if !picture.isEmpty, try SamplePicture.write(samples, sampleShape: m.sampleShape, to: picture, text: text) {
-            print("picture: \(picture)")
-        }
+        var text = [PNGText("sampler", preset.source), PNGText("seed", "\(seed)"), PNGText("model", model)]
+        if let classChoice { text += [PNGText("class", classChoice), PNGText("guidance", "\(guidance)")] }
+        let drawn = choice == .all
+            ? try SamplePicture.writeClassRows(samples, perClass: n, classCount: m.classNames.count, sampleShape: m.sampleShape, to: picture, text: text)
+            : try SamplePicture.write(samples, sampleShape: m.sampleShape, to: picture, text: text)
+        if !picture.isEmpty, drawn { print("picture: \(picture)") }
         let kind = preset.sampler.isStochastic ? "SDE" : "ODE"
-        print(String(format: "sampled %d with %@ (%@, NFE %d) in %.2f s → %@", n, preset.source, kind, evaluations, seconds, out))
+        let what = choice.map { c -> String in
+            let name = { (k: Int) in m.classNames[k] == String(k) ? "\(k)" : "\(k) (\(m.classNames[k]))" }
+            switch c {
+            case .one(let k): return ", class \(name(k))"
+            case .all: return ", \(n) of each of \(m.classNames.count) classes"
+            }
+        } ?? ""
+        let cost = passes > 1 ? String(format: ", guidance %g: each evaluation runs the network on a doubled batch (%d network passes per sample)", guidance, evaluations * passes) : ""
+        print(String(format: "sampled %d%@ with %@ (%@, NFE %d%@) in %.2f s → %@", total, what, preset.source, kind, evaluations, cost, seconds, out))
+    }
+
+    /// Refuses what a model cannot do: unconditional sampling or guidance of a conditional model
+    /// trained without label dropout (it never learned the null class).
+    static func checkUnconditional(_ m: any DiffusionModel, choice: ClassChoice?, guidance: Double, model: String) throws {
+        guard let trained = m as? TrainedModel, !trained.classNames.isEmpty, trained.labelDropout == 0 else { return }
+        if choice == nil {
+            throw CLIError("\(model) was trained with --label-dropout 0, so it has no unconditional mode: give --class (an index, a name or all)")
+        }
+        if guidance > 0 {
+            throw CLIError("--guidance \(guidance): \(model) was trained with --label-dropout 0 (no null class to guide against); use --guidance 0")
+        }
     }
 
     /// The preset used without --sampler.

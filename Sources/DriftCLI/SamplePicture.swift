@@ -12,6 +12,7 @@ enum SamplePicture {
 
     /// Writes a picture of `samples` if their shape has one; returns whether it did.
     static func write(_ samples: Tensor, sampleShape: [Int], to path: String, text: [PNGText]) throws -> Bool {
+        guard !path.isEmpty else { return false }
         if sampleShape == [2] {
             let r = extent(samples)
             try ScatterPlot(xRange: -r...r, yRange: -r...r).write(samples, to: path, text: text)
@@ -24,6 +25,26 @@ enum SamplePicture {
             return true
         }
         return false
+    }
+
+    /// A grid with one row per class of class-major samples (`perClass` of each): the first 16 of
+    /// each class, or a scatter plot for 2-D points. Returns whether it drew anything.
+    static func writeClassRows(_ samples: Tensor, perClass: Int, classCount: Int, sampleShape: [Int], to path: String,
+                               text: [PNGText]) throws -> Bool {
+        guard !path.isEmpty else { return false }
+        guard sampleShape.count == 3, sampleShape[0] == 1 || sampleShape[0] == 3 else {
+            return try write(samples, sampleShape: sampleShape, to: path, text: text)
+        }
+        let shown = min(perClass, 16), per = samples.count / samples.shape[0], values = samples.scalars
+        var picked = [Float]()
+        picked.reserveCapacity(classCount * shown * per)
+        for c in 0..<classCount {
+            let first = c * perClass
+            picked += values[(first * per)..<((first + shown) * per)]
+        }
+        try ImageGrid.write(Tensor(picked, shape: [classCount * shown] + sampleShape), to: path, nrow: shown,
+                            scale: sampleShape[1] <= 32 ? 2 : 1, text: text)
+        return true
     }
 
     /// A symmetric axis half-width covering the bulk of the points: 1.2 × the 99.5th percentile of

@@ -14,6 +14,7 @@ struct TrainCommand: ParsableCommand {
             Examples:
               drift train --data toy:moons --model mlp2d --objective cfm --steps 3000 --out runs/moons
               drift train --data fashion-mnist --model unet28 --objective cfm --steps 20000 --batch 64 --lr 2e-4 --out runs/fm
+              drift train --data fashion-mnist --classes 10 --label-dropout 0.1 --steps 20000 --out runs/fm-cond
               drift train --resume runs/fm            (continues exactly where it stopped)
             Ctrl-C (or SIGTERM) finishes the current step, saves DIR/checkpoint.h5 and exits 0.
             """)
@@ -32,6 +33,10 @@ struct TrainCommand: ParsableCommand {
     var timeSampling: TimeSamplingChoice?
     @Flag(name: .customLong("likelihood-weighting"), help: "DSM: weight the loss by g²/σ² (maximum-likelihood training).")
     var likelihoodWeighting = false
+    @Option(help: "Class-conditional model: the data's class count, or auto (Fashion-MNIST 10, toys and mixtures their parts, a folder one class per sub-folder).")
+    var classes: String?
+    @Option(name: .customLong("label-dropout"), help: "Probability of training an example as the null class, for classifier-free guidance (default 0.1 with --classes; implies --classes auto).")
+    var labelDropout: Double?
 
     @Option(help: "Optimizer steps (default 10000).") var steps: Int?
     @Option(help: "Batch size (default 256 for points, 64 for images).") var batch: Int?
@@ -69,6 +74,7 @@ struct TrainCommand: ParsableCommand {
             let fixed: [(String, Bool)] = [
                 ("--data", data != nil), ("--model", model != nil), ("--objective", objective != nil), ("--path", path != nil),
                 ("--time-sampling", timeSampling != nil), ("--likelihood-weighting", likelihoodWeighting),
+                ("--classes", classes != nil), ("--label-dropout", labelDropout != nil),
                 ("--batch", batch != nil), ("--lr", lr != nil), ("--warmup", warmup != nil), ("--decay", decay != nil),
                 ("--weight-decay", weightDecay != nil), ("--clip", clip != nil), ("--ema", ema != nil), ("--seed", seed != nil),
                 ("--flip", flip), ("--channels", channels != nil), ("--mults", mults != nil), ("--blocks", blocks != nil),
@@ -80,6 +86,12 @@ struct TrainCommand: ParsableCommand {
             }
         } else {
             guard data != nil, out != nil else { throw ValidationError("give --data and --out (or --resume DIR)") }
+        }
+        if let labelDropout, !(labelDropout >= 0 && labelDropout < 1) {
+            throw ValidationError("--label-dropout must be in [0, 1), got \(labelDropout)")
+        }
+        if let classes, classes != "auto", (Int(classes) ?? 0) < 1 {
+            throw ValidationError("--classes takes a positive class count or auto, got '\(classes)'")
         }
     }
 
@@ -121,14 +133,30 @@ struct TrainCommand: ParsableCommand {
         let sampling: TimeSampling = timeSampling == .logitNormal ? .logitNormal(mean: 0, std: 1) : .uniform
         let isImage = spec.isImage
         let defaults = (batch: isImage ? 64 : 256, lr: isImage ? 2e-4 : 1e-3)
+        let conditioning = try classConditioning(for: spec)
+        var model = try modelConfig(for: spec)
+        model.classCount = conditioning?.classCount ?? 0
         return TrainingConfig(
-            data: spec, model: try modelConfig(for: spec),
+            data: spec, model: model,
             objective: ObjectiveConfig(kind: kind, timeSampling: sampling, likelihoodWeighting: likelihoodWeighting),
             path: .standard(pathKind), steps: steps ?? 10_000, batchSize: batch ?? defaults.batch, learningRate: lr ?? defaults.lr,
             warmupSteps: warmup ?? 0, decay: decay ?? .cosine, weightDecay: weightDecay ?? 0,
             gradientClip: (clip ?? 1) > 0 ? (clip ?? 1) : nil, emaDecay: ema ?? 0.999, flip: flip, seed: seed ?? 0,
             checkpointEvery: checkpointEvery ?? 1000, sampleEvery: sampleEvery ?? 1000, logEvery: logEvery ?? 50,
-            previewSteps: previewSteps ?? 32)
+            previewSteps: previewSteps ?? 32, conditioning: conditioning)
+    }
+
+    /// The class conditioning --classes and --label-dropout ask for (nil: unconditional).
+    func classConditioning(for spec: DataSpec) throws -> ClassConditioning? {
+        guard classes != nil || labelDropout != nil else { return nil }
+        let flag = classes.map { "--classes \($0)" } ?? "--label-dropout"
+        guard let names = try spec.classNames() else {
+            throw CLIError("\(flag): \(spec.name) has no labels (a folder: needs one sub-folder of PNGs per class); drop --classes and --label-dropout")
+        }
+        if let classes, let count = Int(classes), count != names.count {
+            throw CLIError("--classes \(count): \(spec.name) has \(names.count) classes (\(names.joined(separator: ", "))); give --classes \(names.count) or auto")
+        }
+        return ClassConditioning(classNames: names, labelDropout: labelDropout ?? ClassConditioning.defaultLabelDropout)
     }
 
     /// The network configuration from --model and its options, sized to the data.

@@ -10,27 +10,43 @@ import TensorCore
 /// For a deterministic sampler started from x = σ(t_start)·ε, the distance between its output and
 /// this map's from the same start is the solver's error in isolation: the model is exact and the
 /// prior mismatch at t_start is shared.
+///
+/// A row may be given a class k and a guidance weight w: it then follows the exact guided field
+/// (1 + w)·û_k − w·û of component k against the whole mixture (`GuidedModel`'s combination; w = 0:
+/// the exact conditional flow of component k alone).
 public struct MixtureFlowReference: Sendable {
     public var model: GaussianMixture
+    /// Guidance weight of rows with a class.
+    public var guidance: Double
     public var rtol: Double
     public var atol: Double
     /// Steps allowed per sample before giving up.
     public var maxSteps: Int
 
-    public init(model: GaussianMixture, rtol: Double = 1e-10, atol: Double = 1e-12, maxSteps: Int = 100_000) {
+    public init(model: GaussianMixture, guidance: Double = 0, rtol: Double = 1e-10, atol: Double = 1e-12, maxSteps: Int = 100_000) {
         self.model = model
+        self.guidance = guidance
         self.rtol = rtol
         self.atol = atol
         self.maxSteps = maxSteps
     }
 
-    /// x(t₁) for x(t₀) = `x`.
+    /// The exact field of a row of class `c` (nil: the whole mixture): velocity or x̂₀.
+    func exact(_ x: [Double], t: Double, class c: Int?, x0: Bool = false) -> [Double] {
+        func field(_ m: GaussianMixture) -> [Double] { x0 ? m.exactPosterior(x, t: t).x0 : m.exactVelocity(x, t: t) }
+        guard let c else { return field(model) }
+        let conditional = field(model.component(c))
+        guard guidance != 0 else { return conditional }
+        return zip(conditional, field(model)).map { (1 + guidance) * $0 - guidance * $1 }
+    }
+
+    /// x(t₁) for x(t₀) = `x` (of class `c`, if given).
     /// - Throws: `EvaluationError` when the velocity is not finite on the way or the step budget runs out.
-    public func flow(_ x: [Double], from t0: Double, to t1: Double) throws -> [Double] {
+    public func flow(_ x: [Double], from t0: Double, to t1: Double, class c: Int? = nil) throws -> [Double] {
         let tableau = ButcherTableau.dormandPrince, e = tableau.errorWeights!, s = tableau.stages
         var y = x, t = t0
         var h = (t1 - t0) / 100
-        var k1 = model.exactVelocity(y, t: t)
+        var k1 = exact(y, t: t, class: c)
         var steps = 0
         while (t1 - t) * (t1 - t0) > 0 {
             steps += 1
@@ -43,7 +59,7 @@ public struct MixtureFlowReference: Sendable {
                 for (j, a) in tableau.a[i].enumerated() where a != 0 {
                     for q in 0..<y.count { stage[q] += h * a * k[j][q] }
                 }
-                k.append(model.exactVelocity(stage, t: t + tableau.c[i] * h))
+                k.append(exact(stage, t: t + tableau.c[i] * h, class: c))
             }
             // FSAL: the last stage is x₁ itself.
             var error = 0.0
@@ -69,8 +85,9 @@ public struct MixtureFlowReference: Sendable {
 
     /// Where `sampler` would end from initial noise rows `noise` [N, d] if it solved the PF-ODE exactly:
     /// x(t_start) = σ(t_start)·ε flowed to t_end, then to t = 0 for a final step `zero`, or
-    /// replaced by the exact x̂₀ at t_end for `denoise`.
-    public func endpoints(of sampler: Sampler, noise: Tensor) throws -> FeatureSet {
+    /// replaced by the exact x̂₀ at t_end for `denoise`. Row i follows class `classes[i]` (nil or
+    /// no classes: the whole mixture).
+    public func endpoints(of sampler: Sampler, noise: Tensor, classes: [Int?]? = nil) throws -> FeatureSet {
         let path = model.path
         let (t0, tEnd) = try sampler.endpoints(on: path)
         let n = noise.shape[0], d = model.dimension
@@ -79,11 +96,12 @@ public struct MixtureFlowReference: Sendable {
         out.reserveCapacity(n * d)
         for i in 0..<n {
             let x = (0..<d).map { scale * Double(v[i * d + $0]) }
-            var y = try flow(x, from: t0, to: tEnd)
+            let c = classes?[i] ?? nil
+            var y = try flow(x, from: t0, to: tEnd, class: c)
             switch sampler.grid.finalStep {
             case .none: break
-            case .zero: y = try flow(y, from: tEnd, to: 0)
-            case .denoise: y = model.exactPosterior(y, t: tEnd).x0
+            case .zero: y = try flow(y, from: tEnd, to: 0, class: c)
+            case .denoise: y = exact(y, t: tEnd, class: c, x0: true)
             }
             out += y
         }

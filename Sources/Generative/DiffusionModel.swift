@@ -22,9 +22,29 @@ public protocol DiffusionModel {
     /// default is `fields(x, t).velocity`, which records for networks; the analytic mixture,
     /// whose `fields` run a raw kernel, supplies its own.
     func differentiableVelocity(_ x: Tensor, t: Double) -> Tensor
+    /// Names of the classes the model can be conditioned on, index = class (empty: unconditional).
+    var classNames: [String] { get }
+    /// One evaluation with one class per row (nil: unconditional, the null class), in
+    /// `parametrization`. Unconditional models take only nils (the default forwards to `evaluate`).
+    func evaluate(_ x: Tensor, t: Double, classes: [Int?]) -> Tensor
+    /// Every parametrization of the class-conditional evaluation (default: `evaluate(_:t:classes:)`
+    /// converted in closed form, or `fields` when every row is unconditional).
+    func fields(_ x: Tensor, t: Double, classes: [Int?]) -> Fields
 }
 
 extension DiffusionModel {
+    public var classNames: [String] { [] }
+
+    public func evaluate(_ x: Tensor, t: Double, classes: [Int?]) -> Tensor {
+        precondition(classes.allSatisfy { $0 == nil }, "an unconditional model takes no classes")
+        return evaluate(x, t: t)
+    }
+
+    public func fields(_ x: Tensor, t: Double, classes: [Int?]) -> Fields {
+        if classes.allSatisfy({ $0 == nil }) { return fields(x, t: t) }
+        return path.fields(from: evaluate(x, t: t, classes: classes), as: parametrization, x: x, t: t)
+    }
+
     public func differentiableVelocity(_ x: Tensor, t: Double) -> Tensor { fields(x, t: t).velocity }
 
     public func fields(_ x: Tensor, t: Double) -> Fields {

@@ -37,16 +37,25 @@ public struct PreconditionedModel: DiffusionModel {
     public let path: GaussianPath
     public let sampleShape: [Int]
     public let preconditioning: EDMPreconditioning
-    /// The raw network F(input, c_noise) for a batch at a shared noise conditioning.
-    public let network: (_ input: Tensor, _ noiseConditioning: Double) -> Tensor
+    /// The raw network F(input, c_noise, classes) for a batch at a shared noise conditioning.
+    public let network: (_ input: Tensor, _ noiseConditioning: Double, _ classes: [Int?]) -> Tensor
+    public let classNames: [String]
 
     public var parametrization: Parametrization { .x0 }
 
+    /// An unconditional network F(input, c_noise).
     public init(path: GaussianPath, sampleShape: [Int], preconditioning: EDMPreconditioning = EDMPreconditioning(),
                 network: @escaping (_ input: Tensor, _ noiseConditioning: Double) -> Tensor) {
+        self.init(path: path, sampleShape: sampleShape, preconditioning: preconditioning, classNames: []) { input, c, _ in network(input, c) }
+    }
+
+    /// A class-conditional network F(input, c_noise, classes) (nil class: unconditional).
+    public init(path: GaussianPath, sampleShape: [Int], preconditioning: EDMPreconditioning = EDMPreconditioning(),
+                classNames: [String], network: @escaping (_ input: Tensor, _ noiseConditioning: Double, _ classes: [Int?]) -> Tensor) {
         self.path = path
         self.sampleShape = sampleShape
         self.preconditioning = preconditioning
+        self.classNames = classNames
         self.network = network
     }
 
@@ -54,8 +63,12 @@ public struct PreconditionedModel: DiffusionModel {
     public func edmSigma(_ t: Double) -> Double { path.sigma(t) / path.alpha(t) }
 
     public func evaluate(_ x: Tensor, t: Double) -> Tensor {
+        evaluate(x, t: t, classes: [Int?](repeating: nil, count: x.shape[0]))
+    }
+
+    public func evaluate(_ x: Tensor, t: Double, classes: [Int?]) -> Tensor {
         let a = path.alpha(t), s = edmSigma(t), p = preconditioning
-        let f = network(x * Float(p.cIn(s) / a), p.cNoise(s))
+        let f = network(x * Float(p.cIn(s) / a), p.cNoise(s), classes)
         precondition(f.shape == x.shape, "PreconditionedModel: network returned shape \(f.shape) for input \(x.shape)")
         return x * Float(p.cSkip(s) / a) + f * Float(p.cOut(s))
     }

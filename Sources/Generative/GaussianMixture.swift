@@ -24,11 +24,11 @@ public struct GaussianMixture: DiffusionModel, Sendable {
     /// Optional name from the spec.
     public let name: String?
     /// Mixture weights w_k (sum 1).
-    public let weights: [Double]
+    public internal(set) var weights: [Double]
     /// Component means, K × D row-major.
-    let mu: [Double]
+    var mu: [Double]
     /// Component standard deviations, K × D row-major.
-    let sd: [Double]
+    var sd: [Double]
 
     /// Number of components K.
     public var componentCount: Int { weights.count }

@@ -10,12 +10,35 @@ public struct MLPConfig: Codable, Equatable, Sendable {
     public var depth: Int
     /// Dimension of the sinusoidal time embedding (even).
     public var timeEmbeddingDimension: Int
+    /// Classes of the class embedding (0: unconditional, no embedding).
+    public var classCount: Int
 
-    public init(inputDimension: Int = 2, width: Int = 256, depth: Int = 3, timeEmbeddingDimension: Int = 64) {
+    public init(inputDimension: Int = 2, width: Int = 256, depth: Int = 3, timeEmbeddingDimension: Int = 64, classCount: Int = 0) {
         self.inputDimension = inputDimension
         self.width = width
         self.depth = depth
         self.timeEmbeddingDimension = timeEmbeddingDimension
+        self.classCount = classCount
+    }
+
+    private enum CodingKeys: String, CodingKey { case inputDimension, width, depth, timeEmbeddingDimension, classCount }
+
+    /// Decodes the JSON of a checkpoint; `classCount` is absent (0) in unconditional ones.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(inputDimension: try c.decode(Int.self, forKey: .inputDimension), width: try c.decode(Int.self, forKey: .width),
+                  depth: try c.decode(Int.self, forKey: .depth),
+                  timeEmbeddingDimension: try c.decode(Int.self, forKey: .timeEmbeddingDimension),
+                  classCount: try c.decodeIfPresent(Int.self, forKey: .classCount) ?? 0)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(inputDimension, forKey: .inputDimension)
+        try c.encode(width, forKey: .width)
+        try c.encode(depth, forKey: .depth)
+        try c.encode(timeEmbeddingDimension, forKey: .timeEmbeddingDimension)
+        if classCount > 0 { try c.encode(classCount, forKey: .classCount) }
     }
 
     /// The reference `mlp2d` (215,298 parameters).
@@ -29,21 +52,25 @@ public struct MLPConfig: Codable, Equatable, Sendable {
         try check(depth >= 0, "depth must be ≥ 0, got \(depth)")
         try check(timeEmbeddingDimension >= 2 && timeEmbeddingDimension % 2 == 0,
                   "timeEmbeddingDimension must be even and ≥ 2, got \(timeEmbeddingDimension)")
+        try check(classCount >= 0, "classCount must be ≥ 0, got \(classCount)")
     }
 }
 
 /// Time-conditioned MLP without residual connections (the reference `MLP2D`):
 ///
-///     temb = SiLU(time_proj(sinusoidal(t)))
+///     temb = SiLU(time_proj(sinusoidal(t)) [+ class_emb(c)])
 ///     h    = in_proj(x) + temb
 ///     h    = blocks[i](SiLU(h))        i = 0 … depth−1
 ///     out  = out(SiLU(h))
 ///
-/// Parameter keys: `time_proj`, `in_proj`, `blocks.<i>`, `out` (each `.weight`, `.bias`).
+/// Parameter keys: `time_proj`, `in_proj`, `blocks.<i>`, `out` (each `.weight`, `.bias`), and
+/// `class_emb.weight` for a class-conditional MLP (`classCount` > 0).
 public final class MLP: Network {
     public let mlpConfig: MLPConfig
     public let embedding: SinusoidalEmbedding
     public let timeProj: Linear
+    /// The class embedding (class-conditional networks only).
+    public let classEmbedding: ClassEmbedding?
     public let inProj: Linear
     public let blocks: [Linear]
     public let out: Linear
@@ -53,6 +80,7 @@ public final class MLP: Network {
         mlpConfig = config
         embedding = SinusoidalEmbedding(dimension: config.timeEmbeddingDimension)
         timeProj = Linear(config.timeEmbeddingDimension, config.width, key: key.fold("time_proj"))
+        classEmbedding = config.classCount > 0 ? ClassEmbedding(classes: config.classCount, dimension: config.width, key: key.fold("class_emb")) : nil
         inProj = Linear(config.inputDimension, config.width, key: key.fold("in_proj"))
         blocks = (0..<config.depth).map { Linear(config.width, config.width, key: key.fold("blocks.\($0)")) }
         out = Linear(config.width, config.inputDimension, key: key.fold("out"))
@@ -62,15 +90,19 @@ public final class MLP: Network {
 
     public func visitParameters(_ body: (String, inout Tensor) -> Void) {
         visit("time_proj", timeProj, body)
+        visit("class_emb", classEmbedding, body)
         visit("in_proj", inProj, body)
         for (i, b) in blocks.enumerated() { visit("blocks.\(i)", b, body) }
         visit("out", out, body)
     }
 
-    public func callAsFunction(x: Tensor, t: Tensor) -> Tensor {
+    public func callAsFunction(x: Tensor, t: Tensor, classes: [Int?]) -> Tensor {
         precondition(x.rank == 2 && x.shape[1] == mlpConfig.inputDimension && t.shape == [x.shape[0]],
                      "MLP: expected x [B, \(mlpConfig.inputDimension)] and t [B], got \(x.shape) and \(t.shape)")
-        let temb = timeProj(embedding(t)).silu()
+        checkClasses(classes, rows: x.shape[0], classCount: mlpConfig.classCount, "MLP")
+        var temb = timeProj(embedding(t))
+        if let classEmbedding { temb = temb + classEmbedding(classes) }
+        temb = temb.silu()
         var h = inProj(x) + temb
         for b in blocks { h = b(h.silu()) }
         return out(h.silu())

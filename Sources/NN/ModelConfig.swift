@@ -16,6 +16,22 @@ public enum ModelConfig: Equatable, Sendable {
         }
     }
 
+    /// Number of classes the network is conditioned on (0: unconditional).
+    public var classCount: Int {
+        get {
+            switch self {
+            case .mlp(let c): return c.classCount
+            case .unet(let c): return c.classCount
+            }
+        }
+        set {
+            switch self {
+            case .mlp(var c): c.classCount = newValue; self = .mlp(c)
+            case .unet(var c): c.classCount = newValue; self = .unet(c)
+            }
+        }
+    }
+
     /// Checks that the configuration describes a buildable network.
     public func validate() throws {
         switch self {

@@ -3,7 +3,7 @@ import TensorCore
 /// Time-conditioned U-Net (Ronneberger et al. 2015; the DDPM variant of Ho et al. 2020),
 /// configurable; `UNetConfig.unet28` is exactly the reference `UNet28`:
 ///
-///     temb = temb_fc2(SiLU(temb_fc1(sinusoidal(t))))
+///     temb = temb_fc2(SiLU(temb_fc1(sinusoidal(t)))) [+ class_emb(c)]
 ///     h = conv_in(x)
 ///     encoder, level i:  ResBlock → [attention] → push skip   (× blocksPerLevel), then ds<i> (not at the last level)
 ///     middle:            mid1 → mid_attn → mid2
@@ -13,7 +13,8 @@ import TensorCore
 /// Keys (PyTorch `state_dict` names of the reference): `temb_fc1`, `temb_fc2`, `conv_in`,
 /// `down<i>`, `ds<i>`, `mid1`, `mid_attn`, `mid2`, `up<i>`, `us<i>`, `norm_out`, `conv_out`;
 /// with more blocks per level the extra blocks are `down<i>_<b>` / `up<i>_<b>` (b ≥ 1) and
-/// attention after a block is `<block>_attn`. Visiting order equals the reference's.
+/// attention after a block is `<block>_attn`; a class-conditional U-Net (`classCount` > 0) adds
+/// `class_emb.weight` after `temb_fc2`. Visiting order equals the reference's.
 public final class UNet: Network {
     /// One step of the network body, in execution (and key) order.
     enum Stage {
@@ -31,6 +32,8 @@ public final class UNet: Network {
     public let embedding: SinusoidalEmbedding
     public let tembFC1: Linear
     public let tembFC2: Linear
+    /// The class embedding (class-conditional networks only), added to the time embedding.
+    public let classEmbedding: ClassEmbedding?
     public let convIn: Conv2d
     let stages: [Stage]
     public let normOut: GroupNorm
@@ -43,6 +46,7 @@ public final class UNet: Network {
         embedding = SinusoidalEmbedding(dimension: config.timeEmbeddingInput)
         tembFC1 = Linear(config.timeEmbeddingInput, td, key: key.fold("temb_fc1"))
         tembFC2 = Linear(td, td, key: key.fold("temb_fc2"))
+        classEmbedding = config.classCount > 0 ? ClassEmbedding(classes: config.classCount, dimension: td, key: key.fold("class_emb")) : nil
         convIn = Conv2d(config.inputChannels, c[0], kernelSize: 3, padding: 1, key: key.fold("conv_in"))
 
         var stages: [Stage] = []
@@ -87,6 +91,7 @@ public final class UNet: Network {
     public func visitParameters(_ body: (String, inout Tensor) -> Void) {
         visit("temb_fc1", tembFC1, body)
         visit("temb_fc2", tembFC2, body)
+        visit("class_emb", classEmbedding, body)
         visit("conv_in", convIn, body)
         for stage in stages {
             switch stage {
@@ -101,11 +106,13 @@ public final class UNet: Network {
         visit("conv_out", convOut, body)
     }
 
-    public func callAsFunction(x: Tensor, t: Tensor) -> Tensor {
+    public func callAsFunction(x: Tensor, t: Tensor, classes: [Int?]) -> Tensor {
         let size = unetConfig.imageSize
         precondition(x.rank == 4 && Array(x.shape.dropFirst()) == [unetConfig.inputChannels, size, size] && t.shape == [x.shape[0]],
                      "UNet: expected x [B, \(unetConfig.inputChannels), \(size), \(size)] and t [B], got \(x.shape) and \(t.shape)")
-        let temb = tembFC2(tembFC1(embedding(t)).silu())
+        checkClasses(classes, rows: x.shape[0], classCount: unetConfig.classCount, "UNet")
+        var temb = tembFC2(tembFC1(embedding(t)).silu())
+        if let classEmbedding { temb = temb + classEmbedding(classes) }
         var h = convIn(x)
         var skips: [Tensor] = []
         for stage in stages {

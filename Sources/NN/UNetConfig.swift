@@ -22,10 +22,12 @@ public struct UNetConfig: Codable, Equatable, Sendable {
     public var timeEmbeddingDimension: Int
     /// GroupNorm groups (every channel count must be divisible by it).
     public var groups: Int
+    /// Classes of the class embedding (0: unconditional, no embedding).
+    public var classCount: Int
 
     public init(inputChannels: Int = 1, imageSize: Int = 28, baseChannels: Int = 32, channelMultipliers: [Int] = [1, 2, 4],
                 blocksPerLevel: Int = 1, attentionResolutions: [Int] = [], midAttention: Bool = true,
-                timeEmbeddingInput: Int = 128, timeEmbeddingDimension: Int = 256, groups: Int = 8) {
+                timeEmbeddingInput: Int = 128, timeEmbeddingDimension: Int = 256, groups: Int = 8, classCount: Int = 0) {
         self.inputChannels = inputChannels
         self.imageSize = imageSize
         self.baseChannels = baseChannels
@@ -36,6 +38,42 @@ public struct UNetConfig: Codable, Equatable, Sendable {
         self.timeEmbeddingInput = timeEmbeddingInput
         self.timeEmbeddingDimension = timeEmbeddingDimension
         self.groups = groups
+        self.classCount = classCount
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case inputChannels, imageSize, baseChannels, channelMultipliers, blocksPerLevel, attentionResolutions, midAttention
+        case timeEmbeddingInput, timeEmbeddingDimension, groups, classCount
+    }
+
+    /// Decodes the JSON of a checkpoint; `classCount` is absent (0) in unconditional ones.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(inputChannels: try c.decode(Int.self, forKey: .inputChannels), imageSize: try c.decode(Int.self, forKey: .imageSize),
+                  baseChannels: try c.decode(Int.self, forKey: .baseChannels),
+                  channelMultipliers: try c.decode([Int].self, forKey: .channelMultipliers),
+                  blocksPerLevel: try c.decode(Int.self, forKey: .blocksPerLevel),
+                  attentionResolutions: try c.decode([Int].self, forKey: .attentionResolutions),
+                  midAttention: try c.decode(Bool.self, forKey: .midAttention),
+                  timeEmbeddingInput: try c.decode(Int.self, forKey: .timeEmbeddingInput),
+                  timeEmbeddingDimension: try c.decode(Int.self, forKey: .timeEmbeddingDimension),
+                  groups: try c.decode(Int.self, forKey: .groups),
+                  classCount: try c.decodeIfPresent(Int.self, forKey: .classCount) ?? 0)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(inputChannels, forKey: .inputChannels)
+        try c.encode(imageSize, forKey: .imageSize)
+        try c.encode(baseChannels, forKey: .baseChannels)
+        try c.encode(channelMultipliers, forKey: .channelMultipliers)
+        try c.encode(blocksPerLevel, forKey: .blocksPerLevel)
+        try c.encode(attentionResolutions, forKey: .attentionResolutions)
+        try c.encode(midAttention, forKey: .midAttention)
+        try c.encode(timeEmbeddingInput, forKey: .timeEmbeddingInput)
+        try c.encode(timeEmbeddingDimension, forKey: .timeEmbeddingDimension)
+        try c.encode(groups, forKey: .groups)
+        if classCount > 0 { try c.encode(classCount, forKey: .classCount) }
     }
 
     /// The reference `unet28` (2,152,289 parameters).
@@ -64,6 +102,7 @@ public struct UNetConfig: Codable, Equatable, Sendable {
         let factor = 1 << (channelMultipliers.count - 1)
         try check(imageSize >= factor && imageSize % factor == 0,
                   "imageSize \(imageSize) must be divisible by 2^(levels−1) = \(factor)")
+        try check(classCount >= 0, "classCount must be ≥ 0, got \(classCount)")
         try check(blocksPerLevel >= 1, "blocksPerLevel must be ≥ 1, got \(blocksPerLevel)")
         try check(timeEmbeddingInput >= 2 && timeEmbeddingInput % 2 == 0,
                   "timeEmbeddingInput must be even and ≥ 2, got \(timeEmbeddingInput)")

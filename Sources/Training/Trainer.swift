@@ -18,8 +18,11 @@ public struct StepResult: Sendable {
 ///
 /// Every random draw is a pure function of the seed and a position: the
 /// initial weights of `rootKey.fold("init")`, the data batch of step s from
-/// stream positions [p, p + B) under `rootKey.fold("data")`, the noise and
-/// times of step s from `rootKey.fold("step").fold(s)`. The mutable state is
+/// stream positions [p, p + B) under `rootKey.fold("data")`, and the noise,
+/// time and label dropout of the example at stream position q from
+/// `rootKey.fold("example")` and `rootKey.fold("label-dropout")` at counter q — keyed by the
+/// example's position, not by its row in the batch, so any split of a batch draws
+/// the same. The mutable state is
 /// therefore exactly (parameters, EMA, optimizer moments and step, data
 /// position) — what a checkpoint stores — and a resumed run is bit-identical
 /// to an uninterrupted one (for the same thread count: parallel reductions
@@ -42,6 +45,14 @@ public final class Trainer {
         try config.validate()
         guard source.sampleShape == config.model.sampleShape else {
             throw TrainingError.data("the data have shape \(source.sampleShape) but the model takes \(config.model.sampleShape)")
+        }
+        if let conditioning = config.conditioning {
+            guard let names = source.classNames else {
+                throw TrainingError.invalidSetting("--classes: \(config.data.name) has no labels (a folder needs one sub-folder of PNGs per class)")
+            }
+            guard names == conditioning.classNames else {
+                throw TrainingError.data("the classes of \(config.data.name) (\(names.joined(separator: ", "))) differ from the run's (\(conditioning.classNames.joined(separator: ", ")))")
+            }
         }
         self.config = config
         self.source = source
@@ -82,9 +93,12 @@ public final class Trainer {
         let lr = config.schedule(step)
         optimizer.learningRate = lr
         let x0 = source.examples(at: dataPosition, count: config.batchSize, key: rootKey.fold("data"))
-        let key = rootKey.fold("step").fold(UInt64(step))
+        let classes = batchClasses()
+        let key = rootKey.fold("example"), first = dataPosition
         let net = network, objective = objective
-        var (loss, gradients) = valueWithGradient(of: net) { objective.loss(net, data: x0, key: key) }
+        var (loss, gradients) = valueWithGradient(of: net) {
+            objective.loss(net, data: x0, classes: classes, key: key, firstSample: first)
+        }
         let norm: Float
         if let clip = config.gradientClip {
             norm = clipGradientNorm(&gradients, maxNorm: Float(clip))
@@ -99,6 +113,17 @@ public final class Trainer {
         step += 1
         dataPosition += config.batchSize
         return StepResult(step: step, loss: loss, gradientNorm: norm, learningRate: lr)
+    }
+
+    /// The training classes of the current batch: each example's label, or nil (the null class)
+    /// where label dropout drops it; nil for an unconditional run.
+    func batchClasses() -> [Int?]? {
+        guard let conditioning = config.conditioning,
+              let labels = source.labels(at: dataPosition, count: config.batchSize, key: rootKey.fold("data")) else { return nil }
+        let dropKey = rootKey.fold("label-dropout")
+        return labels.enumerated().map { i, label in
+            conditioning.dropsLabel(position: dataPosition + i, key: dropKey) ? nil : label
+        }
     }
 
     /// The EMA decay at `step` (0-based): min(d, (1 + s)/(10 + s)), the warm-up of TensorFlow's

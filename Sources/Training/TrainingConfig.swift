@@ -41,12 +41,14 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     public var logEvery: Int
     /// Sampler steps for previews (Heun on the probability-flow ODE).
     public var previewSteps: Int
+    /// Class conditioning (nil: an unconditional model). The model's `classCount` equals its class count.
+    public var conditioning: ClassConditioning?
 
     public init(data: DataSpec, model: ModelConfig, objective: ObjectiveConfig, path: GaussianPath,
                 steps: Int, batchSize: Int, learningRate: Double, warmupSteps: Int = 0, decay: LearningRateDecay = .cosine,
                 weightDecay: Double = 0, gradientClip: Double? = 1, emaDecay: Double = 0.999, flip: Bool = false,
                 seed: UInt64 = 0, checkpointEvery: Int = 1000, sampleEvery: Int = 1000, logEvery: Int = 10,
-                previewSteps: Int = 32) {
+                previewSteps: Int = 32, conditioning: ClassConditioning? = nil) {
         self.data = data
         self.model = model
         self.objective = objective
@@ -65,6 +67,7 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         self.sampleEvery = sampleEvery
         self.logEvery = logEvery
         self.previewSteps = previewSteps
+        self.conditioning = conditioning
     }
 
     /// The learning-rate schedule these settings describe.
@@ -93,6 +96,13 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
             try check(batchSize <= 4096, "ot-cfm solves an exact B×B assignment each step: use --batch ≤ 4096 (≤ 512 is fast), got \(batchSize)")
         }
         do { try model.validate() } catch { throw TrainingError.invalidSetting("\(error)") }
+        if let conditioning {
+            try conditioning.validate()
+            try check(model.classCount == conditioning.classCount,
+                      "the model has \(model.classCount) classes but the conditioning names \(conditioning.classCount)")
+        } else {
+            try check(model.classCount == 0, "the model has \(model.classCount) classes but the run has no class conditioning")
+        }
         do { try path.validate() } catch { throw TrainingError.invalidSetting("\(error)") }
         try objective.validate(on: path)
         try check(model.sampleShape == data.sampleShape,

@@ -1,5 +1,8 @@
 import Foundation
 import XCTest
+import NN
+import TensorCore
+import Training
 
 /// `drift compare`, run as a user would run it.
 final class CompareCommandTests: XCTestCase {
@@ -105,6 +108,68 @@ final class TrainClassifierCommandTests: XCTestCase {
         let out = temporaryFolder().appendingPathComponent("c.h5").path
         assertCleanFailure(try DriftProcess.run(["train-classifier", "--epochs", "0", "--out", out], in: root), mentions: ["--epochs"])
         assertCleanFailure(try DriftProcess.run(["train-classifier", "--lr", "-1", "--out", out], in: root), mentions: ["--lr"])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out))
+    }
+}
+
+/// `drift compare --guidance` on a class-conditional image checkpoint (untrained weights: the test checks the sweep and its files).
+final class CompareGuidanceTests: XCTestCase {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// A freshly initialized class-conditional unet-tiny on Fashion-MNIST's classes, as a checkpoint.
+    func conditionalCheckpoint(in folder: URL, dropout: Double = 0.1) throws -> String {
+        var model = ModelPreset.unetTiny.config
+        model.classCount = 10
+        let config = TrainingConfig(data: .fashionMNIST(split: .train), model: model, objective: ObjectiveConfig(kind: .cfm),
+                                    path: .standard(.rectified), steps: 1, batchSize: 8, learningRate: 1e-3,
+                                    conditioning: ClassConditioning(classNames: ExampleSet.fashionMNISTClasses, labelDropout: dropout))
+        let net = try model.build(key: RandomKey(seed: 1))
+        let file = folder.appendingPathComponent("conditional-\(dropout).h5").path
+        try Checkpoint(training: config, step: 0, dataPosition: 0, rootKey: RandomKey(seed: config.seed),
+                       parameters: net.parameterSnapshot(), ema: net.parameterSnapshot(), optimizer: OptimizerState()).write(to: file)
+        return file
+    }
+
+    func testAGuidanceSweepWritesItsTableChartsAndGrid() throws {
+        guard FileManager.default.fileExists(atPath: "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz")
+            || ProcessInfo.processInfo.environment["DRIFT_FASHION_MNIST"] != nil else { throw XCTSkip("Fashion-MNIST is not installed") }
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let model = try conditionalCheckpoint(in: folder), out = folder.appendingPathComponent("cmp")
+        let run = try DriftProcess.run(["compare", "--model", model, "--sampler", "dpmpp-2m-20", "--nfe", "3", "--n", "20",
+                                        "--guidance", "0,3", "--out", out.path], in: root)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let table = try String(contentsOf: out.appendingPathComponent("guidance.csv"), encoding: .utf8)
+            .split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        XCTAssertEqual(table[0], ["sampler", "kind", "guidance", "requested_nfe", "nfe", "steps", "rtol", "seconds", "fd",
+                                  "class_accuracy", "class_accuracy_se", "diversity", "precision", "recall"])
+        XCTAssertEqual(table.map { $0[2] }.dropFirst(), ["0", "3", ""])
+        for row in table.dropFirst() {
+            let accuracy = try XCTUnwrap(Double(row[9]))
+            XCTAssertTrue((0...1).contains(accuracy))
+        }
+        // Training images with their own labels: the classifier agrees with most of them.
+        XCTAssertGreaterThan(try XCTUnwrap(Double(table[3][9])), 0.8)
+        let html = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
+        XCTAssertTrue(html.contains("Guidance sweep"))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent("guidance-grid.png").path))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent("guidance/dpmpp-2m-20-w3.png").path))
+    }
+
+    func testBadGuidanceSweepsAreOneLineErrors() throws {
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let out = folder.appendingPathComponent("cmp").path
+        let fashion = root.appendingPathComponent("checkpoints/fashion-cfm-unet28.h5").path
+        assertCleanFailure(try DriftProcess.run(["compare", "--model", fashion, "--guidance", "0,1", "--out", out], in: root),
+                           mentions: ["is unconditional"])
+        assertCleanFailure(try DriftProcess.run(["compare", "--model", fashion, "--guidance", "-1", "--out", out], in: root),
+                           mentions: ["not a number ≥ 0"])
+        assertCleanFailure(try DriftProcess.run(["compare", "--model", fashion, "--metric", "accuracy", "--out", out], in: root),
+                           mentions: ["needs class-conditional sampling", "--guidance"])
+        let noDropout = try conditionalCheckpoint(in: folder, dropout: 0)
+        assertCleanFailure(try DriftProcess.run(["compare", "--model", noDropout, "--guidance", "0,2", "--out", out], in: root),
+                           mentions: ["--label-dropout 0", "no null class"])
         XCTAssertFalse(FileManager.default.fileExists(atPath: out))
     }
 }

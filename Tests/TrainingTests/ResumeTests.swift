@@ -33,6 +33,10 @@ final class ResumeTests: XCTestCase {
         try assertResumeIsExact(tinyConfig(objective: ObjectiveConfig(kind: .cfm, timeSampling: .logitNormal(mean: 0, std: 1))))
     }
 
+    func testAClassConditionalRunWithLabelDropoutResumesBitIdentically() throws {
+        try assertResumeIsExact(conditionalConfig())
+    }
+
     func testOTFlowMatchingResumesBitIdentically() throws {
         try assertResumeIsExact(tinyConfig(objective: ObjectiveConfig(kind: .otcfm), toy: .eightGaussians, steps: 20))
     }

@@ -30,3 +30,11 @@ func bitwiseEqual(_ a: [String: Tensor], _ b: [String: Tensor]) -> Bool {
         return t.scalars.map(\.bitPattern) == u.scalars.map(\.bitPattern)
     }
 }
+
+/// `tinyConfig` on 8 Gaussians, class-conditional on its 8 components with label dropout.
+func conditionalConfig(steps: Int = 20, dropout: Double = 0.25) -> TrainingConfig {
+    var config = tinyConfig(toy: .eightGaussians, steps: steps)
+    config.model.classCount = 8
+    config.conditioning = ClassConditioning(classNames: ToyDistribution.eightGaussians.classNames, labelDropout: dropout)
+    return config
+}

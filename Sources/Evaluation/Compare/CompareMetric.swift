@@ -19,15 +19,20 @@ public enum CompareMetric: String, CaseIterable, Sendable, Codable {
     case recall
     /// Largest |frequency − data frequency| over the classifier's predicted classes.
     case classes
+    /// Class-conditional sampling: fraction of samples the classifier assigns to the class they were drawn for.
+    case accuracy
+    /// Class-conditional sampling: within-class feature spread of the samples ÷ that of real images (`classDiversity`).
+    case diversity
 
     /// What the metric needs of the comparison.
-    public enum Requirement: Sendable { case referenceSamples, analyticMixture, featureClassifier }
+    public enum Requirement: Sendable { case referenceSamples, analyticMixture, featureClassifier, conditionalImages }
 
     public var requirement: Requirement {
         switch self {
         case .sw2, .mmd: return .referenceSamples
         case .nll, .odeError: return .analyticMixture
         case .fd, .kid, .precision, .recall, .classes: return .featureClassifier
+        case .accuracy, .diversity: return .conditionalImages
         }
     }
 
@@ -43,11 +48,13 @@ public enum CompareMetric: String, CaseIterable, Sendable, Codable {
         case .precision: return "precision"
         case .recall: return "recall"
         case .classes: return "class_deviation"
+        case .accuracy: return "class_accuracy"
+        case .diversity: return "diversity"
         }
     }
 
     /// Whether the value comes with a standard error.
-    public var hasStandardError: Bool { self == .mmd || self == .nll || self == .kid }
+    public var hasStandardError: Bool { self == .mmd || self == .nll || self == .kid || self == .accuracy }
 
     /// Whether it applies to stochastic samplers (the exact flow map is the ODE's).
     public var appliesToStochasticSamplers: Bool { self != .odeError }
@@ -67,6 +74,8 @@ public enum CompareMetric: String, CaseIterable, Sendable, Codable {
         case .precision: return "precision (k-NN, classifier features)"
         case .recall: return "recall (k-NN, classifier features)"
         case .classes: return "largest class-frequency deviation"
+        case .accuracy: return "class accuracy (classifier agrees with the requested class)"
+        case .diversity: return "within-class diversity (feature spread ÷ real images')"
         }
     }
 }

@@ -18,8 +18,10 @@ public struct TrajectorySet {
 /// Writes a comparison's files into a folder: `results.csv`, `cells/SAMPLER-nfeN.png` (one picture
 /// per cell: a density plot of 2-D samples on common axes, or a 4×4 grid of the first images),
 /// `grid.png` (the cells tiled, rows = samplers in order, columns = budgets ascending),
-/// `trajectories.png` (2-D: one panel per trajectory set) and a self-contained `report.html`
-/// (inline SVG charts, the cell pictures as data URIs, the table, the command).
+/// `trajectories.png` (2-D: one panel per trajectory set), for a guidance sweep `guidance.csv`,
+/// `guidance/SAMPLER-wW.png` and `guidance-grid.png` (rows = samplers, columns = guidance weights),
+/// and a self-contained `report.html` (inline SVG charts, the cell pictures as data URIs, the
+/// tables, the command).
 public struct CompareReport {
     public var results: CompareResults
     public var sampleShape: [Int]
@@ -30,10 +32,13 @@ public struct CompareReport {
     public var trajectories: [TrajectorySet]
     /// Points that set the axes of 2-D pictures (exact samples when available).
     public var extentSamples: Tensor?
+    /// The guidance sweep (class-conditional cells at one budget, one per sampler and weight), if run.
+    public var guidance: CompareResults?
 
     public init(results: CompareResults, sampleShape: [Int], command: String, modelDescription: String, count: Int,
-                seed: UInt64, trajectories: [TrajectorySet], extentSamples: Tensor?) {
+                seed: UInt64, trajectories: [TrajectorySet], extentSamples: Tensor?, guidance: CompareResults? = nil) {
         self.results = results
+        self.guidance = guidance
         self.sampleShape = sampleShape
         self.command = command
         self.modelDescription = modelDescription
@@ -52,7 +57,7 @@ public struct CompareReport {
         return Swift.max(1, (top * 1.3 * 2).rounded(.up) / 2)
     }
 
-    func picture(_ samples: Tensor) -> PixelImage? {
+    func picture(_ samples: Tensor, columns: Int = 4) -> PixelImage? {
         if sampleShape.count == 1 && sampleShape[0] >= 2 {
             let n = samples.shape[0], d = sampleShape[0], v = samples.scalars
             let r = extent
@@ -60,9 +65,9 @@ public struct CompareReport {
                 .render((0..<n).map { (v[$0 * d], v[$0 * d + 1]) })
         }
         if sampleShape.count == 3 && (sampleShape[0] == 1 || sampleShape[0] == 3) {
-            let n = Swift.min(16, samples.shape[0]), per = samples.count / samples.shape[0]
+            let n = Swift.min(columns * columns, samples.shape[0]), per = samples.count / samples.shape[0]
             let first = Tensor(Array(samples.scalars.prefix(n * per)), shape: [n] + sampleShape)
-            return ImageGrid.make(first, nrow: 4, scale: sampleShape[1] <= 32 ? 2 : 1)
+            return ImageGrid.make(first, nrow: columns, scale: sampleShape[1] <= 32 ? 2 : 1)
         }
         return nil
     }
@@ -99,11 +104,86 @@ public struct CompareReport {
             try PNG.write(PixelImage.mosaic([panels], padding: 8), to: file.path)
             trajectoryData = try Data(contentsOf: file).base64EncodedString()
         }
-        try html(cellImages: encoded, trajectories: trajectoryData)
+        var guidanceImages = [String: String]()
+        if let guidance {
+            try guidance.csv.write(to: folder.appendingPathComponent("guidance.csv"), atomically: true, encoding: .utf8)
+            let sub = folder.appendingPathComponent("guidance")
+            try FileManager.default.createDirectory(at: sub, withIntermediateDirectories: true)
+            var pictures = [String: PixelImage]()
+            for c in guidance.cells {
+                // One column per class (samples are drawn for the classes in turn): 10 columns, 3 rows.
+                guard let w = c.guidance, let image = picture(c.samples.rows(0..<Swift.min(30, c.samples.shape[0])), columns: 10) else { continue }
+                let name = Self.guidanceFileName(c.samplerName, w)
+                let file = sub.appendingPathComponent(name)
+                try PNG.write(image, to: file.path, text: [PNGText("sampler", c.samplerName), PNGText("guidance", "\(w)")])
+                pictures[name] = image
+                guidanceImages[name] = try Data(contentsOf: file).base64EncodedString()
+            }
+            if !pictures.isEmpty {
+                let rows = guidance.samplerNames.map { s in guidanceWeights.map { pictures[Self.guidanceFileName(s, $0)] } }
+                try PNG.write(PixelImage.mosaic(rows), to: folder.appendingPathComponent("guidance-grid.png").path)
+            }
+        }
+        try html(cellImages: encoded, trajectories: trajectoryData, guidanceImages: guidanceImages)
             .write(to: folder.appendingPathComponent("report.html"), atomically: true, encoding: .utf8)
     }
 
-    func html(cellImages: [String: String], trajectories trajectoryData: String?) -> String {
+    /// The guidance weights of the guidance sweep, ascending.
+    var guidanceWeights: [Double] { Array(Set(guidance?.cells.compactMap(\.guidance) ?? [])).sorted() }
+
+    static func guidanceFileName(_ sampler: String, _ w: Double) -> String {
+        fileName(sampler, 0).replacingOccurrences(of: "-nfe0.png", with: "-w\(CompareResults.format(w)).png")
+    }
+
+    /// The guidance section: each metric against w (one line per sampler), the samples, the table.
+    func guidanceHTML(_ g: CompareResults, images: [String: String]) -> String {
+        let e = SVGChart.escape
+        let budget = g.budgets.last ?? 0
+        var h = "<h2>Guidance sweep: classifier-free guidance weight w at NFE ≤ \(budget)</h2>\n"
+        h += "<p>Sample i is drawn for class i mod the class count, from the same noise at every w (w = 0: plain conditional "
+        h += "sampling). Each guided evaluation runs the network on a doubled batch, so a cell costs twice the network work of "
+        h += "an unguided cell at the same NFE. Dotted line: the same metric for as many training images (with their labels).</p>\n"
+        h += "<div class=\"charts\">\n"
+        for m in g.metrics {
+            let series: [SVGChart.Series] = g.samplerNames.compactMap { name in
+                let cells = g.cells.filter { $0.samplerName == name && $0.metrics[m] != nil && $0.guidance != nil }
+                guard let first = cells.first else { return nil }
+                return SVGChart.Series(name: name, stochastic: first.isStochastic, points: cells.map { ($0.guidance!, $0.metrics[m]!.value) })
+            }
+            let floor = g.reference[m].map { (label: "training images", y: $0.value) }
+            h += SVGChart(title: m.label + " vs guidance", xLabel: "guidance weight w", yLabel: m.rawValue, series: series,
+                          reference: floor, logX: false).svg + "\n"
+        }
+        h += "</div>\n"
+        if !images.isEmpty {
+            h += "<h3>Samples (rows: samplers; columns: guidance weight; within a picture, one column per class)</h3>\n<table class=\"grid\"><tr><th></th>"
+            h += guidanceWeights.map { "<th>w = \(CompareResults.format($0))</th>" }.joined() + "</tr>\n"
+            for name in g.samplerNames {
+                h += "<tr><td class=\"name\"><b>\(e(name))</b></td>"
+                for w in guidanceWeights {
+                    h += images[Self.guidanceFileName(name, w)].map { "<td><img src=\"data:image/png;base64,\($0)\" width=\"300\"></td>" } ?? "<td>—</td>"
+                }
+                h += "</tr>\n"
+            }
+            h += "</table>\n"
+        }
+        h += Self.table(g.csv)
+        return h
+    }
+
+    /// A CSV as an HTML table (the first two columns as names).
+    static func table(_ csv: String) -> String {
+        let e = SVGChart.escape
+        var h = "<table>\n"
+        let lines = csv.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        if let header = lines.first { h += "<tr>" + header.map { "<th>\(e($0))</th>" }.joined() + "</tr>\n" }
+        for row in lines.dropFirst() {
+            h += "<tr>" + row.enumerated().map { $0.offset < 2 ? "<td class=\"name\">\(e($0.element))</td>" : "<td>\(e($0.element))</td>" }.joined() + "</tr>\n"
+        }
+        return h + "</table>\n"
+    }
+
+    func html(cellImages: [String: String], trajectories trajectoryData: String?, guidanceImages: [String: String] = [:]) -> String {
         let e = SVGChart.escape
         var h = """
             <!DOCTYPE html>
@@ -164,13 +244,8 @@ public struct CompareReport {
             h += "<h2>Trajectories from the same starting points</h2>\n<p>\(names): small dot at the start (t near 1), large dot at the end.</p>\n"
             h += "<img src=\"data:image/png;base64,\(trajectoryData)\">\n"
         }
-        h += "<h2>Results</h2>\n<table>\n"
-        let lines = results.csv.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
-        if let header = lines.first { h += "<tr>" + header.map { "<th>\(e($0))</th>" }.joined() + "</tr>\n" }
-        for row in lines.dropFirst() {
-            h += "<tr>" + row.enumerated().map { $0.offset < 2 ? "<td class=\"name\">\(e($0.element))</td>" : "<td>\(e($0.element))</td>" }.joined() + "</tr>\n"
-        }
-        h += "</table>\n"
+        if let guidance { h += guidanceHTML(guidance, images: guidanceImages) }
+        h += "<h2>Results</h2>\n" + Self.table(results.csv)
         if !results.skipped.isEmpty {
             h += "<h2>Cells not run</h2>\n<ul>\n" + results.skipped.map { "<li>\(e($0.samplerName)) at NFE ≤ \($0.requestedNFE): \(e($0.reason))</li>" }.joined(separator: "\n") + "\n</ul>\n"
         }

@@ -3,9 +3,12 @@ import Foundation
 extension CompareResults {
     /// results.csv: one row per cell, then the reference row (`referenceName`, kind "reference").
     ///
-    ///     sampler,kind,requested_nfe,nfe,steps,rtol,seconds,<metric>[,<metric>_se]…
+    ///     sampler,kind,[guidance,]requested_nfe,nfe,steps,rtol,seconds,<metric>[,<metric>_se]…
+    ///
+    /// (the guidance column in a class-conditional sweep only).
     public var csv: String {
-        var header = ["sampler", "kind", "requested_nfe", "nfe", "steps", "rtol", "seconds"]
+        let guided = cells.contains { $0.guidance != nil }
+        var header = ["sampler", "kind"] + (guided ? ["guidance"] : []) + ["requested_nfe", "nfe", "steps", "rtol", "seconds"]
         for m in metrics {
             header.append(m.column)
             if m.hasStandardError { header.append(m.column + "_se") }
@@ -20,12 +23,14 @@ extension CompareResults {
         }
         var lines = [header.joined(separator: ",")]
         for c in cells {
-            lines.append(([c.samplerName, c.isStochastic ? "SDE" : "ODE", "\(c.requestedNFE)", "\(c.nfe)",
-                           c.steps.map(String.init) ?? "", c.rtol.map { Self.format($0) } ?? "",
-                           String(format: "%.4f", c.seconds)] + values(c.metrics)).joined(separator: ","))
+            var row: [String] = [c.samplerName, c.isStochastic ? "SDE" : "ODE"]
+            if guided { row.append(c.guidance.map { Self.format($0) } ?? "") }
+            row += ["\(c.requestedNFE)", "\(c.nfe)", c.steps.map(String.init) ?? "", c.rtol.map { Self.format($0) } ?? "",
+                    String(format: "%.4f", c.seconds)]
+            lines.append((row + values(c.metrics)).joined(separator: ","))
         }
         if !reference.isEmpty {
-            lines.append(([referenceName, "reference", "", "", "", "", ""] + values(reference)).joined(separator: ","))
+            lines.append(([referenceName, "reference"] + [String](repeating: "", count: guided ? 6 : 5) + values(reference)).joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"
     }

@@ -11,13 +11,19 @@ public struct ImageReference {
     public var real: FeatureSet
     /// Class frequencies of the real images (their labels).
     public var realClasses: [Double]
+    /// The real images' labels.
+    public var realLabels: [Int]
     public var floor: Tensor
+    /// The floor images' labels (the floor of the conditional metrics).
+    public var floorLabels: [Int]?
 
-    public init(classifier: FeatureClassifier, realImages: Tensor, realLabels: [Int], floor: Tensor) {
+    public init(classifier: FeatureClassifier, realImages: Tensor, realLabels: [Int], floor: Tensor, floorLabels: [Int]? = nil) {
         self.classifier = classifier
         self.real = classifier.featureSet(realImages)
         self.realClasses = Self.histogram(realLabels)
+        self.realLabels = realLabels
         self.floor = floor
+        self.floorLabels = floorLabels
     }
 
     static func histogram(_ labels: [Int]) -> [Double] {
@@ -49,6 +55,8 @@ public struct CompareCell {
     public var metrics: [CompareMetric: Estimate]
     /// The samples (rows in noise order).
     public var samples: Tensor
+    /// Classifier-free guidance weight of a class-conditional sweep (nil: unconditional).
+    public var guidance: Double?
 }
 
 /// A sampler that cannot run within a budget (e.g. Heun below 3 NFE, an adaptive solver below its minimum).
@@ -109,6 +117,13 @@ public struct CompareSweep {
                     throw EvaluationError("metric \(m.rawValue) is for 1×28×28 images (the Fashion-MNIST classifier), not samples of shape \(model.sampleShape)")
                 }
                 guard images != nil else { throw EvaluationError("metric \(m.rawValue) needs the feature classifier and real images") }
+            case .conditionalImages:
+                guard model.sampleShape == FeatureClassifier.imageShape, images != nil else {
+                    throw EvaluationError("metric \(m.rawValue) is for 1×28×28 images with the feature classifier and real images")
+                }
+                guard let classes = (model as? GuidedModel)?.classes, classes.allSatisfy({ $0 != nil }) else {
+                    throw EvaluationError("metric \(m.rawValue) needs class-conditional sampling (drift compare --guidance)")
+                }
             }
         }
         for s in samplers { try s.sampler.validate(for: model.path) }
@@ -122,6 +137,9 @@ public struct CompareSweep {
         self.mixture = mixture
         self.images = images
     }
+
+    /// The class each sample is drawn for (a class-conditional sweep: the model is a `GuidedModel`).
+    public var classes: [Int]? { (model as? GuidedModel)?.classes.compactMap { $0 } }
 
     /// The key of everything random in the sweep.
     public var key: RandomKey { RandomKey(seed: seed) }
@@ -174,11 +192,12 @@ public struct CompareSweep {
         var floor = [CompareMetric: Estimate]()
         if let referenceSamples, let reference {
             let fresh = reference.examples(at: count, count: count, key: key.fold("reference"))
-            floor = try metricValues(of: fresh, stochastic: true, sampler: nil, noise: noise, reference: referenceSamples, flowCache: &flowCache)
+            floor = try metricValues(of: fresh, classes: nil, stochastic: true, sampler: nil, noise: noise, reference: referenceSamples, flowCache: &flowCache)
         } else if let mixture, metrics.contains(.nll) {
             floor[.nll] = exactMeanNLL(mixture.sample(count, key: key.fold("reference")), model: mixture)
         } else if let images {
-            floor = try metricValues(of: images.floor, stochastic: true, sampler: nil, noise: noise, reference: nil, flowCache: &flowCache)
+            floor = try metricValues(of: images.floor, classes: images.floorLabels, stochastic: true, sampler: nil, noise: noise,
+                                     reference: nil, flowCache: &flowCache)
         }
         return CompareResults(cells: cells, skipped: skipped, reference: floor, referenceName: images == nil ? "exact-vs-exact" : "train-vs-test",
                               metrics: metrics, budgets: budgets, samplerNames: samplers.map(\.name))
@@ -187,14 +206,16 @@ public struct CompareSweep {
     func cell(_ named: NamedSampler, _ budget: Int, _ fitted: FittedSampler, _ result: SolveResult, seconds: Double,
               noise: Tensor, reference: FeatureSet?, flowCache: inout [String: FeatureSet]) throws -> CompareCell {
         let stochastic = fitted.sampler.isStochastic
-        let values = try metricValues(of: result.samples, stochastic: stochastic, sampler: fitted.sampler, noise: noise,
+        let values = try metricValues(of: result.samples, classes: classes, stochastic: stochastic, sampler: fitted.sampler, noise: noise,
                                       reference: reference, flowCache: &flowCache)
         return CompareCell(samplerName: named.name, isStochastic: stochastic, requestedNFE: budget, nfe: result.evaluations,
-                           steps: fitted.steps, rtol: fitted.rtol, seconds: seconds, metrics: values, samples: result.samples)
+                           steps: fitted.steps, rtol: fitted.rtol, seconds: seconds, metrics: values, samples: result.samples,
+                           guidance: (model as? GuidedModel)?.guidance)
     }
 
-    /// Every requested metric of `samples` that applies (ode-error: deterministic samplers only).
-    func metricValues(of samples: Tensor, stochastic: Bool, sampler: Sampler?, noise: Tensor, reference: FeatureSet?,
+    /// Every requested metric of `samples` that applies (ode-error: deterministic samplers only;
+    /// accuracy and diversity: samples with the classes they were drawn for).
+    func metricValues(of samples: Tensor, classes: [Int]?, stochastic: Bool, sampler: Sampler?, noise: Tensor, reference: FeatureSet?,
                       flowCache: inout [String: FeatureSet]) throws -> [CompareMetric: Estimate] {
         var out = [CompareMetric: Estimate]()
         let features = FeatureSet(samples.reshaped([samples.shape[0], samples.count / Swift.max(samples.shape[0], 1)]))
@@ -226,6 +247,15 @@ public struct CompareSweep {
             case .classes:
                 let h = ImageReference.histogram(images!.classifier.predict(samples))
                 out[m] = Estimate(value: zip(h, images!.realClasses).map { Swift.abs($0 - $1) }.max() ?? 0, standardError: 0)
+            case .accuracy:
+                guard let classes else { continue }
+                let predicted = images!.classifier.predict(samples)
+                let p = Double(zip(predicted, classes).filter { $0 == $1 }.count) / Double(Swift.max(classes.count, 1))
+                out[m] = Estimate(value: p, standardError: (p * (1 - p) / Double(Swift.max(classes.count, 1))).squareRoot())
+            case .diversity:
+                guard let classes else { continue }
+                out[m] = Estimate(value: try classDiversity(imageFeatures!, classes: classes, real: images!.real,
+                                                            realClasses: images!.realLabels), standardError: 0)
             }
         }
         return out

@@ -1,7 +1,7 @@
 import Foundation
 
-/// A line chart as inline SVG: one series per sampler on a log₁₀ x axis (NFE or seconds), a linear
-/// or log₁₀ y axis, solid lines with round markers for ODE samplers and dashed lines with square
+/// A line chart as inline SVG: one series per sampler on a log₁₀ x axis (NFE or seconds) or a
+/// linear one (guidance weight, ticks at the data's x values), a linear or log₁₀ y axis, solid lines with round markers for ODE samplers and dashed lines with square
 /// markers for SDE samplers, an optional dotted horizontal reference line, and a legend.
 struct SVGChart {
     struct Series {
@@ -15,19 +15,22 @@ struct SVGChart {
     var yLabel: String
     var series: [Series]
     var reference: (label: String, y: Double)?
+    /// Log₁₀ x axis (false: linear, ticks at every x of the data).
+    var logX = true
     var width = 600.0, height = 360.0
 
     static let colors = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
 
     var svg: String {
         let plot = (left: 64.0, top: 28.0, right: width - 170, bottom: height - 44)
-        let points = series.flatMap(\.points).filter { $0.x > 0 && $0.x.isFinite && $0.y.isFinite }
+        let tx = { (x: Double) in self.logX ? Foundation.log10(x) : x }
+        let points = series.flatMap(\.points).filter { (!logX || $0.x > 0) && $0.x.isFinite && $0.y.isFinite }
         guard !points.isEmpty else { return "<p>(no values)</p>" }
         var ys = points.map(\.y)
         if let r = reference, r.y.isFinite { ys.append(r.y) }
         let logY = ys.allSatisfy { $0 > 0 } && (ys.max()! / ys.min()! > 30)
         let ty = { (y: Double) in logY ? Foundation.log10(y) : y }
-        let xs = points.map { Foundation.log10($0.x) }
+        let xs = points.map { tx($0.x) }
         var (x0, x1) = (xs.min()!, xs.max()!)
         if x1 - x0 < 1e-9 { x0 -= 0.5; x1 += 0.5 }
         let pad = 0.04 * (x1 - x0)
@@ -37,20 +40,19 @@ struct SVGChart {
         let ypad = 0.06 * (y1 - y0)
         (y0, y1) = (y0 - ypad, y1 + ypad)
         if !logY && ys.allSatisfy({ $0 >= 0 }) && y0 < 0 { y0 = 0 }
-        func px(_ x: Double) -> Double { plot.left + (Foundation.log10(x) - x0) / (x1 - x0) * (plot.right - plot.left) }
+        func px(_ x: Double) -> Double { plot.left + (tx(x) - x0) / (x1 - x0) * (plot.right - plot.left) }
         func py(_ y: Double) -> Double { plot.bottom - (ty(y) - y0) / (y1 - y0) * (plot.bottom - plot.top) }
         var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" font-family=\"sans-serif\" font-size=\"11\">\n"
         s += "<text x=\"\(plot.left)\" y=\"16\" font-size=\"13\" font-weight=\"bold\">\(Self.escape(title))</text>\n"
         s += "<rect x=\"\(plot.left)\" y=\"\(plot.top)\" width=\"\(plot.right - plot.left)\" height=\"\(plot.bottom - plot.top)\" fill=\"none\" stroke=\"#888\"/>\n"
-        // x ticks at 1, 2, 5 × 10^k.
-        for e in Int(Foundation.floor(x0))...Int(Foundation.ceil(x1)) {
-            for m in [1.0, 2.0, 5.0] {
-                let v = m * Foundation.pow(10, Double(e)), l = Foundation.log10(v)
-                guard l >= x0 && l <= x1 else { continue }
-                let x = px(v)
-                s += "<line x1=\"\(f(x))\" y1=\"\(plot.top)\" x2=\"\(f(x))\" y2=\"\(plot.bottom)\" stroke=\"#eee\"/>"
-                s += "<text x=\"\(f(x))\" y=\"\(plot.bottom + 14)\" text-anchor=\"middle\">\(Self.tick(v))</text>\n"
-            }
+        // x ticks at 1, 2, 5 × 10^k (log axis) or at the data's x values (linear axis).
+        let xTicks: [Double] = logX
+            ? (Int(Foundation.floor(x0))...Int(Foundation.ceil(x1))).flatMap { e in [1.0, 2.0, 5.0].map { $0 * Foundation.pow(10, Double(e)) } }
+            : Array(Set(points.map(\.x))).sorted()
+        for v in xTicks where tx(v) >= x0 && tx(v) <= x1 {
+            let x = px(v)
+            s += "<line x1=\"\(f(x))\" y1=\"\(plot.top)\" x2=\"\(f(x))\" y2=\"\(plot.bottom)\" stroke=\"#eee\"/>"
+            s += "<text x=\"\(f(x))\" y=\"\(plot.bottom + 14)\" text-anchor=\"middle\">\(Self.tick(v))</text>\n"
         }
         // y ticks: five levels (decades on a log axis).
         let yTicks: [Double] = logY
@@ -61,7 +63,7 @@ struct SVGChart {
             s += "<line x1=\"\(plot.left)\" y1=\"\(f(y))\" x2=\"\(plot.right)\" y2=\"\(f(y))\" stroke=\"#eee\"/>"
             s += "<text x=\"\(plot.left - 4)\" y=\"\(f(y + 4))\" text-anchor=\"end\">\(Self.tick(v))</text>\n"
         }
-        s += "<text x=\"\(f((plot.left + plot.right) / 2))\" y=\"\(height - 8)\" text-anchor=\"middle\">\(Self.escape(xLabel)) (log scale)</text>\n"
+        s += "<text x=\"\(f((plot.left + plot.right) / 2))\" y=\"\(height - 8)\" text-anchor=\"middle\">\(Self.escape(xLabel))\(logX ? " (log scale)" : "")</text>\n"
         s += "<text transform=\"translate(14 \(f((plot.top + plot.bottom) / 2))) rotate(-90)\" text-anchor=\"middle\">\(Self.escape(yLabel))\(logY ? " (log scale)" : "")</text>\n"
         if let r = reference, r.y.isFinite, (!logY || r.y > 0) {
             let y = py(r.y)
@@ -70,7 +72,7 @@ struct SVGChart {
         }
         for (i, line) in series.enumerated() {
             let color = Self.colors[i % Self.colors.count]
-            let valid = line.points.filter { $0.x > 0 && $0.y.isFinite && (!logY || $0.y > 0) }.sorted { $0.x < $1.x }
+            let valid = line.points.filter { (!logX || $0.x > 0) && $0.y.isFinite && (!logY || $0.y > 0) }.sorted { $0.x < $1.x }
             guard !valid.isEmpty else { continue }
             let path = valid.map { "\(f(px($0.x))),\(f(py($0.y)))" }.joined(separator: " ")
             s += "<polyline points=\"\(path)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\"\(line.stochastic ? " stroke-dasharray=\"6 3\"" : "")/>\n"

@@ -35,6 +35,10 @@ public struct CheckpointSummary {
             ("step", "\(c.step) of \(t.steps)"),
             ("seed", "\(t.seed)"),
             ("data", t.data.name),
+            ("classes", t.conditioning.map { c in
+                "\(c.classCount): " + c.classNames.enumerated().map { "\($0) \($1)" }.joined(separator: ", ")
+                    + String(format: " (label dropout %g)", c.labelDropout)
+            } ?? "none (unconditional)"),
             ("batch, lr", "\(t.batchSize), \(t.learningRate) (\(t.decay.rawValue), warm-up \(t.warmupSteps))"),
             ("ema decay", "\(t.emaDecay)"),
             ("trained for", String(format: "%.1f s", c.elapsedSeconds)),

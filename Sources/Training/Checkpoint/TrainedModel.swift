@@ -23,24 +23,35 @@ public struct TrainedModel: DiffusionModel {
     public let path: GaussianPath
     public let parametrization: Parametrization
     public let sampleShape: [Int]
+    /// The classes of a class-conditional network (empty: unconditional).
+    public let classNames: [String]
+    /// Label dropout the network was trained with (0: it never saw the null class, so
+    /// unconditional sampling and guidance are not meaningful).
+    public let labelDropout: Double
     private let preconditioned: PreconditionedModel?
 
     /// The model of `checkpoint`, with its EMA or raw weights.
     public init(checkpoint: Checkpoint, weights: Weights = .ema) throws {
         let net = try checkpoint.model.build(key: RandomKey(seed: 0))
         try net.loadParameters(weights == .ema ? checkpoint.ema : checkpoint.parameters)
-        try self.init(network: net, path: checkpoint.path, objective: checkpoint.training.objective)
+        try self.init(network: net, path: checkpoint.path, objective: checkpoint.training.objective,
+                      conditioning: checkpoint.training.conditioning)
     }
 
-    /// A network trained with `objective`, sampled on `path`.
-    public init(network: any Network, path: GaussianPath, objective: ObjectiveConfig) throws {
+    /// A network trained with `objective` (and `conditioning`, for a class-conditional one), sampled on `path`.
+    public init(network: any Network, path: GaussianPath, objective: ObjectiveConfig, conditioning: ClassConditioning? = nil) throws {
+        precondition(network.classCount == (conditioning?.classCount ?? 0),
+                     "TrainedModel: the network has \(network.classCount) classes, the conditioning \(conditioning?.classCount ?? 0)")
         self.network = network
         self.path = path
         parametrization = objective.kind.parametrization
         sampleShape = network.sampleShape
+        classNames = conditioning?.classNames ?? []
+        labelDropout = conditioning?.labelDropout ?? 0
         if let pre = objective.preconditioning {
-            preconditioned = PreconditionedModel(path: path, sampleShape: network.sampleShape, preconditioning: pre) { input, cNoise in
-                network(x: input, t: Tensor(repeating: Float(cNoise), shape: [input.shape[0]]))
+            preconditioned = PreconditionedModel(path: path, sampleShape: network.sampleShape, preconditioning: pre,
+                                                 classNames: classNames) { input, cNoise, classes in
+                network(x: input, t: Tensor(repeating: Float(cNoise), shape: [input.shape[0]]), classes: classes)
             }
         } else {
             preconditioned = nil
@@ -53,7 +64,11 @@ public struct TrainedModel: DiffusionModel {
     }
 
     public func evaluate(_ x: Tensor, t: Double) -> Tensor {
-        if let preconditioned { return preconditioned.evaluate(x, t: t) }
-        return network(x: x, t: Tensor(repeating: Float(t), shape: [x.shape[0]]))
+        evaluate(x, t: t, classes: [Int?](repeating: nil, count: x.shape[0]))
+    }
+
+    public func evaluate(_ x: Tensor, t: Double, classes: [Int?]) -> Tensor {
+        if let preconditioned { return preconditioned.evaluate(x, t: t, classes: classes) }
+        return network(x: x, t: Tensor(repeating: Float(t), shape: [x.shape[0]]), classes: classes)
     }
 }

@@ -11,6 +11,11 @@ public struct MixtureSource: ExampleSource {
     public func examples(at position: Int, count: Int, key: RandomKey) -> Tensor {
         mixture.sample(count, key: key, firstSample: position).reshaped([count, mixture.dimension])
     }
+    /// Classes are the mixture's components.
+    public var classNames: [String]? { mixture.classNames }
+    public func labels(at position: Int, count: Int, key: RandomKey) -> [Int]? {
+        mixture.sampleComponents(count, key: key, firstSample: position)
+    }
 }
 
 extension DataSpec {

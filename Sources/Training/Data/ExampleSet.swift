@@ -7,13 +7,18 @@ public struct ExampleSet: @unchecked Sendable {
     public let values: Tensor
     /// Class label of each example (Fashion-MNIST: 0…9), or nil.
     public let labels: [Int]?
+    /// Name of each class, index = label (nil when there are no labels).
+    public let classNames: [String]?
 
-    public init(values: Tensor, labels: [Int]? = nil) {
+    public init(values: Tensor, labels: [Int]? = nil, classNames: [String]? = nil) {
         precondition(values.rank >= 2, "ExampleSet: values need a sample axis and at least one more, got \(values.shape)")
         precondition(labels == nil || labels!.count == values.shape[0],
                      "ExampleSet: \(labels?.count ?? 0) labels for \(values.shape[0]) examples")
+        precondition(labels == nil || classNames == nil || labels!.allSatisfy { (0..<classNames!.count).contains($0) },
+                     "ExampleSet: a label is out of range of the \(classNames?.count ?? 0) class names")
         self.values = values
         self.labels = labels
+        self.classNames = labels == nil ? nil : classNames ?? (labels!.max().map { Array(0...$0).map(String.init) } ?? [])
     }
 
     public var count: Int { values.shape[0] }
@@ -46,6 +51,6 @@ public struct ExampleSet: @unchecked Sendable {
     /// The first `n` examples (or all of them), e.g. for a quick run or a reference batch.
     public func prefix(_ n: Int) -> ExampleSet {
         let m = min(n, count)
-        return ExampleSet(values: gather(Array(0..<m)), labels: labels.map { Array($0.prefix(m)) })
+        return ExampleSet(values: gather(Array(0..<m)), labels: labels.map { Array($0.prefix(m)) }, classNames: classNames)
     }
 }

@@ -11,6 +11,16 @@ public protocol ExampleSource {
     var sampleShape: [Int] { get }
     /// Examples at positions `position ..< position + count`, shape [count] + sampleShape.
     func examples(at position: Int, count: Int, key: RandomKey) -> Tensor
+    /// Names of the classes, index = label (nil: the data have no labels).
+    var classNames: [String]? { get }
+    /// The class label of each example at positions `position ..< position + count`, the same
+    /// examples `examples(at:count:key:)` returns (nil: the data have no labels).
+    func labels(at position: Int, count: Int, key: RandomKey) -> [Int]?
+}
+
+extension ExampleSource {
+    public var classNames: [String]? { nil }
+    public func labels(at position: Int, count: Int, key: RandomKey) -> [Int]? { nil }
 }
 
 /// An endless stream of samples of a 2-D toy distribution (never repeats).
@@ -20,6 +30,10 @@ public struct ToySource: ExampleSource {
     public var sampleShape: [Int] { [2] }
     public func examples(at position: Int, count: Int, key: RandomKey) -> Tensor {
         distribution.sample(count, key: key, firstSample: position)
+    }
+    public var classNames: [String]? { distribution.classNames }
+    public func labels(at position: Int, count: Int, key: RandomKey) -> [Int]? {
+        distribution.labels(count, key: key, firstSample: position)
     }
 }
 
@@ -45,6 +59,7 @@ public final class ShuffledExamples: ExampleSource {
     }
 
     public var sampleShape: [Int] { exampleSet.sampleShape }
+    public var classNames: [String]? { exampleSet.classNames }
 
     /// The set indices of positions `position ..< position + count`.
     public func indices(at position: Int, count: Int, key: RandomKey) -> [Int] {
@@ -60,7 +75,6 @@ public final class ShuffledExamples: ExampleSource {
         return exampleSet.gather(idx, flipHorizontally: flips)
     }
 
-    /// Labels of the examples at these positions (nil when the set has none).
     public func labels(at position: Int, count: Int, key: RandomKey) -> [Int]? {
         guard let labels = exampleSet.labels else { return nil }
         return indices(at: position, count: count, key: key).map { labels[$0] }

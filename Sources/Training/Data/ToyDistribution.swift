@@ -47,6 +47,35 @@ public enum ToyDistribution: String, Codable, CaseIterable, Sendable {
         return Tensor(out, shape: [count, 2])
     }
 
+    /// The natural classes of each toy (the part a point comes from): moons their two half
+    /// circles, 8 Gaussians their components (counter-clockwise from angle 0), the checkerboard its
+    /// 8 dark squares (row-major from the bottom left), spirals their two arms, rings their 4 circles
+    /// (inner to outer).
+    public var classNames: [String] {
+        switch self {
+        case .moons: return ["upper", "lower"]
+        case .eightGaussians: return (0..<8).map { "\($0 * 45)deg" }
+        case .checkerboard: return (0..<8).map { "square\($0)" }
+        case .spirals: return ["arm0", "arm1"]
+        case .rings: return ["r0.5", "r1", "r1.5", "r2"]
+        }
+    }
+
+    /// The class of each point `sample(count, key:firstSample:)` draws (from the same first uniform).
+    public func labels(_ count: Int, key: RandomKey, firstSample: Int = 0) -> [Int] {
+        let u = Tensor.randomUniform([count, 4], key: key.fold("u"), firstSample: firstSample).scalars
+        return (0..<count).map { label(u0: Double(u[4 * $0])) }
+    }
+
+    /// The class a point with first uniform u0 belongs to (`point` picks its part from u0 alone).
+    func label(u0: Double) -> Int {
+        switch self {
+        case .moons, .spirals: return u0 < 0.5 ? 0 : 1
+        case .eightGaussians, .checkerboard: return min(7, Int(8 * u0))
+        case .rings: return u0 < 0.1 ? 0 : u0 < 0.3 ? 1 : u0 < 0.6 ? 2 : 3
+        }
+    }
+
     /// One point from four uniforms in (0, 1) and two standard normals.
     func point(u: (Double, Double, Double, Double), n: (Double, Double)) -> (Double, Double) {
         switch self {

@@ -7,8 +7,10 @@ import TensorCore
 ///
 /// Every loss is a mean over the batch of a per-example weighted squared error
 /// between the network output and a regression target; all randomness (noise,
-/// times, couplings) comes from `key`, so a step is reproducible from
-/// (parameters, data batch, key). Per-example times: t_i for row i.
+/// times, couplings) comes from `key`, example i's draws from counter firstSample + i
+/// (its stream position), so a step is reproducible from (parameters, data batch, key,
+/// position) and any split of a batch draws the same noise and times for each example.
+/// Per-example times: t_i for row i; per-example classes c_i (nil: the null class).
 ///
 /// | objective | network input | target | weight |
 /// |---|---|---|---|
@@ -47,11 +49,14 @@ public struct TrainingObjective {
         max(path.domain.lowerBound, 0)...min(path.domain.upperBound, 1)
     }
 
-    /// The scalar loss on the data batch `x0` [B, …] (tracked through `network`'s parameters).
-    public func loss(_ network: any Network, data x0: Tensor, key: RandomKey) -> Tensor {
+    /// The scalar loss on the data batch `x0` [B, …] of classes `classes` (nil entries, or nil
+    /// for all: unconditional) whose first example sits at stream position `firstSample`
+    /// (tracked through `network`'s parameters).
+    public func loss(_ network: any Network, data x0: Tensor, classes: [Int?]? = nil, key: RandomKey, firstSample: Int = 0) -> Tensor {
         let b = x0.shape[0]
-        let noise = Tensor.randomNormal(x0.shape, key: key.fold("noise"))
-        let u = Tensor.randomUniform([b], key: key.fold("time")).scalars.map(Double.init)
+        let classes = classes ?? [Int?](repeating: nil, count: b)
+        let noise = Tensor.randomNormal(x0.shape, key: key.fold("noise"), firstSample: firstSample)
+        let u = Tensor.randomUniform([b], key: key.fold("time"), firstSample: firstSample).scalars.map(Double.init)
         switch config.kind {
         case .dsm:
             let (t, w): ([Double], [Double])
@@ -62,36 +67,36 @@ public struct TrainingObjective {
                 (t, w) = (u.map { r.lowerBound + (r.upperBound - r.lowerBound) * $0 }, [Double](repeating: 1, count: b))
             }
             let xt = x0 * rows(t.map(path.alpha), like: x0) + noise * rows(t.map(path.sigma), like: x0)
-            let prediction = network(x: xt, t: Tensor(t.map(Float.init)))
+            let prediction = network(x: xt, t: Tensor(t.map(Float.init)), classes: classes)
             return weightedMeanSquare(prediction - noise, weights: w)
         case .cfm, .otcfm:
             let eps = config.kind == .otcfm ? MinibatchOT.couple(data: x0, noise: noise) : noise
-            let t = flowTimes(u, key: key)
+            let t = flowTimes(u, key: key, firstSample: firstSample)
             let xt = x0 * rows(t.map(path.alpha), like: x0) + eps * rows(t.map(path.sigma), like: x0)
             let target = x0 * rows(t.map(path.alphaDot), like: x0) + eps * rows(t.map(path.sigmaDot), like: x0)
-            let prediction = network(x: xt, t: Tensor(t.map(Float.init)))
+            let prediction = network(x: xt, t: Tensor(t.map(Float.init)), classes: classes)
             return weightedMeanSquare(prediction - target, weights: nil)
         case .edm:
             let settings = config.edm, pre = EDMPreconditioning(sigmaData: settings.sigmaData)
-            let n = Tensor.randomNormal([b], key: key.fold("sigma")).scalars
+            let n = Tensor.randomNormal([b], key: key.fold("sigma"), firstSample: firstSample).scalars
             let sigma = n.map { Foundation.exp(settings.pMean + settings.pStd * Double($0)) }
             let noisy = x0 + noise * rows(sigma, like: x0)
             let input = noisy * rows(sigma.map(pre.cIn), like: x0)
             let target = (x0 - noisy * rows(sigma.map(pre.cSkip), like: x0)) * rows(sigma.map { 1 / pre.cOut($0) }, like: x0)
-            let prediction = network(x: input, t: Tensor(sigma.map { Float(pre.cNoise($0)) }))
+            let prediction = network(x: input, t: Tensor(sigma.map { Float(pre.cNoise($0)) }), classes: classes)
             return weightedMeanSquare(prediction - target, weights: nil)
         }
     }
 
     /// Flow-matching times from uniforms u: uniform or logit-normal, mapped onto the time range.
-    func flowTimes(_ u: [Double], key: RandomKey) -> [Double] {
+    func flowTimes(_ u: [Double], key: RandomKey, firstSample: Int = 0) -> [Double] {
         let r = Self.timeRange(path)
         let s: [Double]
         switch config.timeSampling {
         case .uniform:
             s = u
         case .logitNormal(let m, let sd):
-            let n = Tensor.randomNormal([u.count], key: key.fold("logit")).scalars
+            let n = Tensor.randomNormal([u.count], key: key.fold("logit"), firstSample: firstSample).scalars
             s = n.map { 1 / (1 + Foundation.exp(-(m + sd * Double($0)))) }
         }
         return s.map { r.lowerBound + (r.upperBound - r.lowerBound) * $0 }

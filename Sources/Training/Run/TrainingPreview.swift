@@ -15,26 +15,32 @@ public enum TrainingPreview {
         Sampler(method: .rungeKutta(.heun), grid: TimeGrid(.karras(rho: 7), steps: steps))
     }
 
-    /// `count` samples of the trainer's EMA model, shape [count] + sampleShape.
-    public static func samples(_ trainer: Trainer, count: Int) throws -> Tensor {
-        let model = try TrainedModel(network: try trainer.emaNetwork(), path: trainer.config.path,
-                                     objective: trainer.config.objective)
+    /// `count` samples of the trainer's EMA model, shape [count] + sampleShape, sample i of class
+    /// `classes[i]` (unguided; nil or no classes: unconditional).
+    public static func samples(_ trainer: Trainer, count: Int, classes: [Int?]? = nil) throws -> Tensor {
+        let trained = try TrainedModel(network: try trainer.emaNetwork(), path: trainer.config.path,
+                                       objective: trainer.config.objective, conditioning: trainer.config.conditioning)
+        let model = GuidedModel(trained, classes: classes ?? [Int?](repeating: nil, count: count))
         let key = trainer.rootKey.fold("preview")
         let noise = Sampler.initialNoise(count: count, sampleShape: model.sampleShape, key: key)
         return try sampler(steps: trainer.config.previewSteps).sample(model, noise: noise, key: key).samples
     }
 
-    /// Writes the preview PNG: an 8×8 grid of images (pixels enlarged 2× below 64 px), or a
-    /// density scatter plot of 2000 points on [−4, 4]² for vector data (first two coordinates).
+    /// Writes the preview PNG: an 8×8 grid of images (pixels enlarged 2× below 64 px) — for a
+    /// class-conditional model one row of 8 per class (the first 10 classes) — or a density
+    /// scatter plot of 2000 points on [−4, 4]² for vector data (first two coordinates; a
+    /// conditional model draws the classes in turn).
     /// Text chunks record what made it (step, objective, model, path, sampler, seed).
     public static func render(_ trainer: Trainer, to file: String) throws {
         let config = trainer.config
         let text = metadata(trainer)
+        let classCount = config.conditioning?.classCount ?? 0
         if config.data.isImage {
-            let images = try samples(trainer, count: 64)
+            let classes: [Int?]? = classCount > 0 ? (0..<(8 * min(classCount, 10))).map { $0 / 8 } : nil
+            let images = try samples(trainer, count: classes?.count ?? 64, classes: classes)
             try ImageGrid.write(images, to: file, nrow: 8, padding: 2, scale: images.shape[3] < 64 ? 2 : 1, text: text)
         } else {
-            let points = try samples(trainer, count: 2000)
+            let points = try samples(trainer, count: 2000, classes: classCount > 0 ? (0..<2000).map { $0 % classCount } : nil)
             let n = points.shape[0], d = points.shape[1]
             let xy = d == 2 ? points : Tensor((0..<n).flatMap { i in points.scalars[(i * d)..<(i * d + 2)] }, shape: [n, 2])
             try ScatterPlot(xRange: -4...4, yRange: -4...4, size: 400, style: .density(bins: 120)).write(xy, to: file, text: text)
