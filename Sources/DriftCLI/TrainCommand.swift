@@ -40,10 +40,14 @@ struct TrainCommand: ParsableCommand {
 
     @Option(help: "Optimizer steps (default 10000).") var steps: Int?
     @Option(help: "Batch size (default 256 for points, 64 for images).") var batch: Int?
-    @Option(help: "Peak learning rate of Adam (default 1e-3 for points, 2e-4 for images).") var lr: Double?
+    @Option(help: "Optimizer: adam (default; AdamW with --weight-decay) or sgd.") var optimizer: OptimizerName?
+    @Option(help: "Adam's β₁,β₂ (default 0.9,0.999).") var betas: String?
+    @Option(help: "SGD momentum (default 0.9).") var momentum: Double?
+    @Flag(help: "SGD: Nesterov momentum.") var nesterov = false
+    @Option(help: "Peak learning rate (default 1e-3 for points, 2e-4 for images).") var lr: Double?
     @Option(help: "Linear warm-up steps (default 0).") var warmup: Int?
     @Option(help: "Learning-rate decay after warm-up: cosine (default) or constant.") var decay: LearningRateDecay?
-    @Option(name: .customLong("weight-decay"), help: "Decoupled weight decay, AdamW (default 0).") var weightDecay: Double?
+    @Option(name: .customLong("weight-decay"), help: "Weight decay: decoupled for Adam (AdamW), L2 for SGD (default 0).") var weightDecay: Double?
     @Option(help: "Clip the global gradient norm (default 1; 0: no clipping).") var clip: Double?
     @Option(help: "EMA decay of the sampling weights (default 0.999).") var ema: Double?
     @Option(help: "Seed of every random stream (default 0).") var seed: UInt64?
@@ -67,6 +71,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Compute threads (default: all cores; on --resume, as many as the run used).") var threads: Int?
 
     enum TimeSamplingChoice: String, ExpressibleByArgument, CaseIterable { case uniform, logitNormal = "logit-normal" }
+    enum OptimizerName: String, ExpressibleByArgument, CaseIterable { case adam, sgd }
 
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be ≥ 1, got \(threads)") }
@@ -74,7 +79,8 @@ struct TrainCommand: ParsableCommand {
             let fixed: [(String, Bool)] = [
                 ("--data", data != nil), ("--model", model != nil), ("--objective", objective != nil), ("--path", path != nil),
                 ("--time-sampling", timeSampling != nil), ("--likelihood-weighting", likelihoodWeighting),
-                ("--classes", classes != nil), ("--label-dropout", labelDropout != nil),
+                ("--classes", classes != nil), ("--label-dropout", labelDropout != nil), ("--optimizer", optimizer != nil),
+                ("--betas", betas != nil), ("--momentum", momentum != nil), ("--nesterov", nesterov),
                 ("--batch", batch != nil), ("--lr", lr != nil), ("--warmup", warmup != nil), ("--decay", decay != nil),
                 ("--weight-decay", weightDecay != nil), ("--clip", clip != nil), ("--ema", ema != nil), ("--seed", seed != nil),
                 ("--flip", flip), ("--channels", channels != nil), ("--mults", mults != nil), ("--blocks", blocks != nil),
@@ -87,6 +93,8 @@ struct TrainCommand: ParsableCommand {
         } else {
             guard data != nil, out != nil else { throw ValidationError("give --data and --out (or --resume DIR)") }
         }
+        if optimizer != .sgd, momentum != nil || nesterov { throw ValidationError("--momentum and --nesterov are SGD settings: add --optimizer sgd") }
+        if optimizer == .sgd, betas != nil { throw ValidationError("--betas is an Adam setting; SGD takes --momentum") }
         if let labelDropout, !(labelDropout >= 0 && labelDropout < 1) {
             throw ValidationError("--label-dropout must be in [0, 1), got \(labelDropout)")
         }
@@ -143,7 +151,20 @@ struct TrainCommand: ParsableCommand {
             warmupSteps: warmup ?? 0, decay: decay ?? .cosine, weightDecay: weightDecay ?? 0,
             gradientClip: (clip ?? 1) > 0 ? (clip ?? 1) : nil, emaDecay: ema ?? 0.999, flip: flip, seed: seed ?? 0,
             checkpointEvery: checkpointEvery ?? 1000, sampleEvery: sampleEvery ?? 1000, logEvery: logEvery ?? 50,
-            previewSteps: previewSteps ?? 32, conditioning: conditioning)
+            previewSteps: previewSteps ?? 32, conditioning: conditioning, optimizer: try optimizerChoice())
+    }
+
+    /// --optimizer and its settings (nil: the default Adam).
+    func optimizerChoice() throws -> OptimizerChoice? {
+        switch optimizer {
+        case nil where betas == nil: return nil
+        case .sgd?: return .sgd(momentum: momentum ?? 0.9, nesterov: nesterov)
+        case .adam?, nil:
+            guard let betas else { return .adamDefault }
+            let b = betas.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+            guard b.count == 2, let b1 = b[0], let b2 = b[1] else { throw CLIError("--betas takes two numbers like 0.9,0.999, got '\(betas)'") }
+            return .adam(beta1: b1, beta2: b2)
+        }
     }
 
     /// The class conditioning --classes and --label-dropout ask for (nil: unconditional).

@@ -30,7 +30,7 @@ public struct StepResult: Sendable {
 public final class Trainer {
     public let config: TrainingConfig
     public let network: any Network
-    public let optimizer: Adam
+    public let optimizer: any Optimizer
     public let ema: EMA
     public let objective: TrainingObjective
     public let source: ExampleSource
@@ -58,8 +58,7 @@ public final class Trainer {
         self.source = source
         rootKey = RandomKey(seed: config.seed)
         do { network = try config.model.build(key: rootKey.fold("init")) } catch { throw TrainingError.invalidSetting("\(error)") }
-        optimizer = Adam(learningRate: Float(config.learningRate), weightDecay: Float(config.weightDecay),
-                         decoupledWeightDecay: true)
+        optimizer = config.optimizerChoice.make(learningRate: config.learningRate, weightDecay: config.weightDecay)
         ema = EMA(network, decay: Float(config.emaDecay))
         objective = try TrainingObjective(config.objective, path: config.path)
         step = 0
@@ -85,7 +84,7 @@ public final class Trainer {
     /// True once `config.steps` steps have been taken.
     public var isFinished: Bool { step >= config.steps }
 
-    /// One optimizer step: batch, loss, gradients, clip, Adam, EMA.
+    /// One optimizer step: batch, loss, gradients, clip, optimizer update, EMA.
     /// - Throws: `TrainingError.nonFinite` (and changes nothing) if the loss or the
     ///   gradient is NaN or infinite.
     @discardableResult

@@ -21,11 +21,11 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     /// Total optimizer steps.
     public var steps: Int
     public var batchSize: Int
-    /// Peak learning rate (Adam, or AdamW when `weightDecay` > 0).
+    /// Peak learning rate.
     public var learningRate: Double
     public var warmupSteps: Int
     public var decay: LearningRateDecay
-    /// Decoupled weight decay (AdamW); 0 = plain Adam.
+    /// Weight decay: decoupled for Adam (AdamW), L2 for SGD; 0 = none.
     public var weightDecay: Double
     /// Global gradient-norm clip; nil = none.
     public var gradientClip: Double?
@@ -43,12 +43,17 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     public var previewSteps: Int
     /// Class conditioning (nil: an unconditional model). The model's `classCount` equals its class count.
     public var conditioning: ClassConditioning?
+    /// The optimizer (nil, as in runs made before the choice existed: Adam with betas 0.9, 0.999).
+    public var optimizer: OptimizerChoice?
+
+    /// The optimizer this run uses.
+    public var optimizerChoice: OptimizerChoice { optimizer ?? .adamDefault }
 
     public init(data: DataSpec, model: ModelConfig, objective: ObjectiveConfig, path: GaussianPath,
                 steps: Int, batchSize: Int, learningRate: Double, warmupSteps: Int = 0, decay: LearningRateDecay = .cosine,
                 weightDecay: Double = 0, gradientClip: Double? = 1, emaDecay: Double = 0.999, flip: Bool = false,
                 seed: UInt64 = 0, checkpointEvery: Int = 1000, sampleEvery: Int = 1000, logEvery: Int = 10,
-                previewSteps: Int = 32, conditioning: ClassConditioning? = nil) {
+                previewSteps: Int = 32, conditioning: ClassConditioning? = nil, optimizer: OptimizerChoice? = nil) {
         self.data = data
         self.model = model
         self.objective = objective
@@ -68,6 +73,7 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         self.logEvery = logEvery
         self.previewSteps = previewSteps
         self.conditioning = conditioning
+        self.optimizer = optimizer
     }
 
     /// The learning-rate schedule these settings describe.
@@ -96,6 +102,7 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
             try check(batchSize <= 4096, "ot-cfm solves an exact B×B assignment each step: use --batch ≤ 4096 (≤ 512 is fast), got \(batchSize)")
         }
         do { try model.validate() } catch { throw TrainingError.invalidSetting("\(error)") }
+        try optimizerChoice.validate()
         if let conditioning {
             try conditioning.validate()
             try check(model.classCount == conditioning.classCount,

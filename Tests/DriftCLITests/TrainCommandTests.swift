@@ -30,6 +30,27 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertEqual(leftovers, [])
     }
 
+    func testTheOptimizerIsAChoiceAndInspectNamesIt() throws {
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let run = folder.appendingPathComponent("sgd")
+        let out = try DriftProcess.run(tiny + ["--steps", "10", "--optimizer", "sgd", "--momentum", "0.8", "--lr", "0.05", "--out", run.path], in: folder)
+        XCTAssertEqual(out.status, 0, out.stderr)
+        let inspect = try DriftProcess.run(["inspect", run.appendingPathComponent("checkpoint.h5").path], in: folder)
+        XCTAssertTrue(inspect.stdout.contains("optimizer        sgd (momentum 0.8)"), inspect.stdout)
+        XCTAssertTrue(inspect.stdout.contains("/optimizer/momentum/out.bias"), inspect.stdout)
+        XCTAssertFalse(inspect.stdout.contains("/optimizer/m/"), inspect.stdout)
+        let resumed = try DriftProcess.run(["train", "--resume", run.path, "--steps", "15"], in: folder)
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        assertCleanFailure(try DriftProcess.run(tiny + ["--steps", "5", "--momentum", "0.9", "--out", folder.appendingPathComponent("r").path], in: folder),
+                           mentions: ["--optimizer sgd"])
+        assertCleanFailure(try DriftProcess.run(tiny + ["--steps", "5", "--optimizer", "sgd", "--momentum", "1.5", "--out", folder.appendingPathComponent("r").path], in: folder),
+                           mentions: ["--momentum must be in [0, 1)"])
+        assertCleanFailure(try DriftProcess.run(tiny + ["--steps", "5", "--betas", "0.9", "--out", folder.appendingPathComponent("r").path], in: folder),
+                           mentions: ["--betas takes two numbers"])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("r").path))
+    }
+
     func testCheckpointsOpenWithH5dump() throws {
         guard let h5dump = ["/usr/bin/h5dump", "/usr/local/bin/h5dump"].first(where: FileManager.default.isExecutableFile) else {
             throw XCTSkip("h5dump is not installed")

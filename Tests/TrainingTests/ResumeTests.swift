@@ -37,6 +37,13 @@ final class ResumeTests: XCTestCase {
         try assertResumeIsExact(conditionalConfig())
     }
 
+    func testSGDWithNesterovMomentumResumesBitIdentically() throws {
+        var config = tinyConfig(lr: 0.05)
+        config.optimizer = .sgd(momentum: 0.9, nesterov: true)
+        config.weightDecay = 1e-4
+        try assertResumeIsExact(config)
+    }
+
     func testOTFlowMatchingResumesBitIdentically() throws {
         try assertResumeIsExact(tinyConfig(objective: ObjectiveConfig(kind: .otcfm), toy: .eightGaussians, steps: 20))
     }

@@ -39,7 +39,7 @@ extension Checkpoint {
 
     /// Reads and validates a checkpoint: format, version, every checksum, the
     /// configuration, and every tensor's shape against the model the
-    /// configuration describes. With `includeOptimizer` false the Adam state
+    /// configuration describes. With `includeOptimizer` false the optimizer state
     /// is not read (sampling needs only the weights).
     /// - Throws: `TrainingError.checkpoint` or `DriftIOError`, one line each.
     public static func read(from file: String, includeOptimizer: Bool = true) throws -> Checkpoint {
@@ -88,7 +88,7 @@ extension Checkpoint {
             let step = try scalar("/optimizer/step", reader, fail)
             var slots: [String: [String: Tensor]] = [:]
             if step > 0 {
-                for slot in ["m", "v"] {
+                for slot in config.optimizerChoice.slots {
                     slots[slot] = try readTensors(under: "/optimizer/" + slot, shapes: shapes, reader, fail)
                 }
             }

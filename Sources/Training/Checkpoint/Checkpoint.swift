@@ -15,7 +15,7 @@ import TensorCore
 ///                                parameter_count
 ///     /parameters/<key>    float32, one per tensor, shapes as in the model
 ///     /ema/<key>           float32 EMA weights (what sampling uses)
-///     /optimizer/step      int64 scalar; /optimizer/m/<key>, /optimizer/v/<key> Adam moments
+///     /optimizer/step      int64 scalar; /optimizer/<slot>/<key> the optimizer's state (Adam: m, v; SGD: momentum)
 ///     /rng/key             int64 [2] root Philox key; /rng/step, /rng/data_position int64 scalars
 ///
 /// Every dataset carries a `crc32` attribute (checked on load).
@@ -33,7 +33,7 @@ public struct Checkpoint {
     public var rootKey: RandomKey
     public var parameters: [String: Tensor]
     public var ema: [String: Tensor]
-    /// Adam's moments and step; nil when read for sampling only.
+    /// The optimizer's state (Adam's moments, SGD's momentum) and step; nil when read for sampling only.
     public var optimizer: OptimizerState?
     /// Wall-clock seconds spent training up to `step` (over all sessions).
     public var elapsedSeconds: Double

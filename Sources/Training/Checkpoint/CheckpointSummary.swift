@@ -39,6 +39,7 @@ public struct CheckpointSummary {
                 "\(c.classCount): " + c.classNames.enumerated().map { "\($0) \($1)" }.joined(separator: ", ")
                     + String(format: " (label dropout %g)", c.labelDropout)
             } ?? "none (unconditional)"),
+            ("optimizer", t.optimizerChoice.summary + (t.weightDecay > 0 ? ", weight decay \(t.weightDecay)" : "")),
             ("batch, lr", "\(t.batchSize), \(t.learningRate) (\(t.decay.rawValue), warm-up \(t.warmupSteps))"),
             ("ema decay", "\(t.emaDecay)"),
             ("trained for", String(format: "%.1f s", c.elapsedSeconds)),
