@@ -9,11 +9,12 @@ struct PresetFields {
 
     init(_ fields: [String: JSONValue]) { self.fields = fields }
 
-    static let solverNames = ["euler", "heun", "midpoint", "rk4", "bosh3", "dopri5", "ddim", "dpmpp-2m",
-                              "euler-maruyama", "ancestral", "pc", "edm", "dpmpp-2m-sde"]
+    static let solverNames = ["euler", "heun", "midpoint", "rk4", "bosh3", "dopri5", "ddim", "dpmpp-2m", "dpmpp-3m",
+                              "ipndm", "deis", "unipc", "euler-maruyama", "ancestral", "pc", "edm", "dpmpp-2m-sde"]
     static let known: Set<String> = ["description", "solver", "steps", "grid", "rho", "tStart", "tEnd", "sigmaMax",
                                      "sigmaMin", "finalStep", "rtol", "atol", "maxSteps", "minStep", "eta",
-                                     "diffusion", "snr", "correctorSteps", "sChurn", "sTmin", "sTmax", "sNoise"]
+                                     "diffusion", "snr", "correctorSteps", "sChurn", "sTmin", "sTmax", "sNoise",
+                                     "order", "variant"]
 
     mutating func sampler() throws -> (Sampler, String) {
         if let unknown = fields.keys.filter({ !Self.known.contains($0) }).sorted().first {
@@ -42,6 +43,12 @@ struct PresetFields {
             guard eta > 0 else { throw SamplerError("field 'eta' must be > 0 for solver 'ancestral' (eta 0 is solver 'ddim')") }
             method = .ddim(eta: eta)
         case "dpmpp-2m": method = .dpmSolver2M
+        case "dpmpp-3m": method = .dpmSolver3M
+        case "ipndm": method = .ipndm(order: try integer("order", default: 4, min: 1, max: 4))
+        case "deis": method = .deis(order: try integer("order", default: 3, min: 1, max: 3))
+        case "unipc":
+            method = .unipc(order: try integer("order", default: 2, min: 1, max: 3),
+                            variant: UniPC.Variant(rawValue: try string("variant", default: "bh2", allowed: UniPC.Variant.allCases.map(\.rawValue)))!)
         case "dpmpp-2m-sde": method = .sdeDPMSolver2M(eta: try number("eta", default: 1, min: 0))
         case "euler-maruyama": method = .eulerMaruyama(level: try level())
         case "pc":
@@ -104,7 +111,7 @@ struct PresetFields {
         return x
     }
 
-    mutating func integer(_ name: String, default value: Int, min: Int) throws -> Int {
+    mutating func integer(_ name: String, default value: Int, min: Int, max: Int = Int.max) throws -> Int {
         used.insert(name)
         guard let v = fields[name] else { return value }
         guard case .number(let x) = v, x == x.rounded(), Swift.abs(x) < 1e9 else {
@@ -112,6 +119,7 @@ struct PresetFields {
             throw SamplerError("field '\(name)' must be an integer, got \(got)")
         }
         guard Int(x) >= min else { throw SamplerError("field '\(name)' must be at least \(min), got \(Int(x))") }
+        guard Int(x) <= max else { throw SamplerError("field '\(name)' must be at most \(max), got \(Int(x))") }
         return Int(x)
     }
 

@@ -14,6 +14,14 @@ public struct Sampler: Sendable, Equatable {
         case ddim(eta: Double)
         /// DPM-Solver++(2M) on the PF-ODE.
         case dpmSolver2M
+        /// DPM-Solver++(3M) on the PF-ODE.
+        case dpmSolver3M
+        /// iPNDM: Adams–Bashforth on the PF-ODE, order 1…4.
+        case ipndm(order: Int)
+        /// DEIS, time-Adams–Bashforth exponential integrator, order 1…3.
+        case deis(order: Int)
+        /// UniPC predictor–corrector of predictor order 1…3 and B(h) variant.
+        case unipc(order: Int, variant: UniPC.Variant)
         /// Euler–Maruyama on the reverse SDE with diffusion level g.
         case eulerMaruyama(level: DiffusionLevel)
         /// Reverse-diffusion predictor + Langevin corrector.
@@ -44,6 +52,10 @@ public struct Sampler: Sendable, Equatable {
         case .rungeKutta(let t): return RungeKutta(t)
         case .ddim(let eta): return DDIM(eta: eta)
         case .dpmSolver2M: return DPMSolverPlusPlus2M()
+        case .dpmSolver3M: return DPMSolverPlusPlus3M()
+        case .ipndm(let order): return IPNDM(maxOrder: order)
+        case .deis(let order): return DEIS(maxOrder: order)
+        case let .unipc(order, variant): return UniPC(maxOrder: order, variant: variant)
         case .eulerMaruyama(let level): return EulerMaruyama(level: level)
         case let .predictorCorrector(snr, m): return PredictorCorrector(snr: snr, correctorSteps: m)
         case .edm(let e): return e

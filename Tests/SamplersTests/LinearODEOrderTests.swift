@@ -54,6 +54,26 @@ final class LinearODEOrderTests: XCTestCase {
     /// measurable (in Double the successive slopes are 4.9, 5.2, 5.3, 5.3, 5.26, 5.21, 5.16 for
     /// n = 4…48, approaching 5 from above only beyond n ≈ 50). So the band here is [4.7, 5.6]:
     /// fifth order, not fourth (an error in any b_i or a_ij drops the slope to ≤ 4).
+    /// iPNDM (Adams–Bashforth, variable step) on the same ODE, started from the exact solution at
+    /// its first points: orders 2, 3 and 4, on an even and on an uneven grid.
+    func testIPNDMOrders() throws {
+        for order in [2, 3, 4] {
+            for uneven in [false, true] {
+                var hs = [Double](), errors = [Double]()
+                for n in [8, 12, 16, 24, 32] {
+                    // Uneven: t = T·(i/n)^1.5, steps growing along the way.
+                    let times = (0...n).map { uneven ? horizon * Foundation.pow(Double($0) / Double(n), 1.5) : horizon * Double($0) / Double(n) }
+                    let out = try solveSeeded(IPNDM(maxOrder: order), equation, times: times) { self.exact(at: $0) }
+                    hs.append(horizon / Double(n))
+                    errors.append(maxRowDistance(out, exact(at: horizon)))
+                }
+                let p = fittedOrder(stepSizes: hs, errors: errors)
+                print("linear ODE order ipndm-\(order)\(uneven ? " (uneven grid)" : ""): \(String(format: "%.3f", p)), errors \(errors.map { String(format: "%.2e", $0) })")
+                XCTAssertEqual(p, Double(order), accuracy: 0.3, "ipndm-\(order) uneven \(uneven)")
+            }
+        }
+    }
+
     func testDormandPrinceIsFifthOrder() throws {
         let p = try measuredOrder(.dormandPrince, steps: [4, 6, 8, 12])
         print("linear ODE order dopri5: \(String(format: "%.3f", p)) (declared 5, pre-asymptotic)")

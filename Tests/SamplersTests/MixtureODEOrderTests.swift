@@ -42,6 +42,46 @@ final class MixtureODEOrderTests: XCTestCase {
     func testMidpoint() throws { try assertOrder("midpoint", RungeKutta(.midpoint), steps: [8, 16, 32, 64, 128]) }
     func testDPMSolverPlusPlus2M() throws { try assertOrder("dpmpp-2m", DPMSolverPlusPlus2M(), steps: [8, 16, 32, 64, 128]) }
     /// RK4 reaches the reference's Float32 accuracy (~1e-6) near 16 steps: measured below that.
+    /// The reference solution at time t (tight Dormand–Prince from the start), for exact starting history.
+    func exact(at t: Double) throws -> Tensor {
+        let c = PIController(rtol: 1e-7, atol: 1e-7, maxSteps: 100_000)
+        return try solve(.probabilityFlow(Self.model), solver: RungeKutta(.dormandPrince), from: Self.start,
+                         stepping: .adaptive(from: Self.tStart, to: t, controller: c)).samples
+    }
+
+    /// Multistep methods: the fitted order with exact starting history (declared ± 0.3), and with
+    /// their own warm start (printed; ≥ 1.7, the first-order first step bounds it by 2).
+    func assertMultistepOrder<S: SeedableMultistep>(_ name: String, _ solver: S, steps: [Int],
+                                                    file: StaticString = #filePath, line: UInt = #line) throws {
+        var seeded = [Double](), warm = [Double]()
+        for n in steps {
+            let times = try grid(n)
+            seeded.append(rmsRowDistance(try solveSeeded(solver, .probabilityFlow(Self.model), times: times) { try self.exact(at: $0) }, Self.reference))
+            warm.append(try error(solver, steps: n).error)
+        }
+        let h = steps.map { 1 / Double($0) }
+        let p = fittedOrder(stepSizes: h, errors: seeded), q = fittedOrder(stepSizes: h, errors: warm)
+        let f = { (e: [Double]) in e.map { String(format: "%.2e", $0) } }
+        print("mixture PF-ODE order \(name): \(String(format: "%.3f", p)) with exact start (declared \(solver.order)), errors \(f(seeded)); "
+              + "\(String(format: "%.3f", q)) with its warm start, errors \(f(warm))")
+        XCTAssertEqual(p, solver.order, accuracy: 0.3, name, file: file, line: line)
+        XCTAssertGreaterThan(q, 1.7, name + " (warm start)", file: file, line: line)
+    }
+
+    func testDPMSolverPlusPlus3M() throws { try assertMultistepOrder("dpmpp-3m", DPMSolverPlusPlus3M(), steps: [8, 12, 16, 24, 32]) }
+    func testIPNDM() throws {
+        try assertMultistepOrder("ipndm-3", IPNDM(maxOrder: 3), steps: [8, 12, 16, 24, 32])
+        try assertMultistepOrder("ipndm-4", IPNDM(maxOrder: 4), steps: [8, 12, 16, 24, 32])
+    }
+    func testDEIS() throws {
+        try assertMultistepOrder("deis-2", DEIS(maxOrder: 2), steps: [8, 16, 32, 64, 128])
+        try assertMultistepOrder("deis-3", DEIS(maxOrder: 3), steps: [8, 12, 16, 24, 32])
+    }
+    func testUniPC() throws {
+        try assertMultistepOrder("unipc-1 (bh1)", UniPC(maxOrder: 1, variant: .bh1), steps: [8, 16, 32, 64, 128])
+        try assertMultistepOrder("unipc-2 (bh2)", UniPC(maxOrder: 2, variant: .bh2), steps: [16, 24, 32, 48, 64])
+        try assertMultistepOrder("unipc-3 (bh2)", UniPC(maxOrder: 3, variant: .bh2), steps: [24, 32, 48, 64, 96])
+    }
     func testRK4() throws { try assertOrder("rk4", RungeKutta(.rk4), steps: [4, 6, 8, 12, 16]) }
     func testEDMDeterministicIsSecondOrder() throws { try assertOrder("edm (no churn)", EDMStochasticSampler(), steps: [16, 32, 64, 128]) }
 

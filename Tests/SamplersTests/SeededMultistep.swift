@@ -1,0 +1,68 @@
+import TensorCore
+import Generative
+@testable import Samplers
+
+/// A multistep solver whose history is filled from the exact solution at the times before the
+/// start: the method's own order, free of its lower-order warm start (whose first, first-order
+/// step alone limits the global order on an even grid to 2).
+protocol SeedableMultistep: Solver {
+    /// Steps of history the method uses beyond the current point.
+    var historyLength: Int { get }
+    /// The state after exact steps through `times` (oldest first, the last is the start), x = `exact`.
+    func seededState(times: [Double], exact: [Tensor], equation: Equation) -> State
+}
+
+struct Seeded<S: SeedableMultistep>: Solver {
+    let base: S
+    let state: S.State
+    var order: Double { base.order }
+    func initialState() -> S.State { state }
+    func evaluations(from t0: Double, to t1: Double, isFirst: Bool, on equation: Equation) -> Int {
+        base.evaluations(from: t0, to: t1, isFirst: false, on: equation)
+    }
+    func validate(start t0: Double, on path: GaussianPath) throws { try base.validate(start: t0, on: path) }
+    func step(_ x: Tensor, from t0: Double, to t1: Double, state: S.State, context: StepContext) -> SolverStep<S.State> {
+        base.step(x, from: t0, to: t1, state: state, context: context)
+    }
+}
+
+extension IPNDM: SeedableMultistep {
+    var historyLength: Int { maxOrder - 1 }
+    func seededState(times: [Double], exact: [Tensor], equation: Equation) -> State {
+        State(history: zip(times, exact).dropLast().map { ($0, equation.drift($1, $0)) })
+    }
+}
+
+extension DPMSolverPlusPlus3M: SeedableMultistep {
+    var historyLength: Int { 2 }
+    func seededState(times: [Double], exact: [Tensor], equation: Equation) -> State {
+        let m = equation.model!
+        return State(history: zip(times, exact).dropLast().map { (m.path.logSNR($0), m.fields($1, t: $0).x0) })
+    }
+}
+
+extension DEIS: SeedableMultistep {
+    var historyLength: Int { maxOrder - 1 }
+    func seededState(times: [Double], exact: [Tensor], equation: Equation) -> State {
+        let m = equation.model!
+        return State(history: zip(times, exact).dropLast().map { ($0, m.fields($1, t: $0).epsilon) })
+    }
+}
+
+extension UniPC: SeedableMultistep {
+    var historyLength: Int { maxOrder - 1 }
+    func seededState(times: [Double], exact: [Tensor], equation: Equation) -> State {
+        let m = equation.model!
+        return State(history: zip(times, exact).map { (m.path.logSNR($0), m.fields($1, t: $0).x0) })   // the last is the current one
+    }
+}
+
+/// Runs `solver` over `times` with exact starting history: the first `historyLength` steps are
+/// replaced by the exact solution (`exact(t)`), then the method runs from there.
+func solveSeeded<S: SeedableMultistep>(_ solver: S, _ equation: Equation, times: [Double], exact: (Double) throws -> Tensor) throws -> Tensor {
+    let k = solver.historyLength
+    let prefix = Array(times.prefix(k + 1))
+    let values = try prefix.map(exact)
+    let seeded = Seeded(base: solver, state: solver.seededState(times: prefix, exact: values, equation: equation))
+    return try solve(equation, solver: seeded, from: values.last!, stepping: .fixed(Array(times.dropFirst(k)))).samples
+}
