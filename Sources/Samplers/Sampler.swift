@@ -111,7 +111,17 @@ public struct Sampler: Sendable, Equatable {
             throw SamplerError("a \(model.parametrization.rawValue) model on the \(path.kind.rawValue) path cannot be evaluated "
                                + "at tStart = \(t0); start below it (tStart or sigmaMax)")
         }
-        let x = noise * Float(path.sigma(t0))
+        return try run(model, from: noise * Float(path.sigma(t0)), key: key, firstSample: firstSample, saveAt: saveAt, progress: progress)
+    }
+
+    /// Runs the reverse dynamics of `model` from the state `x` at the grid's start time t_start
+    /// to its end (and final step): sampling from x = σ·ε, or editing from any other starting
+    /// point (SDEdit's noised image, an encoded noise).
+    public func run(_ model: any DiffusionModel, from x: Tensor, key: RandomKey, firstSample: Int = 0,
+                    saveAt: SaveAt = .final, progress: ((SolveProgress) -> Void)? = nil) throws -> SolveResult {
+        let path = model.path
+        try validate(for: path)
+        let (t0, t1) = try endpoints(on: path)
         let stepping: Stepping
         if let c = controller {
             stepping = .adaptive(from: t0, to: t1, controller: c)

@@ -1,0 +1,80 @@
+import Foundation
+import XCTest
+import DriftIO
+
+/// `drift encode`, `drift edit` and `drift interpolate` on an analytic mixture of 8×8 grey images.
+final class EditCommandTests: XCTestCase {
+    /// Two "images" (Gaussian blobs around a dark and a light 8×8 square), rectified path.
+    func mixture(in folder: URL) throws -> String {
+        let dark = [Double](repeating: -0.6, count: 64), light = [Double](repeating: 0.5, count: 64)
+        let spec = """
+            {"weights": [0.5, 0.5], "means": [\(dark), \(light)], "stds": [\([Double](repeating: 0.1, count: 64)), \([Double](repeating: 0.1, count: 64))],
+             "path": {"kind": "rectified"}, "parametrization": "velocity", "shape": [1, 8, 8]}
+            """
+        let file = folder.appendingPathComponent("blobs.json")
+        try spec.write(to: file, atomically: true, encoding: .utf8)
+        return file.path
+    }
+
+    func png(_ value: UInt8, size: Int = 8, channels: Int = 1, in folder: URL, _ name: String) throws -> String {
+        let path = folder.appendingPathComponent(name).path
+        try PixelImage(width: size, height: size, channels: channels, fill: [UInt8](repeating: value, count: channels)).writePNG(to: path)
+        return path
+    }
+
+    func testEncodeEditAndInterpolateRunOnPNGs() throws {
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let model = try mixture(in: folder)
+        let a = try png(51, in: folder, "a.png"), b = try png(191, in: folder, "b.png")
+        let noise = folder.appendingPathComponent("noise.h5").path
+        let encode = try DriftProcess.run(["encode", "--model", model, "--image", a, "--image", b, "--rtol", "1e-6", "--atol", "1e-8",
+                                           "--out", noise], in: folder)
+        XCTAssertEqual(encode.status, 0, encode.stderr)
+        let reader = try HDF5Reader(path: noise)
+        XCTAssertEqual(try reader.info("/noise").shape, [2, 1, 8, 8])
+        let rms = try reader.double("reconstruction_rms")
+        reader.close()
+        XCTAssertLessThan(rms, 1e-3, encode.stdout)
+        // The noise decodes back with drift sample --init-noise.
+        let back = try DriftProcess.run(["sample", "--model", model, "--sampler", "dopri5", "--rtol", "1e-6", "--atol", "1e-8",
+                                         "--init-noise", noise, "--n", "2", "--out", folder.appendingPathComponent("back.h5").path], in: folder)
+        XCTAssertEqual(back.status, 0, back.stderr)
+
+        let edited = folder.appendingPathComponent("sdedit.png").path
+        let edit = try DriftProcess.run(["edit", "--model", model, "--image", a, "--strength", "0.3,0.9", "--out", edited], in: folder)
+        XCTAssertEqual(edit.status, 0, edit.stderr)
+        let grid = try PixelImage.readPNG(edited)
+        XCTAssertGreaterThan(grid.width, grid.height * 2, "one row of three cells: the input and two strengths")
+
+        let strip = folder.appendingPathComponent("strip.png").path
+        let interpolate = try DriftProcess.run(["interpolate", a, b, "--model", model, "--frames", "5", "--out", strip], in: folder)
+        XCTAssertEqual(interpolate.status, 0, interpolate.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: strip))
+    }
+
+    func testBadEditingInputsFailWithOneLineAndNoFiles() throws {
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let model = try mixture(in: folder)
+        let a = try png(51, in: folder, "a.png"), big = try png(51, size: 12, in: folder, "big.png")
+        let colour = try png(51, channels: 3, in: folder, "colour.png")
+        let out = folder.appendingPathComponent("out.h5").path, picture = folder.appendingPathComponent("out.png").path
+        assertCleanFailure(try DriftProcess.run(["encode", "--model", model, "--image", big, "--out", out], in: folder),
+                           mentions: ["is 12×12; the model takes 8×8 images"])
+        assertCleanFailure(try DriftProcess.run(["encode", "--model", model, "--image", colour, "--out", out], in: folder),
+                           mentions: ["is colour; the model takes grey images"])
+        assertCleanFailure(try DriftProcess.run(["encode", "--model", model, "--image", a, "--sampler", "em-500", "--out", out], in: folder),
+                           mentions: ["is stochastic", "ODE sampler"])
+        assertCleanFailure(try DriftProcess.run(["encode", "--model", model, "--image", folder.appendingPathComponent("none.png").path,
+                                                 "--out", out], in: folder), mentions: ["no such file"])
+        assertCleanFailure(try DriftProcess.run(["edit", "--model", model, "--image", a, "--strength", "0", "--out", picture], in: folder),
+                           mentions: ["is not in (0, 1]"])
+        assertCleanFailure(try DriftProcess.run(["edit", "--model", model, "--image", a, "--strength", "1.5", "--out", picture], in: folder),
+                           mentions: ["is not in (0, 1]"])
+        assertCleanFailure(try DriftProcess.run(["interpolate", a, "--model", model, "--out", picture], in: folder),
+                           mentions: ["exactly two images"])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: picture))
+    }
+}
