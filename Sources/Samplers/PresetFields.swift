@@ -10,11 +10,11 @@ struct PresetFields {
     init(_ fields: [String: JSONValue]) { self.fields = fields }
 
     static let solverNames = ["euler", "heun", "midpoint", "rk4", "bosh3", "dopri5", "ddim", "dpmpp-2m", "dpmpp-3m",
-                              "ipndm", "deis", "unipc", "euler-maruyama", "ancestral", "pc", "edm", "dpmpp-2m-sde"]
+                              "ipndm", "deis", "unipc", "restart", "euler-maruyama", "ancestral", "pc", "edm", "dpmpp-2m-sde"]
     static let known: Set<String> = ["description", "solver", "steps", "grid", "rho", "tStart", "tEnd", "sigmaMax",
                                      "sigmaMin", "finalStep", "rtol", "atol", "maxSteps", "minStep", "eta",
                                      "diffusion", "snr", "correctorSteps", "sChurn", "sTmin", "sTmax", "sNoise",
-                                     "order", "variant"]
+                                     "order", "variant", "restartSigmaMin", "restartSigmaMax", "restarts", "restartSteps"]
 
     mutating func sampler() throws -> (Sampler, String) {
         if let unknown = fields.keys.filter({ !Self.known.contains($0) }).sorted().first {
@@ -46,6 +46,11 @@ struct PresetFields {
         case "dpmpp-3m": method = .dpmSolver3M
         case "ipndm": method = .ipndm(order: try integer("order", default: 4, min: 1, max: 4))
         case "deis": method = .deis(order: try integer("order", default: 3, min: 1, max: 3))
+        case "restart":
+            method = .restart(RestartSampler.Settings(sigmaMin: try number("restartSigmaMin", default: 0.06, min: 0, exclusive: true),
+                                                      sigmaMax: try number("restartSigmaMax", default: 0.30, min: 0, exclusive: true),
+                                                      restarts: try integer("restarts", default: 2, min: 0),
+                                                      steps: try integer("restartSteps", default: 4, min: 1)))
         case "unipc":
             method = .unipc(order: try integer("order", default: 2, min: 1, max: 3),
                             variant: UniPC.Variant(rawValue: try string("variant", default: "bh2", allowed: UniPC.Variant.allCases.map(\.rawValue)))!)

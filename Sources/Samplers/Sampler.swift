@@ -22,6 +22,8 @@ public struct Sampler: Sendable, Equatable {
         case deis(order: Int)
         /// UniPC predictor–corrector of predictor order 1…3 and B(h) variant.
         case unipc(order: Int, variant: UniPC.Variant)
+        /// Restart sampling: Heun on the PF-ODE with forward-noise restarts over an interval.
+        case restart(RestartSampler.Settings)
         /// Euler–Maruyama on the reverse SDE with diffusion level g.
         case eulerMaruyama(level: DiffusionLevel)
         /// Reverse-diffusion predictor + Langevin corrector.
@@ -56,6 +58,7 @@ public struct Sampler: Sendable, Equatable {
         case .ipndm(let order): return IPNDM(maxOrder: order)
         case .deis(let order): return DEIS(maxOrder: order)
         case let .unipc(order, variant): return UniPC(maxOrder: order, variant: variant)
+        case .restart(let settings): return RestartSampler(settings)
         case .eulerMaruyama(let level): return EulerMaruyama(level: level)
         case let .predictorCorrector(snr, m): return PredictorCorrector(snr: snr, correctorSteps: m)
         case .edm(let e): return e
@@ -72,10 +75,17 @@ public struct Sampler: Sendable, Equatable {
     public func plannedEvaluations(for model: any DiffusionModel) -> Int? {
         if controller != nil { return nil }
         let s = solver
-        guard let times = try? grid.times(on: model.path, edmDefaults: s.isStochastic) else { return nil }
+        guard let times = try? fixedTimes(on: model.path) else { return nil }
         let equation = Equation.reverse(model, level: s.diffusionLevel)
         let steps = (0..<(times.count - 1)).map { s.evaluations(from: times[$0], to: times[$0 + 1], isFirst: $0 == 0, on: equation) }
         return steps.reduce(0, +) + (grid.finalStep == .denoise ? 1 : 0)
+    }
+
+    /// The times a fixed-grid run visits: the grid's, with restart sampling's loops inserted.
+    public func fixedTimes(on path: GaussianPath) throws -> [Double] {
+        let times = try grid.times(on: path, edmDefaults: isStochastic)
+        if case .restart(let settings) = method { return try RestartSampler(settings).restartTimes(times, on: path) }
+        return times
     }
 
     /// Checks the sampler against a path: grid endpoints in the domain, and the solver's needs.
@@ -126,7 +136,7 @@ public struct Sampler: Sendable, Equatable {
         if let c = controller {
             stepping = .adaptive(from: t0, to: t1, controller: c)
         } else {
-            stepping = .fixed(try grid.times(on: path, edmDefaults: isStochastic))
+            stepping = .fixed(try fixedTimes(on: path))
         }
         let denoise = grid.finalStep == .denoise
         let k = key.fold("solve")

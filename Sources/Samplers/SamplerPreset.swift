@@ -9,7 +9,7 @@ import Generative
 ///
 /// | field | for | meaning (default) |
 /// |---|---|---|
-/// | `solver` | all | euler, heun, midpoint, rk4, bosh3, dopri5, ddim, dpmpp-2m, dpmpp-3m, ipndm, deis, unipc, euler-maruyama, ancestral, pc, edm, dpmpp-2m-sde (required) |
+/// | `solver` | all | euler, heun, midpoint, rk4, bosh3, dopri5, ddim, dpmpp-2m, dpmpp-3m, ipndm, deis, unipc, restart, euler-maruyama, ancestral, pc, edm, dpmpp-2m-sde (required) |
 /// | `description` | all | free text |
 /// | `steps` | fixed-step solvers | number of steps ≥ 1 (required) |
 /// | `grid` | fixed-step solvers | uniform, karras, logsnr, quadratic (uniform) |
@@ -24,6 +24,7 @@ import Generative
 /// | `sChurn`, `sTmin`, `sTmax`, `sNoise` | edm | S_churn (0), S_tmin (0), S_tmax (∞), S_noise (1) |
 /// | `order` | ipndm (4, ≤ 4), deis (3, ≤ 3), unipc (2, ≤ 3: the predictor's order) | multistep order |
 /// | `variant` | unipc | B(h): bh1 or bh2 (bh2) |
+/// | `restartSigmaMin`, `restartSigmaMax`, `restarts`, `restartSteps` | restart | restart interval as σ/α (0.06, 0.30), restarts K (2), Heun steps per restart pass (4) |
 ///
 /// Unknown fields, fields that do not apply to the solver, wrong types and out-of-range values
 /// are errors naming the field and the preset.

@@ -96,6 +96,28 @@ final class SDESamplerTests: XCTestCase {
         assertMatches(r.samples, model, bias: 0.02, "dpmpp-2m-sde 50 steps (VP, epsilon)")
     }
 
+    func testRestartSampling() throws {
+        let model = separatedMixture(.standard(.vp))
+        assertMatches(try run("restart-50", model).samples, model, bias: 0.02, "restart-50 (VP, score)")
+    }
+
+    /// The restart loops sit where the grid first reaches σ/α ≤ sigmaMin: t_min, then K × (jump up to t_max, steps down to t_min).
+    func testRestartTimesInsertTheLoops() throws {
+        let path = GaussianPath.standard(.vp)
+        let r = RestartSampler(.init(sigmaMin: 0.1, sigmaMax: 0.5, restarts: 2, steps: 3))
+        let main = try TimeGrid(.karras(rho: 7), steps: 8, start: .noiseLevel(80), end: .noiseLevel(0.002)).times(on: path)
+        let times = try r.restartTimes(main, on: path)
+        let tMin = path.time(logSNR: -Foundation.log(0.1)), tMax = path.time(logSNR: -Foundation.log(0.5))
+        XCTAssertEqual(times.count, main.count + 1 + 2 * 4)
+        let ups = zip(times, times.dropFirst()).filter { $0.1 > $0.0 }
+        XCTAssertEqual(ups.count, 2)
+        for (from, to) in ups {
+            XCTAssertEqual(from, tMin, accuracy: 1e-12)
+            XCTAssertEqual(to, tMax, accuracy: 1e-12)
+        }
+        XCTAssertEqual(Array(times.suffix(main.count - main.firstIndex { $0 <= tMin }!)), Array(main.suffix(main.count - main.firstIndex { $0 <= tMin }!)))
+    }
+
     func testDDIMWithPartialNoise() throws {
         let model = separatedMixture(.standard(.cosine), .v)
         let r = try run("ddim-50", model, overrides: ["eta": .number(0.5)])
