@@ -16,6 +16,25 @@ private func editingSampler(_ name: String, model: any DiffusionModel, needsODE:
     return preset
 }
 
+/// The model an editing command runs: `m` itself, or with `--class` (one class for every row) and
+/// `--guidance` a `GuidedModel` for batches of `rows` rows.
+private func conditioned(_ m: any DiffusionModel, _ choice: String?, guidance: Double, model: String) throws -> (Int) -> any DiffusionModel {
+    guard let choice else {
+        guard guidance == 0 else { throw CLIError("--guidance needs --class (guidance pushes toward a class)") }
+        try SampleCommand.checkUnconditional(m, choice: nil, guidance: 0, model: model)
+        return { _ in m }
+    }
+    let parsed = try ClassChoice.parse(choice, classNames: m.classNames, model: model)
+    guard case .one(let k) = parsed else { throw CLIError("--class all is for drift sample; give one class (an index or a name)") }
+    try SampleCommand.checkUnconditional(m, choice: parsed, guidance: guidance, model: model)
+    return { rows in GuidedModel(m, classes: [Int?](repeating: k, count: rows), guidance: guidance) }
+}
+
+/// `--guidance` must be a number ≥ 0.
+private func checkGuidance(_ w: Double) throws {
+    if !(w >= 0 && w.isFinite) { throw ValidationError("--guidance must be a number ≥ 0, got \(w)") }
+}
+
 /// Root mean square and largest absolute difference of two tensors.
 private func differences(_ a: Tensor, _ b: Tensor) -> (rms: Double, max: Double) {
     let d = zip(a.scalars, b.scalars).map { Double($0 - $1) }
@@ -43,10 +62,14 @@ struct EncodeCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Override: relative tolerance (bosh3, dopri5).") var rtol: Double?
     @Option(parsing: .unconditional, help: "Override: absolute tolerance (bosh3, dopri5).") var atol: Double?
     @Option(help: "Output HDF5 file (dataset /noise).") var out: String
+    @Option(name: .customLong("class"), help: "Class of a class-conditional model (an index or a name; default: unconditional).")
+    var classChoice: String?
+    @Option(parsing: .unconditional, help: "Classifier-free guidance weight ≥ 0 with --class (default 0).") var guidance: Double = 0
     @Option(help: "Compute threads (default: all cores).") var threads: Int?
 
     func validate() throws {
         if images.isEmpty { throw ValidationError("give at least one --image") }
+        try checkGuidance(guidance)
         if let threads, threads < 1 { throw ValidationError("--threads must be ≥ 1, got \(threads)") }
     }
 
@@ -62,12 +85,13 @@ struct EncodeCommand: ParsableCommand {
         if let rtol { overrides["rtol"] = .number(rtol) }
         if let atol { overrides["atol"] = .number(atol) }
         let preset = try editingSampler(sampler, model: m, needsODE: true, command: "encode", overrides: overrides)
+        let runModel = try conditioned(m, classChoice, guidance: guidance, model: model)(images.count)
         let x = try ImageInput.read(images, sampleShape: m.sampleShape, flag: "--image")
         let writer = try HDF5Writer(path: out)
         let key = RandomKey(seed: 0)
         let start = Date()
-        let noise = try preset.sampler.encode(m, data: x, key: key)
-        let decoded = try preset.sampler.sample(m, noise: noise, key: key).samples
+        let noise = try preset.sampler.encode(runModel, data: x, key: key)
+        let decoded = try preset.sampler.sample(runModel, noise: noise, key: key).samples
         let error = differences(decoded, x)
         try writer.write(noise, to: "/noise")
         try writer.setAttribute("sampler", .string(preset.json))
@@ -103,6 +127,9 @@ struct EditCommand: ParsableCommand {
     @Option(help: "Sampler preset (default: \(SampleCommand.defaultSampler)).") var sampler: String = SampleCommand.defaultSampler
     @Option(help: "Seed of the added noise (and of an SDE sampler's Brownian motion).") var seed: UInt64 = 0
     @Option(help: "Output PNG grid.") var out: String
+    @Option(name: .customLong("class"), help: "Class of a class-conditional model (an index or a name; default: unconditional).")
+    var classChoice: String?
+    @Option(parsing: .unconditional, help: "Classifier-free guidance weight ≥ 0 with --class (default 0).") var guidance: Double = 0
     @Option(help: "Compute threads (default: all cores).") var threads: Int?
 
     static func strengths(_ text: String) throws -> [Double] {
@@ -117,6 +144,7 @@ struct EditCommand: ParsableCommand {
     func validate() throws {
         if images.isEmpty { throw ValidationError("give at least one --image") }
         _ = try Self.strengths(strength)
+        try checkGuidance(guidance)
         if URL(fileURLWithPath: out).pathExtension.lowercased() != "png" { throw ValidationError("--out must be a .png file, got \(out)") }
         if let threads, threads < 1 { throw ValidationError("--threads must be ≥ 1, got \(threads)") }
     }
@@ -130,13 +158,14 @@ struct EditCommand: ParsableCommand {
         let loaded = try ModelLoader.load(model)
         let m = loaded.model
         let preset = try editingSampler(sampler, model: m, needsODE: false, command: "edit")
+        let runModel = try conditioned(m, classChoice, guidance: guidance, model: model)(images.count)
         let x = try ImageInput.read(images, sampleShape: m.sampleShape, flag: "--image")
         let folder = URL(fileURLWithPath: out).deletingLastPathComponent().path
         guard FileManager.default.fileExists(atPath: folder) else { throw CLIError("--out \(out): no such folder '\(folder)'") }
         let levels = try Self.strengths(strength)
         let key = RandomKey(seed: seed)
         let start = Date()
-        let results = try levels.map { try preset.sampler.edit(m, data: x, strength: $0, key: key).samples }
+        let results = try levels.map { try preset.sampler.edit(runModel, data: x, strength: $0, key: key).samples }
         // Row i: image i, then its edit at each strength.
         let per = x.count / x.shape[0]
         var grid = [Float]()
@@ -170,11 +199,15 @@ struct InterpolateCommand: ParsableCommand {
     @Option(help: "Frames K ≥ 2, both ends included (default 8).") var frames: Int = 8
     @Option(help: "ODE sampler preset (default: \(SampleCommand.defaultSampler)).") var sampler: String = SampleCommand.defaultSampler
     @Option(help: "Output PNG strip.") var out: String
+    @Option(name: .customLong("class"), help: "Class of a class-conditional model (an index or a name; default: unconditional).")
+    var classChoice: String?
+    @Option(parsing: .unconditional, help: "Classifier-free guidance weight ≥ 0 with --class (default 0).") var guidance: Double = 0
     @Option(help: "Compute threads (default: all cores).") var threads: Int?
 
     func validate() throws {
         if ends.count != 2 { throw ValidationError("give exactly two images, got \(ends.count)") }
         if frames < 2 || frames > 256 { throw ValidationError("--frames must be in 2…256, got \(frames)") }
+        try checkGuidance(guidance)
         if URL(fileURLWithPath: out).pathExtension.lowercased() != "png" { throw ValidationError("--out must be a .png file, got \(out)") }
         if let threads, threads < 1 { throw ValidationError("--threads must be ≥ 1, got \(threads)") }
     }
@@ -188,15 +221,16 @@ struct InterpolateCommand: ParsableCommand {
         let loaded = try ModelLoader.load(model)
         let m = loaded.model
         let preset = try editingSampler(sampler, model: m, needsODE: true, command: "interpolate")
+        let runModel = try conditioned(m, classChoice, guidance: guidance, model: model)
         let x = try ImageInput.read(ends, sampleShape: m.sampleShape, flag: "image")
         let folder = URL(fileURLWithPath: out).deletingLastPathComponent().path
         guard FileManager.default.fileExists(atPath: folder) else { throw CLIError("--out \(out): no such folder '\(folder)'") }
         let key = RandomKey(seed: 0)
         let start = Date()
-        let noise = try preset.sampler.encode(m, data: x, key: key)
+        let noise = try preset.sampler.encode(runModel(2), data: x, key: key)
         let fractions = (0..<frames).map { Double($0) / Double(frames - 1) }
         let path = sphericalInterpolation(noise.rows(0..<1), noise.rows(1..<2), fractions: fractions)
-        let decoded = try preset.sampler.sample(m, noise: path, key: key).samples
+        let decoded = try preset.sampler.sample(runModel(frames), noise: path, key: key).samples
         try ImageInput.writeGrid(decoded, perRow: frames, to: out,
                                  text: [PNGText("drift.interpolate", ends.joined(separator: " → ")), PNGText("drift.sampler", preset.source),
                                         PNGText("drift.model", model)])

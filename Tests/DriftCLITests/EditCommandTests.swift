@@ -53,6 +53,30 @@ final class EditCommandTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: strip))
     }
 
+    /// A class of the mixture (component 1: the light square) steers SDEdit at full strength.
+    func testEditingFollowsTheRequestedClass() throws {
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let model = try mixture(in: folder)
+        let dark = try png(51, in: folder, "dark.png")
+        let out = folder.appendingPathComponent("light.png").path
+        let edit = try DriftProcess.run(["edit", "--model", model, "--image", dark, "--strength", "1", "--class", "1", "--guidance", "1",
+                                         "--out", out], in: folder)
+        XCTAssertEqual(edit.status, 0, edit.stderr)
+        let grid = try PixelImage.readPNG(out)
+        func mean(_ xs: Range<Int>) -> Double {
+            var total = 0.0, n = 0
+            for y in 0..<grid.height { for x in xs { total += Double(grid[x, y, 0]); n += 1 } }
+            return total / Double(n)
+        }
+        XCTAssertGreaterThan(mean((grid.width / 2)..<grid.width), mean(0..<(grid.width / 2)) + 40, "the edit is the light class")
+        assertCleanFailure(try DriftProcess.run(["edit", "--model", model, "--image", dark, "--class", "all", "--out", out], in: folder),
+                           mentions: ["--class all is for drift sample"])
+        assertCleanFailure(try DriftProcess.run(["interpolate", dark, dark, "--model", model, "--guidance", "1", "--out",
+                                                 folder.appendingPathComponent("s.png").path], in: folder),
+                           mentions: ["--guidance needs --class"])
+    }
+
     func testBadEditingInputsFailWithOneLineAndNoFiles() throws {
         let folder = temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
