@@ -21,15 +21,28 @@ import Generative
 /// of fewer than 15 steps the last steps also lower their order (step k of n uses at most order
 /// n − k: the paper's "lower order final", which keeps few-step sampling stable). One evaluation
 /// per step; order 3.
+///
+/// With η > 0 it is the SDE variant (the SDE-DPM-Solver++ construction of the same paper, App.
+/// B, at third order, as k-diffusion's `dpmpp_3m_sde`): the linear part of the reverse SDE with
+/// noise level η is solved exactly, so x₀ is scaled by (σ₁/σ₀)·e^{−ηh}, the φ's are taken at
+/// h_η = (1 + η)·h (the Taylor terms keep their h-scaled differences), and σ₁·√(1 − e^{−2ηh})·z is
+/// added, z from the Brownian path over [t₁, t₀]. η = 1 is the reverse SDE's own noise.
 public struct DPMSolverPlusPlus3M: Solver {
-    public init() {}
+    public let eta: Double
+
+    public init(eta: Double = 0) {
+        precondition(eta >= 0 && eta.isFinite, "DPMSolverPlusPlus3M: eta must be ≥ 0, got \(eta)")
+        self.eta = eta
+    }
 
     /// The previous steps' log-SNRs and data predictions, most recent last (at most two).
     public struct State {
         var history: [(lambda: Double, x0: Tensor)] = []
     }
 
-    public var order: Double { 3 }
+    /// 3 for the ODE; the SDE variant is limited by its noise (strong order 1, as SDE-DPM-Solver++(2M)).
+    public var order: Double { eta == 0 ? 3 : 1 }
+    public var isStochastic: Bool { eta > 0 }
 
     public func initialState() -> State { State() }
 
@@ -44,9 +57,12 @@ public struct DPMSolverPlusPlus3M: Solver {
         let next = State(history: Array((state.history + [(l0, d0)]).suffix(2)))
         let (s0, a1, s1) = (path.sigma(t0), path.alpha(t1), path.sigma(t1))
         if s1 == 0 { return SolverStep(x: d0 * Float(a1), state: next) }
-        let h = l1 - l0
-        let phi1 = Foundation.expm1(-h), phi2 = phi1 / h + 1, phi3 = phi2 / h - 0.5
-        var terms: [(Double, Tensor)] = [(s1 / s0, x), (-a1 * phi1, d0)]
+        let h = l1 - l0, he = (1 + eta) * h
+        let phi1 = Foundation.expm1(-he), phi2 = phi1 / he + 1, phi3 = phi2 / he - 0.5
+        var terms: [(Double, Tensor)] = [(s1 / s0 * Foundation.exp(-eta * h), x), (-a1 * phi1, d0)]
+        if eta > 0 {
+            terms.append((s1 * (-Foundation.expm1(-2 * eta * h)).squareRoot(), context.brownianNormal(from: t0, to: t1)))
+        }
         let history = Array(state.history.suffix(lowerOrderFinal(context) - 1))
         if history.count == 2 {
             let (p1, p2) = (history[1], history[0])

@@ -10,7 +10,7 @@ struct PresetFields {
     init(_ fields: [String: JSONValue]) { self.fields = fields }
 
     static let solverNames = ["euler", "heun", "midpoint", "rk4", "bosh3", "dopri5", "ddim", "dpmpp-2m", "dpmpp-3m",
-                              "ipndm", "deis", "unipc", "restart", "euler-maruyama", "ancestral", "pc", "edm", "dpmpp-2m-sde"]
+                              "dpmpp-3m-sde", "ipndm", "deis", "unipc", "restart", "euler-maruyama", "ancestral", "pc", "edm", "dpmpp-2m-sde"]
     static let known: Set<String> = ["description", "solver", "steps", "grid", "rho", "tStart", "tEnd", "sigmaMax",
                                      "sigmaMin", "finalStep", "rtol", "atol", "maxSteps", "minStep", "eta",
                                      "diffusion", "snr", "correctorSteps", "sChurn", "sTmin", "sTmax", "sNoise",
@@ -43,7 +43,11 @@ struct PresetFields {
             guard eta > 0 else { throw SamplerError("field 'eta' must be > 0 for solver 'ancestral' (eta 0 is solver 'ddim')") }
             method = .ddim(eta: eta)
         case "dpmpp-2m": method = .dpmSolver2M
-        case "dpmpp-3m": method = .dpmSolver3M
+        case "dpmpp-3m": method = .dpmSolver3M(eta: 0)
+        case "dpmpp-3m-sde":
+            let eta = try number("eta", default: 1, min: 0)
+            guard eta > 0 else { throw SamplerError("field 'eta' must be > 0 for solver 'dpmpp-3m-sde' (eta 0 is solver 'dpmpp-3m')") }
+            method = .dpmSolver3M(eta: eta)
         case "ipndm": method = .ipndm(order: try integer("order", default: 4, min: 1, max: 4))
         case "deis": method = .deis(order: try integer("order", default: 3, min: 1, max: 3))
         case "restart":

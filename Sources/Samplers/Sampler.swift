@@ -14,8 +14,8 @@ public struct Sampler: Sendable, Equatable {
         case ddim(eta: Double)
         /// DPM-Solver++(2M) on the PF-ODE.
         case dpmSolver2M
-        /// DPM-Solver++(3M) on the PF-ODE.
-        case dpmSolver3M
+        /// DPM-Solver++(3M): η = 0 on the PF-ODE, η > 0 its SDE variant.
+        case dpmSolver3M(eta: Double)
         /// iPNDM: Adams–Bashforth on the PF-ODE, order 1…4.
         case ipndm(order: Int)
         /// DEIS, time-Adams–Bashforth exponential integrator, order 1…3.
@@ -54,7 +54,7 @@ public struct Sampler: Sendable, Equatable {
         case .rungeKutta(let t): return RungeKutta(t)
         case .ddim(let eta): return DDIM(eta: eta)
         case .dpmSolver2M: return DPMSolverPlusPlus2M()
-        case .dpmSolver3M: return DPMSolverPlusPlus3M()
+        case .dpmSolver3M(let eta): return DPMSolverPlusPlus3M(eta: eta)
         case .ipndm(let order): return IPNDM(maxOrder: order)
         case .deis(let order): return DEIS(maxOrder: order)
         case let .unipc(order, variant): return UniPC(maxOrder: order, variant: variant)

@@ -9,7 +9,7 @@ import Generative
 ///
 /// | field | for | meaning (default) |
 /// |---|---|---|
-/// | `solver` | all | euler, heun, midpoint, rk4, bosh3, dopri5, ddim, dpmpp-2m, dpmpp-3m, ipndm, deis, unipc, restart, euler-maruyama, ancestral, pc, edm, dpmpp-2m-sde (required) |
+/// | `solver` | all | euler, heun, midpoint, rk4, bosh3, dopri5, ddim, dpmpp-2m, dpmpp-3m, dpmpp-3m-sde, ipndm, deis, unipc, restart, euler-maruyama, ancestral, pc, edm, dpmpp-2m-sde (required) |
 /// | `description` | all | free text |
 /// | `steps` | fixed-step solvers | number of steps ≥ 1 (required) |
 /// | `grid` | fixed-step solvers | uniform, karras, logsnr, quadratic (uniform) |
@@ -18,7 +18,7 @@ import Generative
 /// | `sigmaMax`, `sigmaMin` | all | the same endpoints as EDM noise levels σ/α (instead of tStart/tEnd) |
 /// | `finalStep` | all | none, zero, denoise (none) |
 /// | `rtol`, `atol`, `maxSteps`, `minStep` | bosh3, dopri5 | step-size control (1e-3, 1e-5, 10000, 1e-10) |
-/// | `eta` | ddim (0), ancestral (1, > 0), dpmpp-2m-sde (1) | stochasticity η ≥ 0 |
+/// | `eta` | ddim (0), ancestral (1, > 0), dpmpp-2m-sde (1), dpmpp-3m-sde (1, > 0) | stochasticity η ≥ 0 |
 /// | `diffusion` | euler-maruyama | "forward", "zero", "scaled:k", "constant:c" (forward) |
 /// | `snr`, `correctorSteps` | pc | Langevin signal-to-noise ratio (0.16), corrector steps (1) |
 /// | `sChurn`, `sTmin`, `sTmax`, `sNoise` | edm | S_churn (0), S_tmin (0), S_tmax (∞), S_noise (1) |

@@ -96,6 +96,12 @@ final class SDESamplerTests: XCTestCase {
         assertMatches(r.samples, model, bias: 0.02, "dpmpp-2m-sde 50 steps (VP, epsilon)")
     }
 
+    func testSDEDPMSolverPlusPlus3M() throws {
+        let model = separatedMixture(.standard(.vp), .epsilon)
+        let r = try run("dpmpp-3m-sde-20", model, overrides: ["steps": .number(50)])
+        assertMatches(r.samples, model, bias: 0.02, "dpmpp-3m-sde 50 steps (VP, epsilon)")
+    }
+
     func testRestartSampling() throws {
         let model = separatedMixture(.standard(.vp))
         assertMatches(try run("restart-50", model).samples, model, bias: 0.02, "restart-50 (VP, score)")
