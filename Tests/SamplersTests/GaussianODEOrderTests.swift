@@ -44,17 +44,8 @@ final class GaussianODEOrderTests: XCTestCase {
             warm.append(maxRowDistance(try solve(equation, solver: solver, from: start, stepping: .fixed(times)).samples, exact))
             seeded.append(maxRowDistance(try solveSeeded(solver, equation, times: times) { self.exactFlow(start, from: t0, to: $0) }, exact))
         }
-        let h = steps.map { 1 / Double($0) }
-        let p = fittedOrder(stepSizes: h, errors: seeded), q = fittedOrder(stepSizes: h, errors: warm)
-        let f = { (e: [Double]) in e.map { String(format: "%.2e", $0) } }
-        print("linear Gaussian PF-ODE order \(name): \(String(format: "%.3f", p)) with exact start (declared \(solver.order)), errors \(f(seeded)); "
-              + "\(String(format: "%.3f", q)) with its warm start, errors \(f(warm))")
-        if atLeast {
-            XCTAssertGreaterThan(p, solver.order - 0.3, name, file: file, line: line)
-        } else {
-            XCTAssertEqual(p, solver.order, accuracy: 0.3, name, file: file, line: line)
-        }
-        XCTAssertGreaterThan(q, 1.7, name + " (warm start)", file: file, line: line)
+        assertMultistepOrders("linear Gaussian PF-ODE order \(name)", declared: solver.order, steps: steps, seeded: seeded, warm: warm,
+                              atLeast: atLeast, file: file, line: line)
     }
 
     func testDPMSolverPlusPlus3M() throws { try assertOrder("dpmpp-3m", DPMSolverPlusPlus3M(), steps: [18, 24, 32, 40, 48]) }

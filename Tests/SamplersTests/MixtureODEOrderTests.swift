@@ -59,13 +59,8 @@ final class MixtureODEOrderTests: XCTestCase {
             seeded.append(rmsRowDistance(try solveSeeded(solver, .probabilityFlow(Self.model), times: times) { try self.exact(at: $0) }, Self.reference))
             warm.append(try error(solver, steps: n).error)
         }
-        let h = steps.map { 1 / Double($0) }
-        let p = fittedOrder(stepSizes: h, errors: seeded), q = fittedOrder(stepSizes: h, errors: warm)
-        let f = { (e: [Double]) in e.map { String(format: "%.2e", $0) } }
-        print("mixture PF-ODE order \(name): \(String(format: "%.3f", p)) with exact start (declared \(solver.order)), errors \(f(seeded)); "
-              + "\(String(format: "%.3f", q)) with its warm start, errors \(f(warm))")
-        XCTAssertEqual(p, solver.order, accuracy: 0.3, name, file: file, line: line)
-        XCTAssertGreaterThan(q, 1.7, name + " (warm start)", file: file, line: line)
+        assertMultistepOrders("mixture PF-ODE order \(name)", declared: solver.order, steps: steps, seeded: seeded, warm: warm,
+                              file: file, line: line)
     }
 
     func testDPMSolverPlusPlus3M() throws { try assertMultistepOrder("dpmpp-3m", DPMSolverPlusPlus3M(), steps: [18, 24, 32, 48, 64]) }

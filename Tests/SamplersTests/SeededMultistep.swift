@@ -1,3 +1,4 @@
+import XCTest
 import TensorCore
 import Generative
 @testable import Samplers
@@ -65,4 +66,22 @@ func solveSeeded<S: SeedableMultistep>(_ solver: S, _ equation: Equation, times:
     let values = try prefix.map(exact)
     let seeded = Seeded(base: solver, state: solver.seededState(times: prefix, exact: values, equation: equation))
     return try solve(equation, solver: seeded, from: values.last!, stepping: .fixed(Array(times.dropFirst(k)))).samples
+}
+
+/// Fits a multistep solver's order from its errors with exact starting history (`seeded`: the
+/// declared order ± 0.3, or at least declared − 0.3 when `atLeast`) and with its own warm start
+/// (`warm`: ≥ 1.7, since the first-order first step bounds it by 2), printing both.
+func assertMultistepOrders(_ label: String, declared: Double, steps: [Int], seeded: [Double], warm: [Double],
+                           atLeast: Bool = false, file: StaticString = #filePath, line: UInt = #line) {
+    let h = steps.map { 1 / Double($0) }
+    let p = fittedOrder(stepSizes: h, errors: seeded), q = fittedOrder(stepSizes: h, errors: warm)
+    let f = { (e: [Double]) in e.map { String(format: "%.2e", $0) } }
+    print("\(label): \(String(format: "%.3f", p)) with exact start (declared \(declared)), errors \(f(seeded)); "
+          + "\(String(format: "%.3f", q)) with its warm start, errors \(f(warm))")
+    if atLeast {
+        XCTAssertGreaterThan(p, declared - 0.3, label, file: file, line: line)
+    } else {
+        XCTAssertEqual(p, declared, accuracy: 0.3, label, file: file, line: line)
+    }
+    XCTAssertGreaterThan(q, 1.7, label + " (warm start)", file: file, line: line)
 }
