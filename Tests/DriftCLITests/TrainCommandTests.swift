@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import DriftIO
 @testable import DriftCLI
 import Training
 
@@ -28,6 +29,49 @@ final class TrainCommandTests: XCTestCase {
         }
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: run.path).filter { $0.contains(".tmp.") }
         XCTAssertEqual(leftovers, [])
+    }
+
+    func testExportKeepsTheSamplingWeightsAloneAndSamplesTheSame() throws {
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let run = folder.appendingPathComponent("run")
+        XCTAssertEqual(try DriftProcess.run(tiny + ["--steps", "20", "--out", run.path], in: folder).status, 0)
+        let full = run.appendingPathComponent("checkpoint.h5").path
+        func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
+        let export = try DriftProcess.run(["export", full, "--out", path("shipped.h5")], in: folder)
+        XCTAssertEqual(export.status, 0, export.stderr)
+        XCTAssertTrue(export.stdout.contains("exported the EMA weights"), export.stdout)
+        let inspect = try DriftProcess.run(["inspect", path("shipped.h5")], in: folder)
+        XCTAssertTrue(inspect.stdout.contains("contents         EMA weights only"), inspect.stdout)
+        XCTAssertFalse(inspect.stdout.contains("/optimizer/"), inspect.stdout)
+
+        for (model, out) in [(full, path("a.h5")), (path("shipped.h5"), path("b.h5"))] {
+            let s = try DriftProcess.run(["sample", "--model", model, "--sampler", "heun-karras-18", "--n", "50", "--seed", "4", "--out", out], in: folder)
+            XCTAssertEqual(s.status, 0, s.stderr)
+        }
+        func samples(_ name: String) throws -> [Float] {
+            let r = try HDF5Reader(path: path(name))
+            defer { r.close() }
+            return try r.readTensor("/samples").scalars
+        }
+        XCTAssertEqual(try samples("a.h5"), try samples("b.h5"))
+
+        let resumeFolder = folder.appendingPathComponent("shipped-run")
+        try FileManager.default.createDirectory(at: resumeFolder, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: folder.appendingPathComponent("shipped.h5").path,
+                                         toPath: resumeFolder.appendingPathComponent("checkpoint.h5").path)
+        let resume = try DriftProcess.run(["train", "--resume", resumeFolder.path, "--steps", "30"], in: folder)
+        XCTAssertNotEqual(resume.status, 0)
+        XCTAssertTrue(resume.stderr.contains("holds EMA weights only"), resume.stderr)
+
+        for (args, fragment) in [(["export", full, "--out", full], "is the checkpoint itself"),
+                                 (["export", path("missing.h5"), "--out", path("x.h5")], "no such checkpoint"),
+                                 (["export", full, "--out", path("x.png")], "name it *.h5")] {
+            let r = try DriftProcess.run(args, in: folder)
+            XCTAssertNotEqual(r.status, 0)
+            XCTAssertTrue(r.stderr.contains(fragment), "\(args): \(r.stderr)")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("x.h5").path))
     }
 
     func testTheOptimizerIsAChoiceAndInspectNamesIt() throws {

@@ -49,6 +49,36 @@ final class CheckpointTests: XCTestCase {
         }
     }
 
+    func testAnEMAOnlyExportSamplesLikeTheFullFileButCannotBeResumed() throws {
+        let c = try trainedCheckpoint()
+        try c.write(to: file("full.h5"))
+        try c.emaOnly.write(to: file("export.h5"))
+        let r = try Checkpoint.read(from: file("export.h5"))
+        XCTAssertTrue(r.isEMAOnly)
+        XCTAssertNil(r.optimizer)
+        XCTAssertEqual(r.training, c.training)
+        XCTAssertEqual(r.step, c.step)
+        XCTAssertTrue(bitwiseEqual(r.ema, c.ema))
+        XCTAssertTrue(bitwiseEqual(r.parameters, c.ema), "an export's parameters are its EMA weights")
+        let reader = try HDF5Reader(path: file("export.h5"))
+        XCTAssertEqual(try reader.string("contents"), "ema")
+        XCTAssertFalse(reader.contains("/parameters"))
+        XCTAssertFalse(reader.contains("/optimizer"))
+        reader.close()
+        let size = { (name: String) in try FileManager.default.attributesOfItem(atPath: self.file(name))[.size] as! Int }
+        XCTAssertLessThan(try size("export.h5"), try size("full.h5") / 2, "Adam's run state is four copies of the weights")
+
+        let x = Tensor((0..<10).map { Float($0) / 7 - 0.6 }, shape: [5, 2])
+        let fromFull = try TrainedModel.load(file("full.h5")).evaluate(x, t: 0.4)
+        let fromExport = try TrainedModel.load(file("export.h5")).evaluate(x, t: 0.4)
+        XCTAssertEqual(fromFull.scalars, fromExport.scalars, "both sample with the same EMA weights")
+
+        let run = folder.appendingPathComponent("run")
+        try FileManager.default.createDirectory(at: run, withIntermediateDirectories: true)
+        try c.emaOnly.write(to: run.appendingPathComponent("checkpoint.h5").path)
+        XCTAssertTrue(message { _ = try TrainingRun.resume(RunFolder(run.path)) }.contains("holds EMA weights only"))
+    }
+
     func testSamplingReadsNeedNoOptimizerState() throws {
         var c = try trainedCheckpoint()
         c.optimizer = nil

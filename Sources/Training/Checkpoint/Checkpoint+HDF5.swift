@@ -23,9 +23,13 @@ extension Checkpoint {
                                         threads: threads, config: training)
             try w.setAttribute("training", .string(try json(record)))
             try w.setAttribute("parameter_count", .int64(Int64(parameterCount)))
-            for (key, t) in parameters.sorted(by: { $0.key < $1.key }) { try w.write(t, to: "/parameters/" + key) }
+            if isEMAOnly {
+                try w.setAttribute("contents", .string(Self.emaOnlyContents))
+            } else {
+                for (key, t) in parameters.sorted(by: { $0.key < $1.key }) { try w.write(t, to: "/parameters/" + key) }
+            }
             for (key, t) in ema.sorted(by: { $0.key < $1.key }) { try w.write(t, to: "/ema/" + key) }
-            if let optimizer {
+            if let optimizer, !isEMAOnly {
                 try w.write([Int64(optimizer.step)], shape: [], to: "/optimizer/step")
                 for (slot, byKey) in optimizer.slots.sorted(by: { $0.key < $1.key }) {
                     for (key, t) in byKey.sorted(by: { $0.key < $1.key }) { try w.write(t, to: "/optimizer/\(slot)/\(key)") }
@@ -42,6 +46,9 @@ extension Checkpoint {
     /// configuration describes. With `includeOptimizer` false the optimizer state
     /// is not read (sampling needs only the weights).
     /// - Throws: `TrainingError.checkpoint` or `DriftIOError`, one line each.
+    /// The `contents` attribute of an EMA-only export.
+    static let emaOnlyContents = "ema"
+
     public static func read(from file: String, includeOptimizer: Bool = true) throws -> Checkpoint {
         let reader = try HDF5Reader(path: file, checksums: .required)
         defer { reader.close() }
@@ -80,11 +87,21 @@ extension Checkpoint {
         let network: any Network
         do { network = try model.build(key: RandomKey(seed: 0)) } catch { throw fail("\(error)") }
         let shapes = network.namedParameters.map { ($0.key, $0.tensor.shape) }
-        let parameters = try readTensors(under: "/parameters", shapes: shapes, reader, fail)
+        let emaOnly: Bool
+        if (try reader.attributeNames()).contains("contents") {
+            let contents = try reader.string("contents")
+            guard contents == Self.emaOnlyContents else {
+                throw fail("unknown contents '\(contents)' (expected '\(Self.emaOnlyContents)' or no such attribute)")
+            }
+            emaOnly = true
+        } else {
+            emaOnly = false
+        }
         let ema = try readTensors(under: "/ema", shapes: shapes, reader, fail)
+        let parameters = emaOnly ? ema : try readTensors(under: "/parameters", shapes: shapes, reader, fail)
 
         var optimizer: OptimizerState?
-        if includeOptimizer {
+        if includeOptimizer && !emaOnly {
             let step = try scalar("/optimizer/step", reader, fail)
             var slots: [String: [String: Tensor]] = [:]
             if step > 0 {
@@ -107,6 +124,7 @@ extension Checkpoint {
                           parameters: parameters, ema: ema, optimizer: optimizer,
                           elapsedSeconds: record.elapsedSeconds ?? 0, origin: file)
         checkpoint.threads = record.threads
+        checkpoint.isEMAOnly = emaOnly
         return checkpoint
     }
 

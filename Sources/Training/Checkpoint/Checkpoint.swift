@@ -16,6 +16,9 @@ import TensorCore
 ///     /parameters/<key>    float32, one per tensor, shapes as in the model
 ///     /ema/<key>           float32 EMA weights (what sampling uses)
 ///     /optimizer/step      int64 scalar; /optimizer/<slot>/<key> the optimizer's state (Adam: m, v; SGD: momentum)
+///
+/// An export for sampling (`drift export`, attribute `contents = "ema"`) holds `/ema` and
+/// `/rng` only: a quarter of the size with Adam, everything `drift sample` needs, not resumable.
 ///     /rng/key             int64 [2] root Philox key; /rng/step, /rng/data_position int64 scalars
 ///
 /// Every dataset carries a `crc32` attribute (checked on load).
@@ -37,6 +40,9 @@ public struct Checkpoint {
     public var optimizer: OptimizerState?
     /// Wall-clock seconds spent training up to `step` (over all sessions).
     public var elapsedSeconds: Double
+    /// True for an export holding only the EMA weights (no raw parameters, no optimizer
+    /// state): it samples like the full file but cannot be resumed.
+    public var isEMAOnly = false
     /// Compute threads the run used (a resume uses the same count by default: parallel
     /// reductions split work by thread, so the count is part of bit-exactness).
     public var threads: Int?
@@ -64,6 +70,16 @@ public struct Checkpoint {
     /// The EDM preconditioning around the network (EDM objective only).
     public var preconditioning: EDMPreconditioning? { training.objective.preconditioning }
     public var parameterCount: Int { parameters.values.reduce(0) { $0 + $1.count } }
+
+    /// The same run's EMA weights alone, for shipping and sampling: `parameters` becomes the
+    /// EMA copy (so every reader of either sees the sampling weights) and the optimizer goes.
+    public var emaOnly: Checkpoint {
+        var c = self
+        c.parameters = ema
+        c.optimizer = nil
+        c.isEMAOnly = true
+        return c
+    }
 }
 
 /// The `training` attribute: a summary a person (or h5py) reads at a glance, and the full config.

@@ -28,6 +28,8 @@ public struct CheckpointSummary {
             ("model", json(c.model)),
             ("path", json(c.path)),
             ("parametrization", c.parametrization.rawValue),
+            ("contents", c.isEMAOnly ? "EMA weights only (an export for sampling; cannot be resumed)"
+                                     : "full training state (parameters, EMA weights, optimizer)"),
         ]
         if let p = c.preconditioning { rows.append(("preconditioning", json(p))) }
         rows += [

@@ -60,6 +60,9 @@ public final class TrainingRun {
             throw TrainingError.invalidSetting("no checkpoint to resume in \(folder.url.path) (expected \(folder.checkpoint))")
         }
         let checkpoint = try Checkpoint.read(from: folder.checkpoint)
+        guard !checkpoint.isEMAOnly else {
+            throw TrainingError.invalidSetting("\(folder.checkpoint) holds EMA weights only (an export for sampling); --resume needs the run's full checkpoint")
+        }
         if let n = threads ?? checkpoint.threads { ComputeThreads.set(n) }
         try folder.prepare()
         let source = try checkpoint.training.data.makeSource(flip: checkpoint.training.flip)
