@@ -65,6 +65,6 @@ let package = Package(
         .testTarget(name: "SamplersTests", dependencies: ["Samplers", "Generative", "TensorCore"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Evaluation", "NN", "Generative", "Samplers", "DriftIO", "TensorCore"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Training", "Samplers", "Generative", "TensorCore"]),
-        .testTarget(name: "DriftCLITests", dependencies: ["DriftCLI", "Training", "DriftIO", "TensorCore", "NN"]),
+        .testTarget(name: "DriftCLITests", dependencies: ["DriftCLI", "Training", "Evaluation", "DriftIO", "TensorCore", "NN"]),
     ]
 )

@@ -105,32 +105,46 @@ struct EncodeCommand: ParsableCommand {
     }
 }
 
-/// `drift edit`: SDEdit — noise an image part of the way, then run the reverse dynamics back.
+/// `drift edit`: SDEdit — noise an image part of the way, then run the reverse dynamics back —
+/// and inpainting — fill in the masked pixels, the rest kept at every step.
 struct EditCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "edit",
-        abstract: "Edit PNG images through the model's reverse dynamics: SDEdit at one or several strengths; a PNG grid out.",
+        abstract: "Edit PNG images through the model's reverse dynamics: SDEdit at several strengths, or inpainting under a mask; a PNG grid out.",
         discussion: """
-            Example:
+            Examples:
               drift edit --model checkpoints/fashion-cfm-unet28.h5 --image sketch.png --strength 0.2,0.4,0.6,0.8 --out sdedit.png
+              drift edit --mode inpaint --model checkpoints/fashion-cfm-unet28.h5 --image shoe.png --mask top-half.png --out filled.png
             SDEdit (Meng et al. 2022): the image is forward-noised to the time t_s = t_end + s·(t_start − t_end) of the sampler's
             range, x = α(t_s)·image + σ(t_s)·ε, and the sampler (ODE or SDE) runs from there with its own step count. Small s keeps
             the layout, s = 1 draws a new sample. The grid has one row per image: the input, then one result per strength.
+            Inpainting: white mask pixels (≥ 128) are filled in, black ones kept. The kept pixels follow one forward-noised
+            trajectory of the image and replace the state's at every step of the ancestral sampler (default ancestral-100);
+            --particles K > 1 (default 8) weighs K particles per result by how likely each makes the kept pixels' next values and
+            resamples them (SMCDiff, Trippe et al. 2022): exact as K grows, where replacement alone (--particles 1) is not.
+            --repaint R retakes each step R times (RePaint, Lugmayr et al. 2022). The grid has one row per image: the input, the
+            kept pixels (the rest grey), then --samples results.
             """)
 
-    enum Mode: String, ExpressibleByArgument, CaseIterable { case sdedit }
+    enum Mode: String, ExpressibleByArgument, CaseIterable { case sdedit, inpaint }
 
     @Option(help: "Model: a checkpoint (.h5) or a Gaussian-mixture spec (.json).") var model: String
     @Option(name: .customLong("image"), help: "PNG image of the model's size and channels (repeat for several).") var images: [String] = []
-    @Option(help: "Editing mode: sdedit.") var mode: Mode = .sdedit
-    @Option(parsing: .unconditional, help: "SDEdit strengths in (0, 1], comma-separated (default 0.5).") var strength: String = "0.5"
-    @Option(help: "Sampler preset (default: \(SampleCommand.defaultSampler)).") var sampler: String = SampleCommand.defaultSampler
+    @Option(help: "Editing mode: sdedit (default) or inpaint.") var mode: Mode = .sdedit
+    @Option(parsing: .unconditional, help: "SDEdit strengths in (0, 1], comma-separated (default 0.5).") var strength: String?
+    @Option(help: "Inpainting: PNG mask of the images' size; white pixels are filled in, black ones kept.") var mask: String?
+    @Option(help: "Inpainting: particles per result (1: replacement only; default 8).") var particles: Int?
+    @Option(help: "Inpainting: times each step is taken, RePaint-style (default 1; only with --particles 1).") var repaint: Int?
+    @Option(help: "Inpainting: results per image (default 4).") var samples: Int?
+    @Option(help: "Sampler preset (default: \(SampleCommand.defaultSampler); inpainting: \(Self.inpaintingSampler)).") var sampler: String?
     @Option(help: "Seed of the added noise (and of an SDE sampler's Brownian motion).") var seed: UInt64 = 0
     @Option(help: "Output PNG grid.") var out: String
     @Option(name: .customLong("class"), help: "Class of a class-conditional model (an index or a name; default: unconditional).")
     var classChoice: String?
     @Option(parsing: .unconditional, help: "Classifier-free guidance weight ≥ 0 with --class (default 0).") var guidance: Double = 0
     @Option(help: "Compute threads (default: all cores).") var threads: Int?
+
+    static let inpaintingSampler = "ancestral-100"
 
     static func strengths(_ text: String) throws -> [Double] {
         try text.split(separator: ",", omittingEmptySubsequences: false).map {
@@ -143,26 +157,51 @@ struct EditCommand: ParsableCommand {
 
     func validate() throws {
         if images.isEmpty { throw ValidationError("give at least one --image") }
-        _ = try Self.strengths(strength)
+        switch mode {
+        case .sdedit:
+            _ = try Self.strengths(strength ?? "0.5")
+            for (flag, given) in [("--mask", mask != nil), ("--particles", particles != nil), ("--repaint", repaint != nil),
+                                  ("--samples", samples != nil)] where given {
+                throw ValidationError("\(flag) is for --mode inpaint")
+            }
+        case .inpaint:
+            if strength != nil { throw ValidationError("--strength is for --mode sdedit") }
+            if mask == nil { throw ValidationError("--mode inpaint needs --mask MASK.png (white: fill in, black: keep)") }
+            if let samples, samples < 1 || samples > 64 { throw ValidationError("--samples must be in 1…64, got \(samples)") }
+            _ = try inpainting()
+        }
         try checkGuidance(guidance)
         if URL(fileURLWithPath: out).pathExtension.lowercased() != "png" { throw ValidationError("--out must be a .png file, got \(out)") }
         if let threads, threads < 1 { throw ValidationError("--threads must be ≥ 1, got \(threads)") }
     }
 
-    func run() throws {
-        do { try edit() } catch let e as CLIError { throw e } catch { throw CLIError(error) }
+    /// The inpainting settings the flags give.
+    func inpainting() throws -> Inpainting {
+        do {
+            return try Inpainting(particles: particles ?? (repaint.map { $0 > 1 ? 1 : 8 } ?? 8), repaint: repaint ?? 1)
+        } catch let e as SamplerError {
+            throw ValidationError("--particles/--repaint: \(e.message)")
+        }
     }
 
-    func edit() throws {
+    func run() throws {
+        do {
+            switch mode {
+            case .sdedit: try sdedit()
+            case .inpaint: try inpaint()
+            }
+        } catch let e as CLIError { throw e } catch { throw CLIError(error) }
+    }
+
+    func sdedit() throws {
         if let threads { ComputeThreads.set(threads) }
         let loaded = try ModelLoader.load(model)
         let m = loaded.model
-        let preset = try editingSampler(sampler, model: m, needsODE: false, command: "edit")
+        let preset = try editingSampler(sampler ?? SampleCommand.defaultSampler, model: m, needsODE: false, command: "edit")
         let runModel = try conditioned(m, classChoice, guidance: guidance, model: model)(images.count)
         let x = try ImageInput.read(images, sampleShape: m.sampleShape, flag: "--image")
-        let folder = URL(fileURLWithPath: out).deletingLastPathComponent().path
-        guard FileManager.default.fileExists(atPath: folder) else { throw CLIError("--out \(out): no such folder '\(folder)'") }
-        let levels = try Self.strengths(strength)
+        try checkOutputFolder()
+        let levels = try Self.strengths(strength ?? "0.5")
         let key = RandomKey(seed: seed)
         let start = Date()
         let results = try levels.map { try preset.sampler.edit(runModel, data: x, strength: $0, key: key).samples }
@@ -174,10 +213,56 @@ struct EditCommand: ParsableCommand {
             for r in results { grid += r.scalars[(i * per)..<((i + 1) * per)] }
         }
         try ImageInput.writeGrid(Tensor(grid, shape: [x.shape[0] * (levels.count + 1)] + m.sampleShape), perRow: levels.count + 1,
-                                 to: out, text: [PNGText("drift.edit", "sdedit"), PNGText("drift.strengths", strength),
+                                 to: out, text: [PNGText("drift.edit", "sdedit"), PNGText("drift.strengths", strength ?? "0.5"),
                                                  PNGText("drift.sampler", preset.source), PNGText("drift.model", model)])
         print(String(format: "SDEdit of %d image(s) at strength %@ with %@ in %.2f s → %@ (rows: input, then each strength)",
-                     images.count, strength, preset.source, Date().timeIntervalSince(start), out))
+                     images.count, strength ?? "0.5", preset.source, Date().timeIntervalSince(start), out))
+    }
+
+    func inpaint() throws {
+        if let threads { ComputeThreads.set(threads) }
+        let settings = try inpainting()
+        let loaded = try ModelLoader.load(model)
+        let m = loaded.model
+        let preset = try editingSampler(sampler ?? Self.inpaintingSampler, model: m, needsODE: false, command: "edit")
+        let x = try ImageInput.read(images, sampleShape: m.sampleShape, flag: "--image")
+        let known = try ImageInput.readMask(mask!, sampleShape: m.sampleShape)
+        try checkOutputFolder()
+        let perImage = samples ?? 4
+        let (b, d) = (x.shape[0], x.count / x.shape[0])
+        // Each image repeated once per result: result j of image i is sample i·S + j.
+        var rows = [Float]()
+        for i in 0..<b { for _ in 0..<perImage { rows += x.scalars[(i * d)..<((i + 1) * d)] } }
+        let data = Tensor(rows, shape: [b * perImage] + m.sampleShape)
+        let runModel = try conditioned(m, classChoice, guidance: guidance, model: model)(b * perImage * settings.particles)
+        let start = Date()
+        let result: InpaintResult
+        do {
+            result = try preset.sampler.inpaint(runModel, data: data, known: known, settings: settings, key: RandomKey(seed: seed))
+        } catch let e as SamplerError {
+            throw CLIError("--mode inpaint with --sampler \(preset.source): \(e.message)")
+        }
+        // Row i: image i, its kept pixels (the rest mid-grey), then its results.
+        var grid = [Float]()
+        for i in 0..<b {
+            let image = Array(x.scalars[(i * d)..<((i + 1) * d)])
+            grid += image
+            grid += zip(image, known).map { $1 ? $0 : 0 }
+            grid += result.samples.scalars[(i * perImage * d)..<((i + 1) * perImage * d)]
+        }
+        let method = settings.particles > 1 ? "SMC, \(settings.particles) particles" : settings.repaint > 1 ? "RePaint, \(settings.repaint) jumps" : "replacement"
+        try ImageInput.writeGrid(Tensor(grid, shape: [b * (perImage + 2)] + m.sampleShape), perRow: perImage + 2, to: out,
+                                 text: [PNGText("drift.edit", "inpaint"), PNGText("drift.method", method), PNGText("drift.mask", mask!),
+                                        PNGText("drift.sampler", preset.source), PNGText("drift.model", model)])
+        let fill = known.filter { !$0 }.count
+        print(String(format: "inpainted %d of %d pixels in %d image(s), %d result(s) each (%@; mean ESS %.2f K, %d resamplings), with %@: %d evaluations in %.2f s → %@ (rows: input, kept pixels, results)",
+                     fill, known.count, b, perImage, method, result.meanEffectiveFraction, result.resamplings, preset.source,
+                     result.evaluations, Date().timeIntervalSince(start), out))
+    }
+
+    func checkOutputFolder() throws {
+        let folder = URL(fileURLWithPath: out).deletingLastPathComponent().path
+        guard FileManager.default.fileExists(atPath: folder) else { throw CLIError("--out \(out): no such folder '\(folder)'") }
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import TensorCore
+import Generative
 
 /// DDIM (Song, Meng & Ermon 2021, "Denoising diffusion implicit models", eq. 12), on any
 /// Gaussian path, with the stochasticity dial η:
@@ -31,15 +32,21 @@ public struct DDIM: Solver, Sendable, Equatable {
     public func evaluations(from t0: Double, to t1: Double, isFirst: Bool, on equation: Equation) -> Int { 1 }
 
     public func step(_ x: Tensor, from t0: Double, to t1: Double, state: Void, context: StepContext) -> SolverStep<Void> {
-        let path = context.path
         let f = context.fields(x, at: t0)
+        let c = Self.coefficients(path: context.path, from: t0, to: t1, eta: eta)
+        var terms: [(Double, Tensor)] = [(c.alpha, f.x0), (c.keep, f.epsilon)]
+        if c.spread > 0 { terms.append((c.spread, context.brownianNormal(from: t0, to: t1))) }
+        return SolverStep(x: Tensor.combination(terms))
+    }
+
+    /// The step's Gaussian: x₁ ~ N(alpha·x̂₀ + keep·ε̂, spread²·I) with alpha = α₁,
+    /// spread = s = η·σ₁·√(1 − (α₀σ₁/(α₁σ₀))²) and keep = √(σ₁² − s²).
+    public static func coefficients(path: GaussianPath, from t0: Double, to t1: Double, eta: Double)
+        -> (alpha: Double, keep: Double, spread: Double) {
         let (a0, s0, a1, s1) = (path.alpha(t0), path.sigma(t0), path.alpha(t1), path.sigma(t1))
         // e^{−(λ₁ − λ₀)} = α₀σ₁/(α₁σ₀) ∈ [0, 1].
         let ratio = (a0 * s1) / (a1 * s0)
         let s = eta * s1 * Swift.max(0, 1 - ratio * ratio).squareRoot()
-        let keep = Swift.max(0, s1 * s1 - s * s).squareRoot()
-        var terms: [(Double, Tensor)] = [(a1, f.x0), (keep, f.epsilon)]
-        if s > 0 { terms.append((s, context.brownianNormal(from: t0, to: t1))) }
-        return SolverStep(x: Tensor.combination(terms))
+        return (a1, Swift.max(0, s1 * s1 - s * s).squareRoot(), s)
     }
 }

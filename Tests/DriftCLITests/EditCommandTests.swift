@@ -101,4 +101,63 @@ final class EditCommandTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: out))
         XCTAssertFalse(FileManager.default.fileExists(atPath: picture))
     }
+
+    /// An image whose left half is dark (and right half light), and a mask that keeps the left half.
+    func halves(in folder: URL) throws -> (image: String, mask: String) {
+        var image = PixelImage(width: 8, height: 8, channels: 1), mask = PixelImage(width: 8, height: 8, channels: 1)
+        for y in 0..<8 { for x in 0..<8 { image[x, y, 0] = x < 4 ? 51 : 191; mask[x, y, 0] = x < 4 ? 0 : 255 } }
+        let (a, m) = (folder.appendingPathComponent("halves.png").path, folder.appendingPathComponent("mask.png").path)
+        try image.writePNG(to: a)
+        try mask.writePNG(to: m)
+        return (a, m)
+    }
+
+    /// The kept half is dark, so under the mixture the filled-in half is dark too (the light
+    /// component cannot produce a dark half); the kept pixels are the input's.
+    func testInpaintingFillsTheMaskedHalfConsistentlyWithTheKeptHalf() throws {
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let model = try mixture(in: folder)
+        let (image, mask) = try halves(in: folder)
+        let out = folder.appendingPathComponent("filled.png").path
+        let run = try DriftProcess.run(["edit", "--mode", "inpaint", "--model", model, "--image", image, "--mask", mask,
+                                        "--samples", "3", "--particles", "4", "--out", out], in: folder)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertTrue(run.stdout.contains("inpainted 32 of 64 pixels"), run.stdout)
+        let grid = try PixelImage.readPNG(out)
+        // One row of 5 cells (input, kept pixels, 3 results), 8 px doubled to 16, with 2 px padding.
+        XCTAssertGreaterThan(grid.width, grid.height * 4)
+        let cell = grid.width / 5
+        for result in 2..<5 {
+            // Centre pixels of the left (kept) and right (filled) halves of each result, in the doubled grid.
+            let left = Double(grid[result * cell + cell / 2 - 4, grid.height / 2, 0]), right = Double(grid[result * cell + cell / 2 + 4, grid.height / 2, 0])
+            XCTAssertEqual(left, 51, accuracy: 2, "result \(result - 1): the kept half is the input's")
+            XCTAssertLessThan(right, 100, "result \(result - 1): the filled half should be dark like the kept one, got \(right)")
+        }
+    }
+
+    func testBadInpaintingInputsFailWithOneLineAndNoFiles() throws {
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let model = try mixture(in: folder)
+        let (image, mask) = try halves(in: folder)
+        let big = try png(0, size: 12, in: folder, "big.png"), keepAll = try png(0, in: folder, "black.png")
+        let picture = folder.appendingPathComponent("out.png").path
+        let base = ["edit", "--mode", "inpaint", "--model", model, "--image", image, "--out", picture]
+        for (extra, fragments) in [
+            (["--mask", big], ["--mask", "is 12×12; the images are 8×8"]),
+            (["--mask", folder.appendingPathComponent("none.png").path], ["--mask: no such file"]),
+            ([], ["--mode inpaint needs --mask"]),
+            (["--mask", mask, "--strength", "0.5"], ["--strength is for --mode sdedit"]),
+            (["--mask", mask, "--particles", "4", "--repaint", "3"], ["not both"]),
+            (["--mask", mask, "--particles", "0"], ["particles must be in 1…4096"]),
+            (["--mask", mask, "--sampler", "dpmpp-2m-20"], ["ancestral preset"]),
+            (["--mask", keepAll], ["nothing to fill in"]),
+        ] {
+            assertCleanFailure(try DriftProcess.run(base + extra, in: folder), mentions: fragments)
+        }
+        assertCleanFailure(try DriftProcess.run(["edit", "--model", model, "--image", image, "--mask", mask, "--out", picture], in: folder),
+                           mentions: ["--mask is for --mode inpaint"])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: picture))
+    }
 }
