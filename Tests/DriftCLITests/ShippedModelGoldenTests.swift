@@ -91,7 +91,7 @@ final class ShippedModelGoldenTests: XCTestCase {
         }
         if record {
             let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             try encoder.encode(golden).write(to: goldenFile)
         }
     }
