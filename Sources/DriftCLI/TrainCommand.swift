@@ -63,9 +63,10 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "folder: data: gray or rgb (default rgb).") var color: ImageColor?
 
     @Option(help: "Output folder (checkpoint.h5, log.csv, samples/).") var out: String?
-    @Option(help: "Continue the run in this folder exactly (only --steps and --threads may change).") var resume: String?
+    @Option(help: "Continue the run in this folder exactly (only --steps, --threads and --keep-every may change).") var resume: String?
     @Option(name: .customLong("checkpoint-every"), help: "Steps between checkpoints (default 1000; one is always written at the end).") var checkpointEvery: Int?
     @Option(name: .customLong("sample-every"), help: "Steps between preview PNGs (default 1000, 0: only at the end).") var sampleEvery: Int?
+    @Option(name: .customLong("keep-every"), help: "Steps between kept EMA snapshots, snapshots/step-N.h5 (for curves over training, e.g. scripts/fd-curve.sh; default 0: none; may change on --resume).") var keepEvery: Int?
     @Option(name: .customLong("log-every"), help: "Steps between log.csv lines (default 50).") var logEvery: Int?
     @Option(name: .customLong("preview-steps"), help: "Heun steps for previews (default 32).") var previewSteps: Int?
     @Option(help: "Compute threads (default: all cores; on --resume, as many as the run used).") var threads: Int?
@@ -75,6 +76,7 @@ struct TrainCommand: ParsableCommand {
 
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be ≥ 1, got \(threads)") }
+        if let keepEvery, keepEvery < 0 { throw ValidationError("--keep-every must be ≥ 0, got \(keepEvery)") }
         if resume != nil {
             let fixed: [(String, Bool)] = [
                 ("--data", data != nil), ("--model", model != nil), ("--objective", objective != nil), ("--path", path != nil),
@@ -88,7 +90,7 @@ struct TrainCommand: ParsableCommand {
                 ("--color", color != nil), ("--out", out != nil), ("--checkpoint-every", checkpointEvery != nil),
                 ("--sample-every", sampleEvery != nil), ("--log-every", logEvery != nil), ("--preview-steps", previewSteps != nil)]
             if let given = fixed.first(where: { $0.1 }) {
-                throw ValidationError("--resume continues with the run's own settings: drop \(given.0) (only --steps and --threads may be given)")
+                throw ValidationError("--resume continues with the run's own settings: drop \(given.0) (only --steps, --threads and --keep-every may be given)")
             }
         } else {
             guard data != nil, out != nil else { throw ValidationError("give --data and --out (or --resume DIR)") }
@@ -107,7 +109,7 @@ struct TrainCommand: ParsableCommand {
         let run: TrainingRun
         do {
             if let resume {
-                run = try TrainingRun.resume(RunFolder(resume), steps: steps, threads: threads)
+                run = try TrainingRun.resume(RunFolder(resume), steps: steps, threads: threads, keepEvery: keepEvery)
             } else {
                 ComputeThreads.set(threads ?? ProcessInfo.processInfo.activeProcessorCount)
                 run = try TrainingRun.start(try makeConfig(), in: RunFolder(out!))
@@ -151,7 +153,8 @@ struct TrainCommand: ParsableCommand {
             warmupSteps: warmup ?? 0, decay: decay ?? .cosine, weightDecay: weightDecay ?? 0,
             gradientClip: (clip ?? 1) > 0 ? (clip ?? 1) : nil, emaDecay: ema ?? 0.999, flip: flip, seed: seed ?? 0,
             checkpointEvery: checkpointEvery ?? 1000, sampleEvery: sampleEvery ?? 1000, logEvery: logEvery ?? 50,
-            previewSteps: previewSteps ?? 32, conditioning: conditioning, optimizer: try optimizerChoice())
+            previewSteps: previewSteps ?? 32, conditioning: conditioning, optimizer: try optimizerChoice(),
+            keepEvery: keepEvery.flatMap { $0 > 0 ? $0 : nil })
     }
 
     /// --optimizer and its settings (nil: the default Adam).

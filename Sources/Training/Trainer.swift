@@ -67,9 +67,11 @@ public final class Trainer {
 
     /// Continues the run saved in `checkpoint` (which must hold the optimizer state).
     /// `steps` may extend the run (the cosine schedule then stretches to the new end).
-    public convenience init(resuming checkpoint: Checkpoint, source: ExampleSource, steps: Int? = nil) throws {
+    public convenience init(resuming checkpoint: Checkpoint, source: ExampleSource, steps: Int? = nil,
+                            keepEvery: Int? = nil) throws {
         var config = checkpoint.training
         if let steps { config.steps = steps }
+        if let keepEvery { config.keepEvery = keepEvery }
         try self.init(config: config, source: source)
         guard let state = checkpoint.optimizer else {
             throw TrainingError.checkpoint(path: checkpoint.origin ?? "checkpoint", reason: "holds no optimizer state; it cannot be resumed")

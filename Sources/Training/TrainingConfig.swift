@@ -39,6 +39,9 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     public var checkpointEvery: Int
     public var sampleEvery: Int
     public var logEvery: Int
+    /// Steps between kept EMA snapshots (`snapshots/step-NNNNNNNN.h5`, EMA weights only); nil or 0: none.
+    /// Not part of the training itself: a resume may change it.
+    public var keepEvery: Int?
     /// Sampler steps for previews (Heun on the probability-flow ODE).
     public var previewSteps: Int
     /// Class conditioning (nil: an unconditional model). The model's `classCount` equals its class count.
@@ -53,7 +56,8 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
                 steps: Int, batchSize: Int, learningRate: Double, warmupSteps: Int = 0, decay: LearningRateDecay = .cosine,
                 weightDecay: Double = 0, gradientClip: Double? = 1, emaDecay: Double = 0.999, flip: Bool = false,
                 seed: UInt64 = 0, checkpointEvery: Int = 1000, sampleEvery: Int = 1000, logEvery: Int = 10,
-                previewSteps: Int = 32, conditioning: ClassConditioning? = nil, optimizer: OptimizerChoice? = nil) {
+                previewSteps: Int = 32, conditioning: ClassConditioning? = nil, optimizer: OptimizerChoice? = nil,
+                keepEvery: Int? = nil) {
         self.data = data
         self.model = model
         self.objective = objective
@@ -74,6 +78,7 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         self.previewSteps = previewSteps
         self.conditioning = conditioning
         self.optimizer = optimizer
+        self.keepEvery = keepEvery
     }
 
     /// The learning-rate schedule these settings describe.
@@ -94,8 +99,8 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         try check(weightDecay >= 0 && weightDecay.isFinite, "--weight-decay must be ≥ 0, got \(weightDecay)")
         if let c = gradientClip { try check(c > 0 && c.isFinite, "--clip must be positive (or 0 for none), got \(c)") }
         try check(emaDecay >= 0 && emaDecay < 1, "--ema must be in [0, 1), got \(emaDecay)")
-        try check(checkpointEvery >= 0 && sampleEvery >= 0 && logEvery >= 0,
-                  "--checkpoint-every, --sample-every and --log-every must be ≥ 0")
+        try check(checkpointEvery >= 0 && sampleEvery >= 0 && logEvery >= 0 && (keepEvery ?? 0) >= 0,
+                  "--checkpoint-every, --sample-every, --log-every and --keep-every must be ≥ 0")
         try check(previewSteps >= 1, "--preview-steps must be at least 1, got \(previewSteps)")
         try check(!flip || data.isImage, "--flip needs image data, not \(data.name)")
         if objective.kind == .otcfm {

@@ -74,6 +74,25 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("x.h5").path))
     }
 
+    func testKeepEveryLeavesEMASnapshotsAlongTheRunAndAResumeMayChangeIt() throws {
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let run = folder.appendingPathComponent("run")
+        let out = try DriftProcess.run(tiny + ["--steps", "20", "--keep-every", "10", "--out", run.path], in: folder)
+        XCTAssertEqual(out.status, 0, out.stderr)
+        let snapshots = run.appendingPathComponent("snapshots")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: snapshots.path).sorted(), ["step-00000010.h5", "step-00000020.h5"])
+        let resumed = try DriftProcess.run(["train", "--resume", run.path, "--steps", "40", "--keep-every", "15"], in: folder)
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: snapshots.path).sorted(),
+                       ["step-00000010.h5", "step-00000020.h5", "step-00000030.h5"])
+        let inspect = try DriftProcess.run(["inspect", snapshots.appendingPathComponent("step-00000030.h5").path], in: folder)
+        XCTAssertTrue(inspect.stdout.contains("step             30 of 40"), inspect.stdout)
+        XCTAssertTrue(inspect.stdout.contains("EMA weights only"), inspect.stdout)
+        let bad = try DriftProcess.run(tiny + ["--steps", "5", "--keep-every=-1", "--out", folder.appendingPathComponent("bad").path], in: folder)
+        assertCleanFailure(bad, mentions: ["--keep-every must be ≥ 0"])
+    }
+
     func testTheOptimizerIsAChoiceAndInspectNamesIt() throws {
         let folder = temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }

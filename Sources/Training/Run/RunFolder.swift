@@ -6,6 +6,7 @@ import Foundation
 ///     DIR/log.csv              step, loss, lr, grad_norm, time
 ///     DIR/loss.png             the loss curve (rewritten with every checkpoint)
 ///     DIR/samples/step-NNNNNNNN.png   previews from the EMA weights (fixed noise)
+///     DIR/snapshots/step-NNNNNNNN.h5  EMA-only snapshots (`--keep-every`), for curves over training
 public struct RunFolder: Sendable {
     public let url: URL
 
@@ -19,6 +20,12 @@ public struct RunFolder: Sendable {
     public func preview(step: Int) -> String {
         try? FileManager.default.createDirectory(at: samples, withIntermediateDirectories: true)
         return samples.appendingPathComponent("step-" + String(format: "%08d", step) + ".png").path
+    }
+
+    public var snapshots: URL { url.appendingPathComponent("snapshots") }
+    /// The snapshot file of `step`.
+    public func snapshot(step: Int) -> String {
+        snapshots.appendingPathComponent("step-" + String(format: "%08d", step) + ".h5").path
     }
 
     /// Creates the folder if needed and proves it is writable by

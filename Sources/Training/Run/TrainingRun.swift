@@ -55,7 +55,7 @@ public final class TrainingRun {
 
     /// Continues the run saved in `folder` (optionally extended to `steps`), with `threads`
     /// compute threads or, by default, as many as the run used before.
-    public static func resume(_ folder: RunFolder, steps: Int? = nil, threads: Int? = nil) throws -> TrainingRun {
+    public static func resume(_ folder: RunFolder, steps: Int? = nil, threads: Int? = nil, keepEvery: Int? = nil) throws -> TrainingRun {
         guard FileManager.default.fileExists(atPath: folder.checkpoint) else {
             throw TrainingError.invalidSetting("no checkpoint to resume in \(folder.url.path) (expected \(folder.checkpoint))")
         }
@@ -66,7 +66,7 @@ public final class TrainingRun {
         if let n = threads ?? checkpoint.threads { ComputeThreads.set(n) }
         try folder.prepare()
         let source = try checkpoint.training.data.makeSource(flip: checkpoint.training.flip)
-        let trainer = try Trainer(resuming: checkpoint, source: source, steps: steps)
+        let trainer = try Trainer(resuming: checkpoint, source: source, steps: steps, keepEvery: keepEvery)
         let log = try TrainingLog(path: folder.log, keepThrough: checkpoint.step)
         return TrainingRun(folder: folder, trainer: trainer, log: log, previousElapsed: checkpoint.elapsedSeconds,
                           lastCheckpointStep: checkpoint.step)
@@ -107,6 +107,9 @@ public final class TrainingRun {
             if config.checkpointEvery > 0 && step % config.checkpointEvery == 0 && !trainer.isFinished {
                 try saveCheckpoint(elapsed: elapsed())
             }
+            if let keep = config.keepEvery, keep > 0, step % keep == 0 {
+                try saveSnapshot(elapsed: elapsed())
+            }
             if config.sampleEvery > 0 && step % config.sampleEvery == 0 && !trainer.isFinished {
                 try renderPreview()
             }
@@ -132,6 +135,15 @@ public final class TrainingRun {
         try checkpoint.write(to: folder.checkpoint)
         lastCheckpointStep = trainer.step
         try LossCurve.write(log: folder.log, to: folder.lossPlot)
+    }
+
+    /// Writes the EMA weights alone to `snapshots/step-NNNNNNNN.h5` (atomically).
+    func saveSnapshot(elapsed: Double) throws {
+        var checkpoint = trainer.checkpoint()
+        checkpoint.elapsedSeconds = elapsed
+        checkpoint.threads = ComputeThreads.count
+        try FileManager.default.createDirectory(at: folder.snapshots, withIntermediateDirectories: true)
+        try checkpoint.emaOnly.write(to: folder.snapshot(step: trainer.step))
     }
 
     private func renderPreview() throws {
