@@ -39,6 +39,8 @@ let package = Package(
         .target(name: "DriftKernels", path: "Sources/DriftKernels",
                 cSettings: [.unsafeFlags(["-O3", "-ffp-contract=off"])] + fastC),
         .target(name: "CPNG", path: "Sources/CPNG", cSettings: fastC, linkerSettings: [.linkedLibrary("png16")]),
+        .systemLibrary(name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
+        .target(name: "MessagePassing", dependencies: ["CMPI"]),
         .systemLibrary(name: "CLAPACK", path: "Sources/CLAPACK", providers: [.apt(["liblapacke-dev", "liblapack-dev"])]),
 
         // MARK: - Layers (dependencies point down only)
@@ -51,7 +53,7 @@ let package = Package(
         .target(name: "Evaluation", dependencies: ["TensorCore", "NN", "Generative", "Samplers", "Training", "DriftIO", "CLAPACK"],
                 swiftSettings: fastMath),
         .target(name: "DriftCLI", dependencies: [
-            "TensorCore", "NN", "Generative", "Samplers", "Training", "Evaluation", "DriftIO",
+            "TensorCore", "NN", "Generative", "Samplers", "Training", "Evaluation", "DriftIO", "MessagePassing",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: fastMath),

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import MessagePassing
 import TensorCore
 
 /// The `drift` command-line tool: train, sample, compare and inspect
@@ -15,13 +16,40 @@ public struct DriftCommand: ParsableCommand {
 
     /// Checks `DRIFT_KERNEL` (one error line and exit 1 when it names no path or one this CPU
     /// lacks), then parses the arguments and runs the command.
+    ///
+    /// Under `mpirun` (a world of several ranks) rank 0 alone speaks: the other ranks' standard
+    /// output and error go to /dev/null. A command that fails on any rank exits with its code
+    /// without ending MPI: mpirun then stops the whole job (no rank is left waiting in a
+    /// collective call) and adds its own note naming the first rank that failed; rank 0's error
+    /// line comes first. A command that succeeds ends MPI cleanly.
     public static func start() {
+        let world = World.shared
+        if !world.isRoot {
+            let null = open("/dev/null", O_WRONLY)
+            dup2(null, STDOUT_FILENO)
+            dup2(null, STDERR_FILENO)
+        }
         do {
             KernelPath.activate(try KernelPath.fromEnvironment())
         } catch {
             stderrLine("Error: \(error)")
             Foundation.exit(1)
         }
-        main()
+        guard world.size > 1 else { main(); return }
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                print(fullMessage(for: error))
+                world.finalize()
+                Foundation.exit(0)
+            }
+            stderrLine("Error: " + message(for: error))
+            Foundation.exit(code.rawValue)
+        }
+        world.finalize()
+        Foundation.exit(0)
     }
 }

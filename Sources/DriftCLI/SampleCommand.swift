@@ -2,6 +2,7 @@ import ArgumentParser
 import DriftIO
 import Foundation
 import Generative
+import MessagePassing
 import NN
 import Samplers
 import Training
@@ -107,36 +108,44 @@ struct SampleCommand: ParsableCommand {
         let noise = try initNoise.map { try Self.readNoise($0, count: total, sampleShape: m.sampleShape) }
 
         // Open the output first (a bad folder fails before the work); it appears only on commit.
+        // Under mpirun every rank checks (so all agree), rank 0 alone opens and writes.
+        let world = World.shared
         let pictureOnly = URL(fileURLWithPath: out).pathExtension.lowercased() == "png"
+        let folder = URL(fileURLWithPath: out).deletingLastPathComponent().path
+        guard FileManager.default.fileExists(atPath: folder) else { throw CLIError("--out \(out): no such folder '\(folder)'") }
         if pictureOnly {
-            let folder = URL(fileURLWithPath: out).deletingLastPathComponent().path
-            guard FileManager.default.fileExists(atPath: folder) else { throw CLIError("--out \(out): no such folder '\(folder)'") }
             guard SamplePicture.canDraw(sampleShape: m.sampleShape) else {
                 throw CLIError("--out \(out): samples of shape \(m.sampleShape) have no picture; write an .h5 file")
             }
         }
-        let writer = pictureOnly ? nil : try HDF5Writer(path: out)
+        let writer = pictureOnly || !world.isRoot ? nil : try HDF5Writer(path: out)
         let key = RandomKey(seed: seed)
         var rows = [Tensor]()
         var evaluations = 0
         let start = Date()
-        let progress = SampleProgress(total: total)
-        var first = 0
-        while first < total {
-            let b = min(batchSize, total - first)
+        // This rank's share of the samples (all of them in a world of one): sample i depends only
+        // on (seed, i), so the shares gathered in rank order are what one process draws.
+        let mine = world.share(of: total)
+        let progress = SampleProgress(total: mine.count)
+        var first = mine.lowerBound
+        while first < mine.upperBound {
+            let b = min(batchSize, mine.upperBound - first)
             let eps = noise.map { Self.rows($0, first, b) }
                 ?? Sampler.initialNoise(count: b, sampleShape: m.sampleShape, key: key, firstSample: first)
             let guided = GuidedModel(m, classes: classes(first..<(first + b)), guidance: guidance)
             let r = try preset.sampler.sample(guided, noise: eps, key: key, firstSample: first) { p in
-                progress.update(done: first, batch: b, p)
+                progress.update(done: first - mine.lowerBound, batch: b, p)
             }
             rows.append(r.samples)
             evaluations = max(evaluations, r.evaluations)
             first += b
         }
         progress.finish()
+        let local = Self.concatenate(rows, count: mine.count, sampleShape: m.sampleShape)
+        evaluations = try world.maximum(evaluations)
+        guard let everything = try world.gather(local.scalars) else { return }  // ranks > 0: rank 0 writes
         let seconds = Date().timeIntervalSince(start)
-        let samples = Self.concatenate(rows, count: total, sampleShape: m.sampleShape)
+        let samples = Tensor(everything, shape: [total] + m.sampleShape)
 
         var sampler = preset.fields
         sampler["name"] = .string(preset.source)

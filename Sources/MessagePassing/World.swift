@@ -1,0 +1,135 @@
+import CMPI
+import Foundation
+
+/// The processes of one run: under `mpirun -np N drift …` the N ranks of Open MPI's
+/// `MPI_COMM_WORLD`, otherwise a world of one that never touches MPI (plain `drift` needs no
+/// launcher and starts no MPI runtime).
+///
+/// Only the calls Drift needs, all on the main thread (Drift's compute threads never call MPI):
+/// gathering rows to rank 0, all-gathering rows, broadcasting, a maximum, a barrier, abort.
+/// Collective calls must be made by every rank in the same order.
+public final class World: @unchecked Sendable {
+    /// The world this process belongs to (MPI is initialized on first use under a launcher).
+    public static let shared = World()
+
+    /// This process's rank, 0 ..< size.
+    public let rank: Int
+    /// Number of processes.
+    public let size: Int
+    /// True when MPI was initialized (launched by mpirun); false for a world of one.
+    public let usesMPI: Bool
+
+    /// Rank 0 writes outputs, logs and progress.
+    public var isRoot: Bool { rank == 0 }
+
+    /// Whether this process was started by an MPI launcher (Open MPI or another PMIx-based one).
+    public static var isLaunchedByMPI: Bool {
+        let env = ProcessInfo.processInfo.environment
+        return env["OMPI_COMM_WORLD_SIZE"] != nil || env["PMIX_RANK"] != nil || env["PMI_RANK"] != nil
+    }
+
+    init() {
+        guard Self.isLaunchedByMPI else {
+            (rank, size, usesMPI) = (0, 1, false)
+            return
+        }
+        MPI_Init(nil, nil)
+        var r: Int32 = 0, n: Int32 = 1
+        MPI_Comm_rank(drift_MPI_COMM_WORLD(), &r)
+        MPI_Comm_size(drift_MPI_COMM_WORLD(), &n)
+        (rank, size, usesMPI) = (Int(r), Int(n), true)
+        // Errors return codes instead of aborting inside the library, so Drift can say what failed.
+        MPI_Comm_set_errhandler(drift_MPI_COMM_WORLD(), MPI_ERRORS_RETURN_HANDLE())
+    }
+
+    /// Ends MPI (call once, at exit).
+    public func finalize() {
+        if usesMPI { MPI_Finalize() }
+    }
+
+    /// Stops every rank at once (after one rank met an error the others cannot see).
+    public func abort(_ code: Int32) -> Never {
+        if usesMPI { MPI_Abort(drift_MPI_COMM_WORLD(), code) }
+        exit(code)
+    }
+
+    /// The contiguous share of `count` items that rank `r` handles: the first `count % size`
+    /// ranks get one more. Shares are in rank order, so concatenating them gives 0 ..< count.
+    public func share(of count: Int, rank r: Int? = nil) -> Range<Int> {
+        let r = r ?? rank
+        let base = count / size, extra = count % size
+        let lower = r * base + Swift.min(r, extra)
+        return lower..<(lower + base + (r < extra ? 1 : 0))
+    }
+
+    /// Gathers every rank's `values` on rank 0, in rank order (nil on the other ranks).
+    public func gather(_ values: [Float]) throws -> [Float]? {
+        guard usesMPI, size > 1 else { return values }
+        var count = Int64(values.count)
+        var counts = [Int64](repeating: 0, count: size)
+        try check(MPI_Gather(&count, 1, drift_MPI_INT64(), &counts, 1, drift_MPI_INT64(), 0, drift_MPI_COMM_WORLD()), "gather of counts")
+        guard counts.allSatisfy({ $0 <= Int64(Int32.max) }), counts.reduce(0, +) <= Int64(Int32.max) || !isRoot else {
+            throw WorldError("gathering \(counts.reduce(0, +)) values exceeds MPI's 32-bit counts; use fewer samples per run")
+        }
+        let counts32 = counts.map { Int32($0) }
+        var displacements = [Int32](repeating: 0, count: size)
+        for i in 1..<size { displacements[i] = displacements[i - 1] + counts32[i - 1] }
+        var out = [Float](repeating: 0, count: isRoot ? Int(counts.reduce(0, +)) : 0)
+        try values.withUnsafeBufferPointer { send in
+            try out.withUnsafeMutableBufferPointer { receive in
+                try check(MPI_Gatherv(send.baseAddress, Int32(values.count), drift_MPI_FLOAT(), receive.baseAddress, counts32,
+                                      displacements, drift_MPI_FLOAT(), 0, drift_MPI_COMM_WORLD()), "gather")
+            }
+        }
+        return isRoot ? out : nil
+    }
+
+    /// Every rank's `values` (all of the same length), concatenated in rank order, on every rank.
+    public func allGather(_ values: [Float]) throws -> [Float] {
+        guard usesMPI, size > 1 else { return values }
+        var out = [Float](repeating: 0, count: values.count * size)
+        try values.withUnsafeBufferPointer { send in
+            try out.withUnsafeMutableBufferPointer { receive in
+                try check(MPI_Allgather(send.baseAddress, Int32(values.count), drift_MPI_FLOAT(), receive.baseAddress,
+                                        Int32(values.count), drift_MPI_FLOAT(), drift_MPI_COMM_WORLD()), "all-gather")
+            }
+        }
+        return out
+    }
+
+    /// The largest of every rank's `value`, on every rank.
+    public func maximum(_ value: Int) throws -> Int {
+        guard usesMPI, size > 1 else { return value }
+        var v = Int64(value), out: Int64 = 0
+        try check(MPI_Allreduce(&v, &out, 1, drift_MPI_INT64(), drift_MPI_MAX(), drift_MPI_COMM_WORLD()), "maximum")
+        return Int(out)
+    }
+
+    /// Rank 0's `values` on every rank (the count must agree everywhere).
+    public func broadcast(_ values: inout [Double]) throws {
+        guard usesMPI, size > 1 else { return }
+        try values.withUnsafeMutableBufferPointer { buffer in
+            try check(MPI_Bcast(buffer.baseAddress, Int32(buffer.count), drift_MPI_DOUBLE(), 0, drift_MPI_COMM_WORLD()), "broadcast")
+        }
+    }
+
+    /// Waits for every rank.
+    public func barrier() throws {
+        guard usesMPI, size > 1 else { return }
+        try check(MPI_Barrier(drift_MPI_COMM_WORLD()), "barrier")
+    }
+
+    private func check(_ code: Int32, _ what: String) throws {
+        guard code != drift_MPI_SUCCESS() else { return }
+        var length: Int32 = 0
+        var text = [CChar](repeating: 0, count: Int(MPI_MAX_ERROR_STRING) + 1)
+        MPI_Error_string(code, &text, &length)
+        throw WorldError("MPI \(what) failed on rank \(rank): \(String(cString: text))")
+    }
+}
+
+/// An MPI call that failed: one line.
+public struct WorldError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,66 @@
+import DriftIO
+import Foundation
+import XCTest
+
+/// `mpirun -np N drift sample …`: each rank draws its contiguous share of the sample indices,
+/// rank 0 gathers them in rank order and writes — bitwise what one process writes, because
+/// sample i depends only on (seed, i).
+final class MPISampleTests: XCTestCase {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// Runs `drift args…` under `mpirun -np ranks` (as root, oversubscribing the 2 cores).
+    func mpirun(_ ranks: Int, _ args: [String], in folder: URL) throws -> DriftProcess.Output {
+        guard let launcher = ["/usr/bin/mpirun", "/usr/local/bin/mpirun"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            throw XCTSkip("mpirun is not installed (scripts/setup.sh installs openmpi-bin)")
+        }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: launcher)
+        p.arguments = ["--allow-run-as-root", "--oversubscribe", "-np", "\(ranks)", try DriftProcess.executable().path] + args
+        let out = folder.appendingPathComponent("mpi-stdout-\(UUID().uuidString)"), err = folder.appendingPathComponent("mpi-stderr-\(UUID().uuidString)")
+        FileManager.default.createFile(atPath: out.path, contents: nil)
+        FileManager.default.createFile(atPath: err.path, contents: nil)
+        p.standardOutput = try FileHandle(forWritingTo: out)
+        p.standardError = try FileHandle(forWritingTo: err)
+        try p.run()
+        p.waitUntilExit()
+        defer { try? FileManager.default.removeItem(at: out); try? FileManager.default.removeItem(at: err) }
+        return DriftProcess.Output(status: p.terminationStatus, stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
+                                   stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "")
+    }
+
+    func samples(_ file: URL) throws -> [Float] {
+        let r = try HDF5Reader(path: file.path)
+        defer { r.close() }
+        return try r.readTensor("/samples").scalars
+    }
+
+    func testRanksTogetherDrawBitwiseWhatOneProcessDraws() throws {
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        for (model, n, batch) in [("checkpoints/moons-cfm.h5", 101, "16"), ("checkpoints/fashion-cfm-unet28.h5", 5, "2")] {
+            let path = root.appendingPathComponent(model).path
+            let args = ["sample", "--model", path, "--sampler", "dpmpp-2m-20", "--n", "\(n)", "--seed", "5", "--batch", batch, "--threads", "1"]
+            let single = folder.appendingPathComponent("one.h5")
+            let alone = try DriftProcess.run(args + ["--out", single.path], in: folder)
+            XCTAssertEqual(alone.status, 0, alone.stderr)
+            for ranks in [2, 3] {
+                let split = folder.appendingPathComponent("ranks\(ranks).h5")
+                let run = try mpirun(ranks, args + ["--out", split.path], in: folder)
+                XCTAssertEqual(run.status, 0, run.stderr)
+                XCTAssertEqual(run.stdout.components(separatedBy: "sampled \(n) with").count, 2, "rank 0 alone reports: \(run.stdout)")
+                XCTAssertEqual(try samples(split), try samples(single), "\(model), \(ranks) ranks")
+            }
+        }
+    }
+
+    func testAFailureEndsTheJobWithOneErrorLineAndNoOutput() throws {
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let out = folder.appendingPathComponent("never.h5")
+        let run = try mpirun(2, ["sample", "--model", folder.appendingPathComponent("missing.h5").path, "--n", "10", "--out", out.path], in: folder)
+        XCTAssertNotEqual(run.status, 0)
+        XCTAssertEqual(run.stderr.split(separator: "\n").filter { $0.hasPrefix("Error:") }.count, 1, run.stderr)
+        XCTAssertTrue(run.stderr.contains("--model: no such file"), run.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out.path))
+    }
+}
