@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Generative
+import MessagePassing
 import NN
 import TensorCore
 import Training
@@ -106,15 +107,28 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
+        // Under mpirun the ranks share every step's batch (rank 0 writes); otherwise one process.
+        let world = World.shared
+        let group = world.size > 1
+            ? DataParallelGroup(rank: world.rank, size: world.size, allGather: { try world.allGather($0) }) : nil
         let run: TrainingRun
         do {
             if let resume {
-                run = try TrainingRun.resume(RunFolder(resume), steps: steps, threads: threads, keepEvery: keepEvery)
+                run = try TrainingRun.resume(RunFolder(resume), steps: steps, threads: threads, keepEvery: keepEvery, group: group)
             } else {
                 ComputeThreads.set(threads ?? ProcessInfo.processInfo.activeProcessorCount)
-                run = try TrainingRun.start(try makeConfig(), in: RunFolder(out!))
+                run = try TrainingRun.start(try makeConfig(), in: RunFolder(out!), group: group)
             }
         } catch let error as ValidationError { throw error } catch { throw CLIError(error) }
+        if let before = run.resumedWorldSize, before != world.size {
+            stderrLine("note: the run was trained by \(before) process(es) and continues with \(world.size): the same data, noise and steps "
+                       + "(every draw is keyed by data position), but each step's gradient sum is grouped differently, so the weights "
+                       + "match a continuation with \(before) to float rounding, not bit for bit")
+        }
+        if world.size > 1, run.trainer.config.objective.kind == .otcfm {
+            stderrLine("note: ot-cfm couples noise and data within each process's rows (\(run.trainer.config.batchSize / world.size) or so), "
+                       + "not across the global batch of \(run.trainer.config.batchSize)")
+        }
         run.preview = TrainingPreview.render
         let config = run.trainer.config
         let display = ProgressLine(every: max(config.logEvery, 1))
@@ -123,7 +137,8 @@ struct TrainCommand: ParsableCommand {
         stderrLine("training \(config.model.summary) (\(run.trainer.network.parameterCount) parameters) with \(config.objective.kind.rawValue) on \(config.data.name), step \(run.trainer.step)/\(config.steps) → \(run.folder.url.path)")
         let outcome: RunOutcome
         do {
-            outcome = try run.run(shouldStop: { stop.requested }, onStep: display.update)
+            // Every rank stops after the same step: a stop request on any rank counts for all.
+            outcome = try run.run(shouldStop: { ((try? world.maximum(stop.requested ? 1 : 0)) ?? 1) > 0 }, onStep: display.update)
         } catch {
             display.finish()
             throw CLIError(error)

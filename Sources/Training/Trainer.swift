@@ -39,6 +39,8 @@ public final class Trainer {
     public private(set) var step: Int
     /// Stream position of the next example.
     public private(set) var dataPosition: Int
+    /// The processes sharing each step's batch (nil: this process takes every row).
+    public var parallel: DataParallelGroup?
 
     /// A fresh run: weights initialised from the seed.
     public init(config: TrainingConfig, source: ExampleSource) throws {
@@ -93,12 +95,18 @@ public final class Trainer {
     public func trainStep() throws -> StepResult {
         let lr = config.schedule(step)
         optimizer.learningRate = lr
-        let x0 = source.examples(at: dataPosition, count: config.batchSize, key: rootKey.fold("data"))
-        let classes = batchClasses()
-        let key = rootKey.fold("example"), first = dataPosition
+        // This process's rows of the batch: all of them, or its share of a data-parallel group.
+        let rows = parallel?.rows(of: config.batchSize) ?? 0..<config.batchSize
+        let first = dataPosition + rows.lowerBound
+        let x0 = source.examples(at: first, count: rows.count, key: rootKey.fold("data"))
+        let classes = batchClasses(rows)
+        let key = rootKey.fold("example")
         let net = network, objective = objective
         var (loss, gradients) = valueWithGradient(of: net) {
             objective.loss(net, data: x0, classes: classes, key: key, firstSample: first)
+        }
+        if let parallel {
+            (loss, gradients) = try parallel.combine(loss: loss, gradients: gradients, rows: rows.count, batch: config.batchSize)
         }
         let norm: Float
         if let clip = config.gradientClip {
@@ -118,12 +126,13 @@ public final class Trainer {
 
     /// The training classes of the current batch: each example's label, or nil (the null class)
     /// where label dropout drops it; nil for an unconditional run.
-    func batchClasses() -> [Int?]? {
+    func batchClasses(_ rows: Range<Int>) -> [Int?]? {
+        let first = dataPosition + rows.lowerBound
         guard let conditioning = config.conditioning,
-              let labels = source.labels(at: dataPosition, count: config.batchSize, key: rootKey.fold("data")) else { return nil }
+              let labels = source.labels(at: first, count: rows.count, key: rootKey.fold("data")) else { return nil }
         let dropKey = rootKey.fold("label-dropout")
         return labels.enumerated().map { i, label in
-            conditioning.dropsLabel(position: dataPosition + i, key: dropKey) ? nil : label
+            conditioning.dropsLabel(position: first + i, key: dropKey) ? nil : label
         }
     }
 

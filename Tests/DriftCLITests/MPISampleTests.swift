@@ -8,26 +8,6 @@ import XCTest
 final class MPISampleTests: XCTestCase {
     let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    /// Runs `drift args…` under `mpirun -np ranks` (as root, oversubscribing the 2 cores).
-    func mpirun(_ ranks: Int, _ args: [String], in folder: URL) throws -> DriftProcess.Output {
-        guard let launcher = ["/usr/bin/mpirun", "/usr/local/bin/mpirun"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-            throw XCTSkip("mpirun is not installed (scripts/setup.sh installs openmpi-bin)")
-        }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: launcher)
-        p.arguments = ["--allow-run-as-root", "--oversubscribe", "-np", "\(ranks)", try DriftProcess.executable().path] + args
-        let out = folder.appendingPathComponent("mpi-stdout-\(UUID().uuidString)"), err = folder.appendingPathComponent("mpi-stderr-\(UUID().uuidString)")
-        FileManager.default.createFile(atPath: out.path, contents: nil)
-        FileManager.default.createFile(atPath: err.path, contents: nil)
-        p.standardOutput = try FileHandle(forWritingTo: out)
-        p.standardError = try FileHandle(forWritingTo: err)
-        try p.run()
-        p.waitUntilExit()
-        defer { try? FileManager.default.removeItem(at: out); try? FileManager.default.removeItem(at: err) }
-        return DriftProcess.Output(status: p.terminationStatus, stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
-                                   stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "")
-    }
-
     func samples(_ file: URL) throws -> [Float] {
         let r = try HDF5Reader(path: file.path)
         defer { r.close() }
@@ -45,7 +25,7 @@ final class MPISampleTests: XCTestCase {
             XCTAssertEqual(alone.status, 0, alone.stderr)
             for ranks in [2, 3] {
                 let split = folder.appendingPathComponent("ranks\(ranks).h5")
-                let run = try mpirun(ranks, args + ["--out", split.path], in: folder)
+                let run = try MPIRun.run(ranks, args + ["--out", split.path], in: folder)
                 XCTAssertEqual(run.status, 0, run.stderr)
                 XCTAssertEqual(run.stdout.components(separatedBy: "sampled \(n) with").count, 2, "rank 0 alone reports: \(run.stdout)")
                 XCTAssertEqual(try samples(split), try samples(single), "\(model), \(ranks) ranks")
@@ -57,7 +37,7 @@ final class MPISampleTests: XCTestCase {
         let folder = temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let out = folder.appendingPathComponent("never.h5")
-        let run = try mpirun(2, ["sample", "--model", folder.appendingPathComponent("missing.h5").path, "--n", "10", "--out", out.path], in: folder)
+        let run = try MPIRun.run(2, ["sample", "--model", folder.appendingPathComponent("missing.h5").path, "--n", "10", "--out", out.path], in: folder)
         XCTAssertNotEqual(run.status, 0)
         XCTAssertEqual(run.stderr.split(separator: "\n").filter { $0.hasPrefix("Error:") }.count, 1, run.stderr)
         XCTAssertTrue(run.stderr.contains("--model: no such file"), run.stderr)

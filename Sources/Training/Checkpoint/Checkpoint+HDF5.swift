@@ -20,7 +20,7 @@ extension Checkpoint {
             if let p = preconditioning { try w.setAttribute("preconditioning", .string(try json(p))) }
             let record = TrainingRecord(objective: training.objective.kind, step: step, seed: training.seed,
                                         data: training.data.name, elapsedSeconds: elapsedSeconds,
-                                        threads: threads, config: training)
+                                        threads: threads, worldSize: worldSize, config: training)
             try w.setAttribute("training", .string(try json(record)))
             try w.setAttribute("parameter_count", .int64(Int64(parameterCount)))
             if isEMAOnly {
@@ -124,6 +124,7 @@ extension Checkpoint {
                           parameters: parameters, ema: ema, optimizer: optimizer,
                           elapsedSeconds: record.elapsedSeconds ?? 0, origin: file)
         checkpoint.threads = record.threads
+        checkpoint.worldSize = record.worldSize
         checkpoint.isEMAOnly = emaOnly
         return checkpoint
     }

@@ -46,6 +46,8 @@ public struct Checkpoint {
     /// Compute threads the run used (a resume uses the same count by default: parallel
     /// reductions split work by thread, so the count is part of bit-exactness).
     public var threads: Int?
+    /// Processes that shared each step (data parallelism; nil as in runs made before it: 1).
+    public var worldSize: Int?
     /// The file this checkpoint was read from, for messages.
     public var origin: String?
 
@@ -90,5 +92,6 @@ struct TrainingRecord: Codable {
     var data: String
     var elapsedSeconds: Double?
     var threads: Int?
+    var worldSize: Int?
     var config: TrainingConfig
 }

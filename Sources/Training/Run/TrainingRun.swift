@@ -28,34 +28,49 @@ public final class TrainingRun {
     public let trainer: Trainer
     /// Renders a preview of the EMA model to a PNG path (nil: no previews).
     public var preview: ((Trainer, String) throws -> Void)?
-    private let log: TrainingLog
+    /// The log (nil on ranks > 0 of a data-parallel group: rank 0 alone writes files).
+    private let log: TrainingLog?
     private let previousElapsed: Double
     private var lastCheckpointStep: Int?
+    /// The processes the checkpoint this run resumed was trained with (nil for a new run).
+    public let resumedWorldSize: Int?
 
-    private init(folder: RunFolder, trainer: Trainer, log: TrainingLog, previousElapsed: Double, lastCheckpointStep: Int?) {
+    private init(folder: RunFolder, trainer: Trainer, log: TrainingLog?, previousElapsed: Double, lastCheckpointStep: Int?,
+                 resumedWorldSize: Int? = nil) {
         self.folder = folder
         self.trainer = trainer
         self.log = log
         self.previousElapsed = previousElapsed
         self.lastCheckpointStep = lastCheckpointStep
+        self.resumedWorldSize = resumedWorldSize
     }
 
+    /// Whether this process writes the run's files (checkpoints, log, previews, snapshots).
+    public var writesFiles: Bool { trainer.parallel?.isRoot ?? true }
+
     /// A new run in `folder`: checks the folder is writable and holds no other run, loads the data.
-    public static func start(_ config: TrainingConfig, in folder: RunFolder) throws -> TrainingRun {
+    /// With a data-parallel `group`, every rank trains its rows and rank 0 alone writes.
+    public static func start(_ config: TrainingConfig, in folder: RunFolder, group: DataParallelGroup? = nil) throws -> TrainingRun {
         try config.validate()
         if FileManager.default.fileExists(atPath: folder.checkpoint) {
             throw TrainingError.invalidSetting("\(folder.url.path) already holds a run (checkpoint.h5): continue it with drift train --resume \(folder.url.path), or choose another --out")
         }
         // Everything that can fail without touching the disk comes first: a failed start leaves no folder.
         let trainer = try Trainer(config: config, source: try config.data.makeSource(flip: config.flip))
-        try folder.prepare()
-        let log = try TrainingLog(path: folder.log, keepThrough: nil)
+        try group.map { try checkBatch(config.batchSize, for: $0) }
+        trainer.parallel = group
+        let writes = group?.isRoot ?? true
+        if writes { try folder.prepare() }
+        let log = writes ? try TrainingLog(path: folder.log, keepThrough: nil) : nil
         return TrainingRun(folder: folder, trainer: trainer, log: log, previousElapsed: 0, lastCheckpointStep: nil)
     }
 
     /// Continues the run saved in `folder` (optionally extended to `steps`), with `threads`
     /// compute threads or, by default, as many as the run used before.
-    public static func resume(_ folder: RunFolder, steps: Int? = nil, threads: Int? = nil, keepEvery: Int? = nil) throws -> TrainingRun {
+    /// With a data-parallel `group` (any size: the data stream, noise and steps do not depend on
+    /// it; see `resumedWorldSize`), every rank trains its rows and rank 0 alone writes.
+    public static func resume(_ folder: RunFolder, steps: Int? = nil, threads: Int? = nil, keepEvery: Int? = nil,
+                              group: DataParallelGroup? = nil) throws -> TrainingRun {
         guard FileManager.default.fileExists(atPath: folder.checkpoint) else {
             throw TrainingError.invalidSetting("no checkpoint to resume in \(folder.url.path) (expected \(folder.checkpoint))")
         }
@@ -64,12 +79,22 @@ public final class TrainingRun {
             throw TrainingError.invalidSetting("\(folder.checkpoint) holds EMA weights only (an export for sampling); --resume needs the run's full checkpoint")
         }
         if let n = threads ?? checkpoint.threads { ComputeThreads.set(n) }
-        try folder.prepare()
+        try group.map { try checkBatch(checkpoint.training.batchSize, for: $0) }
+        let writes = group?.isRoot ?? true
+        if writes { try folder.prepare() }
         let source = try checkpoint.training.data.makeSource(flip: checkpoint.training.flip)
         let trainer = try Trainer(resuming: checkpoint, source: source, steps: steps, keepEvery: keepEvery)
-        let log = try TrainingLog(path: folder.log, keepThrough: checkpoint.step)
+        trainer.parallel = group
+        let log = writes ? try TrainingLog(path: folder.log, keepThrough: checkpoint.step) : nil
         return TrainingRun(folder: folder, trainer: trainer, log: log, previousElapsed: checkpoint.elapsedSeconds,
-                          lastCheckpointStep: checkpoint.step)
+                          lastCheckpointStep: checkpoint.step, resumedWorldSize: checkpoint.worldSize ?? 1)
+    }
+
+    /// Every rank needs at least one row of the global batch.
+    static func checkBatch(_ batch: Int, for group: DataParallelGroup) throws {
+        guard batch >= group.size else {
+            throw TrainingError.invalidSetting("--batch \(batch) is smaller than the \(group.size) processes sharing it: give every process at least one row (--batch ≥ \(group.size))")
+        }
     }
 
     /// Trains to the last step, or until `shouldStop()` turns true (checked after every step).
@@ -85,7 +110,7 @@ public final class TrainingRun {
 
         while !trainer.isFinished {
             if shouldStop() {
-                log.flush(step: trainer.step, learningRate: lastLearningRate, time: elapsed())
+                log?.flush(step: trainer.step, learningRate: lastLearningRate, time: elapsed())
                 try saveCheckpoint(elapsed: elapsed())
                 return .interrupted(step: trainer.step)
             }
@@ -94,15 +119,15 @@ public final class TrainingRun {
                 result = try trainer.trainStep()
             } catch let error as TrainingError {
                 guard case .nonFinite = error else { throw error }
-                log.flush(step: trainer.step, learningRate: lastLearningRate, time: elapsed())
+                log?.flush(step: trainer.step, learningRate: lastLearningRate, time: elapsed())
                 throw TrainingRunError.diverged(error, checkpoint: lastCheckpointStep.map { (folder.checkpoint, $0) })
             }
-            log.record(result)
+            log?.record(result)
             lastLearningRate = result.learningRate
             let step = trainer.step
             let now = Date().timeIntervalSince(started)
             if (config.logEvery > 0 && step % config.logEvery == 0) || trainer.isFinished {
-                log.flush(step: step, learningRate: result.learningRate, time: elapsed())
+                log?.flush(step: step, learningRate: result.learningRate, time: elapsed())
             }
             if config.checkpointEvery > 0 && step % config.checkpointEvery == 0 && !trainer.isFinished {
                 try saveCheckpoint(elapsed: elapsed())
@@ -129,9 +154,11 @@ public final class TrainingRun {
 
     /// Writes the checkpoint (atomically).
     public func saveCheckpoint(elapsed: Double) throws {
+        guard writesFiles else { lastCheckpointStep = trainer.step; return }
         var checkpoint = trainer.checkpoint()
         checkpoint.elapsedSeconds = elapsed
         checkpoint.threads = ComputeThreads.count
+        checkpoint.worldSize = trainer.parallel?.size ?? 1
         try checkpoint.write(to: folder.checkpoint)
         lastCheckpointStep = trainer.step
         try LossCurve.write(log: folder.log, to: folder.lossPlot)
@@ -139,6 +166,7 @@ public final class TrainingRun {
 
     /// Writes the EMA weights alone to `snapshots/step-NNNNNNNN.h5` (atomically).
     func saveSnapshot(elapsed: Double) throws {
+        guard writesFiles else { return }
         var checkpoint = trainer.checkpoint()
         checkpoint.elapsedSeconds = elapsed
         checkpoint.threads = ComputeThreads.count
@@ -147,7 +175,7 @@ public final class TrainingRun {
     }
 
     private func renderPreview() throws {
-        guard let preview else { return }
+        guard let preview, writesFiles else { return }
         try preview(trainer, folder.preview(step: trainer.step))
     }
 }
