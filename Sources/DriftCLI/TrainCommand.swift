@@ -110,7 +110,7 @@ struct TrainCommand: ParsableCommand {
         // Under mpirun the ranks share every step's batch (rank 0 writes); otherwise one process.
         let world = World.shared
         let group = world.size > 1
-            ? DataParallelGroup(rank: world.rank, size: world.size, allGather: { try world.allGather($0) }) : nil
+            ? DataParallelGroup(rank: world.rank, size: world.size, allReduceSum: { try world.allReduceSum(&$0) }) : nil
         let run: TrainingRun
         do {
             if let resume {

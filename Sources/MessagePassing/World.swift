@@ -97,6 +97,42 @@ public final class World: @unchecked Sendable {
         return out
     }
 
+    /// The elementwise sum of every rank's `values` (equal lengths everywhere), on every rank,
+    /// by a ring all-reduce (Patarasuk & Yuan 2009): the vector is cut into N chunks; in N − 1
+    /// reduce-scatter steps rank r passes its running sum of chunk (r − s) mod N to rank r + 1,
+    /// which adds its own; then N − 1 all-gather steps pass the finished chunks around. Each rank
+    /// sends and receives 2(N − 1)/N of the vector. Chunk c is summed in the fixed order
+    /// c, c + 1, …, c − 1 (mod N) and then copied, so every rank ends with the same bits and the
+    /// same N always gives the same sums.
+    public func allReduceSum(_ values: inout [Float]) throws {
+        guard usesMPI, size > 1 else { return }
+        let n = size, count = values.count
+        func chunk(_ c: Int) -> Range<Int> {
+            let c = ((c % n) + n) % n
+            let base = count / n, extra = count % n
+            let lower = c * base + Swift.min(c, extra)
+            return lower..<(lower + base + (c < extra ? 1 : 0))
+        }
+        let next = Int32((rank + 1) % n), previous = Int32((rank - 1 + n) % n)
+        var incoming = [Float](repeating: 0, count: count / n + 1)
+        for phase in 0..<2 {
+            for s in 0..<(n - 1) {
+                // Reduce-scatter sends chunk r − s and receives r − s − 1; all-gather the same, one step later.
+                let sendChunk = chunk(rank - s + (phase == 1 ? 1 : 0)), receiveChunk = chunk(rank - s - 1 + (phase == 1 ? 1 : 0))
+                try values.withUnsafeBufferPointer { all in
+                    try incoming.withUnsafeMutableBufferPointer { buffer in
+                        try check(MPI_Sendrecv(all.baseAddress! + sendChunk.lowerBound, Int32(sendChunk.count), drift_MPI_FLOAT(), next, 7,
+                                               buffer.baseAddress, Int32(receiveChunk.count), drift_MPI_FLOAT(), previous, 7,
+                                               drift_MPI_COMM_WORLD(), nil), "all-reduce")
+                    }
+                }
+                for (j, i) in receiveChunk.enumerated() {
+                    values[i] = phase == 0 ? incoming[j] + values[i] : incoming[j]
+                }
+            }
+        }
+    }
+
     /// The largest of every rank's `value`, on every rank.
     public func maximum(_ value: Int) throws -> Int {
         guard usesMPI, size > 1 else { return value }

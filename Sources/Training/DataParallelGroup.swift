@@ -7,23 +7,24 @@ import TensorCore
 /// the same optimizer step.
 ///
 /// The combination is deterministic: rank r's mean gradient is weighted by its share of the
-/// rows, n_r / B, every rank's weighted vector is all-gathered in buckets, and each rank sums
-/// the N contributions in rank order 0 … N−1 — the same sum, bit for bit, on every rank. It
-/// equals one process's mean over B rows up to rounding (the per-row sums are grouped by
-/// rank), so N ranks agree with each other exactly and with one process to float precision.
+/// rows, n_r / B, and the weighted vectors are summed over ranks in buckets by `allReduceSum`,
+/// which must give every rank the same bits and the same N the same sums (`World`'s ring
+/// all-reduce sums each chunk in a fixed rank order). The result equals one process's mean over
+/// B rows up to rounding (the per-row sums are grouped by rank), so N ranks agree with each
+/// other exactly and with one process to float precision.
 public struct DataParallelGroup: Sendable {
     public let rank: Int
     public let size: Int
-    /// Every rank's `values` (equal lengths), concatenated in rank order, on every rank.
-    public let allGather: @Sendable ([Float]) throws -> [Float]
-    /// Floats per all-gather call (bounds the N × bucket receive buffer).
+    /// The elementwise sum over ranks of every rank's `values` (equal lengths), on every rank.
+    public let allReduceSum: @Sendable (inout [Float]) throws -> Void
+    /// Floats per all-reduce call.
     public var bucket = 1 << 20
 
-    public init(rank: Int, size: Int, allGather: @escaping @Sendable ([Float]) throws -> [Float]) {
+    public init(rank: Int, size: Int, allReduceSum: @escaping @Sendable (inout [Float]) throws -> Void) {
         precondition(size >= 1 && rank >= 0 && rank < size, "DataParallelGroup: rank \(rank) of \(size)")
         self.rank = rank
         self.size = size
-        self.allGather = allGather
+        self.allReduceSum = allReduceSum
     }
 
     public var isRoot: Bool { rank == 0 }
@@ -48,14 +49,10 @@ public struct DataParallelGroup: Sendable {
         var start = 0
         while start < flat.count {
             let end = Swift.min(flat.count, start + bucket)
-            let gathered = try allGather(Array(flat[start..<end]))
-            let length = end - start
-            precondition(gathered.count == length * size, "DataParallelGroup: all-gather returned \(gathered.count) values, expected \(length * size)")
-            for j in 0..<length {
-                var s: Float = 0
-                for r in 0..<size { s += gathered[r * length + j] }
-                total[start + j] = s
-            }
+            var part = Array(flat[start..<end])
+            try allReduceSum(&part)
+            precondition(part.count == end - start, "DataParallelGroup: the all-reduce changed the length")
+            total.replaceSubrange(start..<end, with: part)
             start = end
         }
         var out: [String: Tensor] = [:]
