@@ -123,9 +123,12 @@ struct SampleCommand: ParsableCommand {
         var rows = [Tensor]()
         var evaluations = 0
         let start = Date()
-        // This rank's share of the samples (all of them in a world of one): sample i depends only
-        // on (seed, i), so the shares gathered in rank order are what one process draws.
-        let mine = world.share(of: total)
+        // This rank's share of the batches (all of them in a world of one): the batches are the
+        // ones a single process runs, so even adaptive solvers (whose error norm spans a batch)
+        // see the same rows; sample i depends only on (seed, i) and its batch, and the shares
+        // gathered in rank order are what one process draws.
+        let batches = world.share(of: (total + batchSize - 1) / batchSize)
+        let mine = min(batches.lowerBound * batchSize, total)..<min(batches.upperBound * batchSize, total)
         let progress = SampleProgress(total: mine.count)
         var first = mine.lowerBound
         while first < mine.upperBound {
