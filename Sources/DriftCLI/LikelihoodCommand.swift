@@ -2,6 +2,7 @@ import ArgumentParser
 import Evaluation
 import Foundation
 import Generative
+import MessagePassing
 import Samplers
 import TensorCore
 import Training
@@ -72,9 +73,14 @@ struct LikelihoodCommand: ParsableCommand {
                                                    controller: PIController(rtol: rtol, atol: atol))
         var nll = [Double](), exact = [Double](), nfe = 0
         let start = Date()
-        var first = 0
-        while first < n {
-            let b = min(batch, n - first)
+        // Under mpirun each rank scores a contiguous share of the batches one process would run
+        // (the same batches, so the adaptive solves and their results are the same), gathered on rank 0.
+        let world = World.shared
+        let batches = world.share(of: (n + batch - 1) / batch)
+        let mine = min(batches.lowerBound * batch, n)..<min(batches.upperBound * batch, n)
+        var first = mine.lowerBound
+        while first < mine.upperBound {
+            let b = min(batch, mine.upperBound - first)
             var x = source.examples(at: first, count: b, key: key.fold("data")).reshaped([b] + m.sampleShape)
             if spec.isImage { x = Self.dequantized(x, key: key.fold("dequantize"), firstSample: first) }
             let r = try likelihood.negativeLogLikelihood(x, key: key.fold("likelihood"), firstSample: first)
@@ -84,10 +90,16 @@ struct LikelihoodCommand: ParsableCommand {
             first += b
             let elapsed = Date().timeIntervalSince(start)
             if !json || isatty(STDERR_FILENO) == 1 {
-                stderrLine(String(format: "likelihood: %d/%d  NFE %d  ETA %@", first, n, r.evaluations,
-                                  ProgressLine.duration(elapsed / Double(first) * Double(n - first))))
+                let done = first - mine.lowerBound
+                stderrLine(String(format: "likelihood: %d/%d  NFE %d  ETA %@", done, mine.count, r.evaluations,
+                                  ProgressLine.duration(elapsed / Double(done) * Double(mine.count - done))))
             }
         }
+        nfe = try world.maximum(nfe)
+        let gatheredExact = try world.gather(exact)
+        guard let everything = try world.gather(nll), let allExact = gatheredExact else { return }  // rank 0 reports
+        nll = everything
+        exact = allExact
         let seconds = Date().timeIntervalSince(start)
         let estimate = Estimate(mean: nll)
         var fields: [(String, String)] = [

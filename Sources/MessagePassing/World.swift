@@ -63,7 +63,12 @@ public final class World: @unchecked Sendable {
     }
 
     /// Gathers every rank's `values` on rank 0, in rank order (nil on the other ranks).
-    public func gather(_ values: [Float]) throws -> [Float]? {
+    public func gather(_ values: [Float]) throws -> [Float]? { try gather(values, type: drift_MPI_FLOAT()) }
+
+    /// Gathers every rank's `values` on rank 0, in rank order (nil on the other ranks).
+    public func gather(_ values: [Double]) throws -> [Double]? { try gather(values, type: drift_MPI_DOUBLE()) }
+
+    private func gather<T: Numeric>(_ values: [T], type: MPI_Datatype) throws -> [T]? {
         guard usesMPI, size > 1 else { return values }
         var count = Int64(values.count)
         var counts = [Int64](repeating: 0, count: size)
@@ -74,11 +79,11 @@ public final class World: @unchecked Sendable {
         let counts32 = counts.map { Int32($0) }
         var displacements = [Int32](repeating: 0, count: size)
         for i in 1..<size { displacements[i] = displacements[i - 1] + counts32[i - 1] }
-        var out = [Float](repeating: 0, count: isRoot ? Int(counts.reduce(0, +)) : 0)
+        var out = [T](repeating: 0, count: isRoot ? Int(counts.reduce(0, +)) : 0)
         try values.withUnsafeBufferPointer { send in
             try out.withUnsafeMutableBufferPointer { receive in
-                try check(MPI_Gatherv(send.baseAddress, Int32(values.count), drift_MPI_FLOAT(), receive.baseAddress, counts32,
-                                      displacements, drift_MPI_FLOAT(), 0, drift_MPI_COMM_WORLD()), "gather")
+                try check(MPI_Gatherv(send.baseAddress, Int32(values.count), type, receive.baseAddress, counts32,
+                                      displacements, type, 0, drift_MPI_COMM_WORLD()), "gather")
             }
         }
         return isRoot ? out : nil

@@ -45,4 +45,27 @@ final class MPISampleTests: XCTestCase {
         XCTAssertTrue(run.stderr.contains("--model: no such file"), run.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: out.path))
     }
+
+    /// `drift likelihood` under mpirun: the ranks score whole batches of the single-process split,
+    /// so the mean, its standard error and the NFE are the single process's, bit for bit.
+    func testLikelihoodRanksReportWhatOneProcessReports() throws {
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let ring = root.appendingPathComponent("checkpoints/gmm-ring8.json").path
+        let moons = root.appendingPathComponent("checkpoints/moons-cfm.h5").path
+        for args in [["likelihood", "--model", ring, "--data", "gmm:" + ring, "--n", "300", "--batch", "64", "--seed", "1", "--json"],
+                     ["likelihood", "--model", moons, "--data", "toy:moons", "--n", "130", "--batch", "32", "--estimator", "hutchinson",
+                      "--seed", "2", "--json", "--threads", "1"]] {
+            func report(_ out: DriftProcess.Output) throws -> [String: Any] {
+                XCTAssertEqual(out.status, 0, out.stderr)
+                let line = out.stdout.split(separator: "\n").last.map(String.init) ?? ""
+                return try XCTUnwrap(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], out.stdout)
+            }
+            let one = try report(try DriftProcess.run(args, in: folder))
+            let two = try report(try MPIRun.run(2, args, in: folder))
+            for key in ["nll_mean", "nll_se", "nfe", "n"] {
+                XCTAssertEqual("\(one[key] ?? "missing")", "\(two[key] ?? "missing")", "\(key) of \(args[2])")
+            }
+        }
+    }
 }
