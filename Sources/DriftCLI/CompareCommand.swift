@@ -120,7 +120,7 @@ struct CompareCommand: ParsableCommand {
         let requested = try Self.metrics(metricNames)
         let wantsImages = m.sampleShape == FeatureClassifier.imageShape
             && (weights != nil || (requested.map { $0.contains { $0.requirement == .featureClassifier } } ?? true))
-        let images = wantsImages ? try imageReference(count: count, required: requested != nil || weights != nil) : nil
+        let images = wantsImages ? try imageReference(count: count) : nil
         let metrics = (requested ?? CompareMetric.allCases.filter {
             switch $0.requirement {
             case .referenceSamples: return reference != nil && lowDimensional
@@ -189,12 +189,10 @@ struct CompareCommand: ParsableCommand {
     }
 
     /// The classifier and N test images (compared) and N training images (the floor), drawn by seed.
-    /// Without a classifier file the image metrics are skipped, or an error when they were asked for.
-    func imageReference(count: Int, required: Bool) throws -> ImageReference? {
-        let file = classifier ?? Self.findClassifier()
-        guard let file else {
-            if required { throw CLIError("image metrics need the feature classifier: pass --classifier FILE (drift train-classifier writes one)") }
-            return nil
+    /// Without a classifier file: one error line naming --classifier (an image report without its metrics says nothing).
+    func imageReference(count: Int) throws -> ImageReference {
+        guard let file = classifier ?? Self.findClassifier() else {
+            throw CLIError("image metrics need the feature classifier: pass --classifier FILE (checkpoints/fashion-classifier.h5 is not in the working directory or beside drift; drift train-classifier writes one)")
         }
         let checkpoint = try ClassifierCheckpoint.read(from: file)
         let test = try ExampleSet.fashionMNIST(.test), train = try ExampleSet.fashionMNIST(.train)

@@ -160,12 +160,12 @@ final class CompareGuidanceTests: XCTestCase {
         let folder = temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let out = folder.appendingPathComponent("cmp").path
-        let fashion = root.appendingPathComponent("checkpoints/fashion-cfm-unet28.h5").path
-        assertCleanFailure(try DriftProcess.run(["compare", "--model", fashion, "--guidance", "0,1", "--out", out], in: root),
+        let unconditional = root.appendingPathComponent("checkpoints/moons-cfm.h5").path
+        assertCleanFailure(try DriftProcess.run(["compare", "--model", unconditional, "--guidance", "0,1", "--out", out], in: root),
                            mentions: ["is unconditional"])
-        assertCleanFailure(try DriftProcess.run(["compare", "--model", fashion, "--guidance", "-1", "--out", out], in: root),
+        assertCleanFailure(try DriftProcess.run(["compare", "--model", unconditional, "--guidance", "-1", "--out", out], in: root),
                            mentions: ["not a number ≥ 0"])
-        assertCleanFailure(try DriftProcess.run(["compare", "--model", fashion, "--metric", "accuracy", "--out", out], in: root),
+        assertCleanFailure(try DriftProcess.run(["compare", "--model", unconditional, "--metric", "accuracy", "--out", out], in: root),
                            mentions: ["needs class-conditional sampling", "--guidance"])
         let noDropout = try conditionalCheckpoint(in: folder, dropout: 0)
         assertCleanFailure(try DriftProcess.run(["compare", "--model", noDropout, "--guidance", "0,2", "--out", out], in: root),
