@@ -76,8 +76,7 @@ struct LikelihoodCommand: ParsableCommand {
         // Under mpirun each rank scores a contiguous share of the batches one process would run
         // (the same batches, so the adaptive solves and their results are the same), gathered on rank 0.
         let world = World.shared
-        let batches = world.share(of: (n + batch - 1) / batch)
-        let mine = min(batches.lowerBound * batch, n)..<min(batches.upperBound * batch, n)
+        let mine = world.shareOfBatches(count: n, batch: batch)
         var first = mine.lowerBound
         while first < mine.upperBound {
             let b = min(batch, mine.upperBound - first)

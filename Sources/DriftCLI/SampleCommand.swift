@@ -127,8 +127,7 @@ struct SampleCommand: ParsableCommand {
         // ones a single process runs, so even adaptive solvers (whose error norm spans a batch)
         // see the same rows; sample i depends only on (seed, i) and its batch, and the shares
         // gathered in rank order are what one process draws.
-        let batches = world.share(of: (total + batchSize - 1) / batchSize)
-        let mine = min(batches.lowerBound * batchSize, total)..<min(batches.upperBound * batchSize, total)
+        let mine = world.shareOfBatches(count: total, batch: batchSize)
         let progress = SampleProgress(total: mine.count)
         var first = mine.lowerBound
         while first < mine.upperBound {

@@ -62,6 +62,13 @@ public final class World: @unchecked Sendable {
         return lower..<(lower + base + (r < extra ? 1 : 0))
     }
 
+    /// This rank's items when `count` items run in batches of `batch`: a contiguous share of
+    /// the batches one process would run (so every batch keeps its rows), as item indices.
+    public func shareOfBatches(count: Int, batch: Int) -> Range<Int> {
+        let batches = share(of: (count + batch - 1) / batch)
+        return Swift.min(batches.lowerBound * batch, count)..<Swift.min(batches.upperBound * batch, count)
+    }
+
     /// Gathers every rank's `values` on rank 0, in rank order (nil on the other ranks).
     public func gather(_ values: [Float]) throws -> [Float]? { try gather(values, type: drift_MPI_FLOAT()) }
 
@@ -112,12 +119,7 @@ public final class World: @unchecked Sendable {
     public func allReduceSum(_ values: inout [Float]) throws {
         guard usesMPI, size > 1 else { return }
         let n = size, count = values.count
-        func chunk(_ c: Int) -> Range<Int> {
-            let c = ((c % n) + n) % n
-            let base = count / n, extra = count % n
-            let lower = c * base + Swift.min(c, extra)
-            return lower..<(lower + base + (c < extra ? 1 : 0))
-        }
+        func chunk(_ c: Int) -> Range<Int> { share(of: count, rank: ((c % n) + n) % n) }
         let next = Int32((rank + 1) % n), previous = Int32((rank - 1 + n) % n)
         var incoming = [Float](repeating: 0, count: count / n + 1)
         for phase in 0..<2 {

@@ -22,11 +22,18 @@ struct DriftProcess {
         throw XCTSkip("the drift executable is not built (swift build -c release --product drift)")
     }
 
-    /// Starts `drift args…` with stdout/stderr captured to files in `folder`.
-    static func start(_ args: [String], in folder: URL, environment: [String: String] = [:]) throws -> (Process, URL, URL) {
+    /// Starts `drift args…` (after `launcher`, e.g. mpirun and its flags, when given) with
+    /// stdout/stderr captured to files in `folder`.
+    static func start(_ args: [String], in folder: URL, environment: [String: String] = [:],
+                      launcher: [String] = []) throws -> (Process, URL, URL) {
         let p = Process()
-        p.executableURL = try executable()
-        p.arguments = args
+        if let first = launcher.first {
+            p.executableURL = URL(fileURLWithPath: first)
+            p.arguments = Array(launcher.dropFirst()) + [try executable().path] + args
+        } else {
+            p.executableURL = try executable()
+            p.arguments = args
+        }
         p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let out = folder.appendingPathComponent("stdout-\(UUID().uuidString).txt")
         let err = folder.appendingPathComponent("stderr-\(UUID().uuidString).txt")
@@ -42,6 +49,11 @@ struct DriftProcess {
     static func run(_ args: [String], in folder: URL, environment: [String: String] = [:]) throws -> Output {
         let (p, out, err) = try start(args, in: folder, environment: environment)
         p.waitUntilExit()
+        return finish(p, stdout: out, stderr: err)
+    }
+
+    /// The output of a process `start` began (which must have exited); removes its capture files.
+    static func finish(_ p: Process, stdout out: URL, stderr err: URL) -> Output {
         defer { try? FileManager.default.removeItem(at: out); try? FileManager.default.removeItem(at: err) }
         return Output(status: p.terminationStatus,
                       stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
