@@ -64,6 +64,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "folder: data: gray or rgb (default rgb).") var color: ImageColor?
 
     @Option(help: "Output folder (checkpoint.h5, log.csv, samples/).") var out: String?
+    @Option(name: .customLong("init"), help: "Fine-tune: start the weights (and EMA) from this checkpoint's EMA weights, with a fresh optimizer and step 0; the model, objective, path and classes are the checkpoint's.") var initFrom: String?
     @Option(help: "Continue the run in this folder exactly (only --steps, --threads and --keep-every may change).") var resume: String?
     @Option(name: .customLong("checkpoint-every"), help: "Steps between checkpoints (default 1000; one is always written at the end).") var checkpointEvery: Int?
     @Option(name: .customLong("sample-every"), help: "Steps between preview PNGs (default 1000, 0: only at the end).") var sampleEvery: Int?
@@ -88,13 +89,22 @@ struct TrainCommand: ParsableCommand {
                 ("--weight-decay", weightDecay != nil), ("--clip", clip != nil), ("--ema", ema != nil), ("--seed", seed != nil),
                 ("--flip", flip), ("--channels", channels != nil), ("--mults", mults != nil), ("--blocks", blocks != nil),
                 ("--attn", attn != nil), ("--width", width != nil), ("--depth", depth != nil), ("--image-size", imageSize != nil),
-                ("--color", color != nil), ("--out", out != nil), ("--checkpoint-every", checkpointEvery != nil),
+                ("--color", color != nil), ("--out", out != nil), ("--init", initFrom != nil), ("--checkpoint-every", checkpointEvery != nil),
                 ("--sample-every", sampleEvery != nil), ("--log-every", logEvery != nil), ("--preview-steps", previewSteps != nil)]
             if let given = fixed.first(where: { $0.1 }) {
                 throw ValidationError("--resume continues with the run's own settings: drop \(given.0) (only --steps, --threads and --keep-every may be given)")
             }
         } else {
             guard data != nil, out != nil else { throw ValidationError("give --data and --out (or --resume DIR)") }
+        }
+        if initFrom != nil {
+            let fixed: [(String, Bool)] = [
+                ("--model", model != nil), ("--objective", objective != nil), ("--path", path != nil), ("--classes", classes != nil),
+                ("--channels", channels != nil), ("--mults", mults != nil), ("--blocks", blocks != nil), ("--attn", attn != nil),
+                ("--width", width != nil), ("--depth", depth != nil)]
+            if let given = fixed.first(where: { $0.1 }) {
+                throw ValidationError("--init takes the model, objective, path and classes from the checkpoint: drop \(given.0)")
+            }
         }
         if optimizer != .sgd, momentum != nil || nesterov { throw ValidationError("--momentum and --nesterov are SGD settings: add --optimizer sgd") }
         if optimizer == .sgd, betas != nil { throw ValidationError("--betas is an Adam setting; SGD takes --momentum") }
@@ -117,7 +127,9 @@ struct TrainCommand: ParsableCommand {
                 run = try TrainingRun.resume(RunFolder(resume), steps: steps, threads: threads, keepEvery: keepEvery, group: group)
             } else {
                 ComputeThreads.set(threads ?? ProcessInfo.processInfo.activeProcessorCount)
-                run = try TrainingRun.start(try makeConfig(), in: RunFolder(out!), group: group)
+                let source = try initFrom.map { try Checkpoint.read(from: $0) }
+                run = try TrainingRun.start(try makeConfig(warmStartingFrom: source), in: RunFolder(out!), group: group,
+                                            initialWeights: source?.ema)
             }
         } catch let error as ValidationError { throw error } catch { throw CLIError(error) }
         if let before = run.resumedWorldSize, before != world.size {
@@ -150,26 +162,45 @@ struct TrainCommand: ParsableCommand {
         }
     }
 
-    /// The training configuration the flags describe.
-    func makeConfig() throws -> TrainingConfig {
+    /// The training configuration the flags describe; fine-tuning from `source` (`--init`), its
+    /// model, objective, path and classes.
+    func makeConfig(warmStartingFrom source: Checkpoint? = nil) throws -> TrainingConfig {
         let spec = try DataSpec.parse(data!, imageSize: imageSize ?? 32, color: color ?? .rgb)
         let kind = objective ?? .cfm
-        let pathKind = try path.map { try GaussianPath.kind(named: $0) } ?? kind.defaultPath
         let sampling: TimeSampling = timeSampling == .logitNormal ? .logitNormal(mean: 0, std: 1) : .uniform
         let isImage = spec.isImage
         let defaults = (batch: isImage ? 64 : 256, lr: isImage ? 2e-4 : 1e-3)
-        let conditioning = try classConditioning(for: spec)
-        var model = try modelConfig(for: spec)
-        model.classCount = conditioning?.classCount ?? 0
+        let model: ModelConfig, objectiveConfig: ObjectiveConfig, gaussianPath: GaussianPath, conditioning: ClassConditioning?
+        if let source {
+            let was = source.training
+            guard was.data.sampleShape == spec.sampleShape else {
+                throw CLIError("--init \(initFrom!): the checkpoint's model takes samples of shape \(was.data.sampleShape) but \(spec.name) gives \(spec.sampleShape)")
+            }
+            model = was.model
+            gaussianPath = was.path
+            var o = was.objective
+            if timeSampling != nil { o.timeSampling = sampling }
+            if likelihoodWeighting { o.likelihoodWeighting = true }
+            objectiveConfig = o
+            conditioning = was.conditioning.map { ClassConditioning(classNames: $0.classNames, labelDropout: labelDropout ?? $0.labelDropout) }
+            if labelDropout != nil, conditioning == nil {
+                throw CLIError("--label-dropout: \(initFrom!) is an unconditional model; drop --label-dropout")
+            }
+        } else {
+            conditioning = try classConditioning(for: spec)
+            var m = try modelConfig(for: spec)
+            m.classCount = conditioning?.classCount ?? 0
+            model = m
+            objectiveConfig = ObjectiveConfig(kind: kind, timeSampling: sampling, likelihoodWeighting: likelihoodWeighting)
+            gaussianPath = .standard(try path.map { try GaussianPath.kind(named: $0) } ?? kind.defaultPath)
+        }
         return TrainingConfig(
-            data: spec, model: model,
-            objective: ObjectiveConfig(kind: kind, timeSampling: sampling, likelihoodWeighting: likelihoodWeighting),
-            path: .standard(pathKind), steps: steps ?? 10_000, batchSize: batch ?? defaults.batch, learningRate: lr ?? defaults.lr,
+            data: spec, model: model, objective: objectiveConfig, path: gaussianPath, steps: steps ?? 10_000, batchSize: batch ?? defaults.batch, learningRate: lr ?? defaults.lr,
             warmupSteps: warmup ?? 0, decay: decay ?? .cosine, weightDecay: weightDecay ?? 0,
             gradientClip: (clip ?? 1) > 0 ? (clip ?? 1) : nil, emaDecay: ema ?? 0.999, flip: flip, seed: seed ?? 0,
             checkpointEvery: checkpointEvery ?? 1000, sampleEvery: sampleEvery ?? 1000, logEvery: logEvery ?? 50,
             previewSteps: previewSteps ?? 32, conditioning: conditioning, optimizer: try optimizerChoice(),
-            keepEvery: keepEvery.flatMap { $0 > 0 ? $0 : nil })
+            keepEvery: keepEvery.flatMap { $0 > 0 ? $0 : nil }, warmStart: source.map { WarmStart(from: $0, path: initFrom!) })
     }
 
     /// --optimizer and its settings (nil: the default Adam).

@@ -42,8 +42,9 @@ public final class Trainer {
     /// The processes sharing each step's batch (nil: this process takes every row).
     public var parallel: DataParallelGroup?
 
-    /// A fresh run: weights initialised from the seed.
-    public init(config: TrainingConfig, source: ExampleSource) throws {
+    /// A fresh run: weights initialised from the seed, or — fine-tuning (`config.warmStart`) — set
+    /// to `initialWeights` (a checkpoint's EMA weights), which the EMA starts from too.
+    public init(config: TrainingConfig, source: ExampleSource, initialWeights: [String: Tensor]? = nil) throws {
         try config.validate()
         guard source.sampleShape == config.model.sampleShape else {
             throw TrainingError.data("the data have shape \(source.sampleShape) but the model takes \(config.model.sampleShape)")
@@ -60,6 +61,9 @@ public final class Trainer {
         self.source = source
         rootKey = RandomKey(seed: config.seed)
         do { network = try config.model.build(key: rootKey.fold("init")) } catch { throw TrainingError.invalidSetting("\(error)") }
+        if let initialWeights {
+            do { try network.loadParameters(initialWeights) } catch { throw TrainingError.invalidSetting("--init: \(error)") }
+        }
         optimizer = config.optimizerChoice.make(learningRate: config.learningRate, weightDecay: config.weightDecay)
         ema = EMA(network, decay: Float(config.emaDecay))
         objective = try TrainingObjective(config.objective, path: config.path)

@@ -48,6 +48,8 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     public var conditioning: ClassConditioning?
     /// The optimizer (nil, as in runs made before the choice existed: Adam with betas 0.9, 0.999).
     public var optimizer: OptimizerChoice?
+    /// The checkpoint a fine-tuning run started its weights from (nil: initialised from the seed).
+    public var warmStart: WarmStart?
 
     /// The optimizer this run uses.
     public var optimizerChoice: OptimizerChoice { optimizer ?? .adamDefault }
@@ -57,7 +59,7 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
                 weightDecay: Double = 0, gradientClip: Double? = 1, emaDecay: Double = 0.999, flip: Bool = false,
                 seed: UInt64 = 0, checkpointEvery: Int = 1000, sampleEvery: Int = 1000, logEvery: Int = 10,
                 previewSteps: Int = 32, conditioning: ClassConditioning? = nil, optimizer: OptimizerChoice? = nil,
-                keepEvery: Int? = nil) {
+                keepEvery: Int? = nil, warmStart: WarmStart? = nil) {
         self.data = data
         self.model = model
         self.objective = objective
@@ -79,6 +81,7 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         self.conditioning = conditioning
         self.optimizer = optimizer
         self.keepEvery = keepEvery
+        self.warmStart = warmStart
     }
 
     /// The learning-rate schedule these settings describe.

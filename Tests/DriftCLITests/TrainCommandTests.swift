@@ -93,6 +93,53 @@ final class TrainCommandTests: XCTestCase {
         assertCleanFailure(bad, mentions: ["--keep-every must be ≥ 0"])
     }
 
+    func testInitFineTunesFromACheckpointsEMAWeightsAndRecordsWhere() throws {
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
+        XCTAssertEqual(try DriftProcess.run(tiny + ["--classes", "auto", "--steps", "20", "--out", path("base")], in: folder).status, 0)
+        XCTAssertEqual(try DriftProcess.run(["export", path("base/checkpoint.h5"), "--out", path("base.h5")], in: folder).status, 0)
+        let base = try Checkpoint.read(from: path("base.h5"))
+
+        // One step at a negligible learning rate: the weights are still the source's EMA weights.
+        let tune = ["train", "--init", path("base.h5"), "--data", "toy:moons", "--batch", "64", "--threads", "1", "--seed", "5"]
+        let first = try DriftProcess.run(tune + ["--steps", "1", "--lr", "1e-12", "--label-dropout", "0.4", "--out", path("still")], in: folder)
+        XCTAssertEqual(first.status, 0, first.stderr)
+        let still = try Checkpoint.read(from: path("still/checkpoint.h5"))
+        XCTAssertEqual(Set(still.parameters.keys), Set(base.ema.keys))
+        for (key, value) in base.ema {
+            let gap = zip(still.parameters[key]!.scalars, value.scalars).map { abs($0 - $1) }.max() ?? 0
+            XCTAssertLessThan(gap, 1e-9, key)
+        }
+        XCTAssertEqual(still.training.model, base.training.model)
+        XCTAssertEqual(still.training.conditioning?.classNames, base.training.conditioning?.classNames)
+        XCTAssertEqual(still.training.conditioning?.labelDropout, 0.4)
+        XCTAssertEqual(still.training.warmStart, WarmStart(checkpoint: path("base.h5"), sourceStep: 20, sourceExamples: 20 * 64,
+                                                         sourceSeconds: base.elapsedSeconds))
+
+        // A real fine-tune moves the weights, says where it began, and resumes without the source file.
+        let run = try DriftProcess.run(tune + ["--steps", "20", "--out", path("tuned")], in: folder)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        try FileManager.default.removeItem(atPath: path("base.h5"))
+        let resumed = try DriftProcess.run(["train", "--resume", path("tuned"), "--steps", "30"], in: folder)
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        let inspect = try DriftProcess.run(["inspect", path("tuned/checkpoint.h5")], in: folder)
+        XCTAssertTrue(inspect.stdout.contains("fine-tuned from  \(path("base.h5")) (20 steps, 1280 examples"), inspect.stdout)
+        XCTAssertTrue(inspect.stdout.contains("step             30 of 30"), inspect.stdout)
+
+        for (extra, fragment) in [(["--model", "mlp2d"], "drop --model"), (["--objective", "dsm"], "drop --objective"),
+                                  (["--classes", "2"], "drop --classes")] {
+            assertCleanFailure(try DriftProcess.run(tune + extra + ["--steps", "5", "--out", path("bad")], in: folder), mentions: [fragment])
+        }
+        XCTAssertEqual(try DriftProcess.run(["export", path("base/checkpoint.h5"), "--out", path("base.h5")], in: folder).status, 0)
+        assertCleanFailure(try DriftProcess.run(["train", "--init", path("base.h5"), "--data", "fashion-mnist", "--steps", "5",
+                                                 "--out", path("bad")], in: folder),
+                           mentions: ["takes samples of shape [2]", "fashion-mnist gives [1, 28, 28]"])
+        assertCleanFailure(try DriftProcess.run(["train", "--init", path("missing.h5"), "--data", "toy:moons", "--steps", "5",
+                                                 "--out", path("bad")], in: folder), mentions: ["missing.h5"])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path("bad")))
+    }
+
     func testTheOptimizerIsAChoiceAndInspectNamesIt() throws {
         let folder = temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }

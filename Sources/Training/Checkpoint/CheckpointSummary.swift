@@ -45,6 +45,7 @@ public struct CheckpointSummary {
             ("batch, lr", "\(t.batchSize), \(t.learningRate) (\(t.decay.rawValue), warm-up \(t.warmupSteps))"),
             ("ema decay", "\(t.emaDecay)"),
             ("trained for", String(format: "%.1f s", c.elapsedSeconds)),
+            ("fine-tuned from", t.warmStart?.summary ?? "none (initialised from the seed)"),
             ("parameters", "\(c.parameterCount) in \(c.parameters.count) tensors"),
         ]
         let width = rows.map(\.0.count).max() ?? 0

@@ -50,13 +50,15 @@ public final class TrainingRun {
 
     /// A new run in `folder`: checks the folder is writable and holds no other run, loads the data.
     /// With a data-parallel `group`, every rank trains its rows and rank 0 alone writes.
-    public static func start(_ config: TrainingConfig, in folder: RunFolder, group: DataParallelGroup? = nil) throws -> TrainingRun {
+    /// `initialWeights` are a fine-tuning run's starting weights (`config.warmStart` says whose).
+    public static func start(_ config: TrainingConfig, in folder: RunFolder, group: DataParallelGroup? = nil,
+                             initialWeights: [String: Tensor]? = nil) throws -> TrainingRun {
         try config.validate()
         if FileManager.default.fileExists(atPath: folder.checkpoint) {
             throw TrainingError.invalidSetting("\(folder.url.path) already holds a run (checkpoint.h5): continue it with drift train --resume \(folder.url.path), or choose another --out")
         }
         // Everything that can fail without touching the disk comes first: a failed start leaves no folder.
-        let trainer = try Trainer(config: config, source: try config.data.makeSource(flip: config.flip))
+        let trainer = try Trainer(config: config, source: try config.data.makeSource(flip: config.flip), initialWeights: initialWeights)
         try group.map { try checkBatch(config.batchSize, for: $0) }
         trainer.parallel = group
         let writes = group?.isRoot ?? true
