@@ -3,6 +3,7 @@ import DriftIO
 import Evaluation
 import Foundation
 import Generative
+import MessagePassing
 import Samplers
 import TensorCore
 import Training
@@ -29,7 +30,9 @@ struct CompareCommand: ParsableCommand {
             that fits. --guidance W1,W2,… (a class-conditional image model) adds a guidance sweep at the largest budget:
             sample i drawn for class i mod K, every sampler at every weight, with fd, accuracy (the classifier agrees with the
             requested class), diversity (within-class feature spread ÷ real images'), precision and recall.
-            OUT must not exist or be empty unless --force; the report appears only when complete.
+            OUT must not exist or be empty unless --force; the report appears only when complete. Under mpirun -np N
+            the cells are shared among the ranks (each cell whole on one rank: the same numbers as one process), and
+            rank 0 writes the report.
             """)
 
     @Option(help: "Model: a checkpoint (.h5) or a Gaussian-mixture spec (.json).") var model: String
@@ -139,8 +142,12 @@ struct CompareCommand: ParsableCommand {
         }
         let sweep = try CompareSweep(model: m, samplers: named, budgets: budgets, count: count, seed: seed, metrics: metrics,
                                      reference: reference, mixture: mixture, images: images)
+        // Under mpirun the cells are shared among the ranks (each cell whole on one rank, so every
+        // number is what one process computes); rank 0 collects them and alone writes the report.
+        let world = World.shared
+        let partition = CellPartition(rank: world.rank, size: world.size, gather: { try world.gatherParts($0) })
         let bar = SweepProgress()
-        let results = try sweep.run { done, elapsed, cell in bar.update(done: done, elapsed: elapsed, cell: cell) }
+        let sweepResults = try sweep.run(partition: partition) { done, elapsed, cell in bar.update(done: done, elapsed: elapsed, cell: cell) }
         bar.finish()
         var guided: CompareResults?
         if let weights, let images {
@@ -149,9 +156,10 @@ struct CompareCommand: ParsableCommand {
             let g = try GuidanceSweep(model: m, samplers: named, budget: budgets.last!, count: count, seed: seed, weights: weights,
                                       metrics: guidanceMetrics, images: images)
             let bar = SweepProgress()
-            guided = try g.run { done, elapsed, cell in bar.update(done: done, elapsed: elapsed, cell: cell) }
+            guided = try g.run(partition: partition) { done, elapsed, cell in bar.update(done: done, elapsed: elapsed, cell: cell) }
             bar.finish()
         }
+        guard let results = sweepResults else { return }  // ranks > 0: rank 0 writes
 
         let paths = m.sampleShape == [2] && trajectories > 0 ? try trajectorySets(sweep, budget: budgets.last!) : []
         let extentSamples = reference.map { $0.examples(at: 0, count: count, key: sweep.key.fold("reference")) }

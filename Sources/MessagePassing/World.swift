@@ -75,8 +75,25 @@ public final class World: @unchecked Sendable {
     /// Gathers every rank's `values` on rank 0, in rank order (nil on the other ranks).
     public func gather(_ values: [Double]) throws -> [Double]? { try gather(values, type: drift_MPI_DOUBLE()) }
 
+    /// Gathers every rank's `bytes` on rank 0 as one part per rank, in rank order (nil on the other ranks).
+    public func gatherParts(_ bytes: [UInt8]) throws -> [[UInt8]]? {
+        guard usesMPI, size > 1 else { return [bytes] }
+        guard let (all, counts) = try gatherWithCounts(bytes, type: drift_MPI_BYTE()) else { return nil }
+        var parts = [[UInt8]](), start = 0
+        for c in counts {
+            parts.append(Array(all[start..<(start + Int(c))]))
+            start += Int(c)
+        }
+        return parts
+    }
+
     private func gather<T: Numeric>(_ values: [T], type: MPI_Datatype) throws -> [T]? {
         guard usesMPI, size > 1 else { return values }
+        return try gatherWithCounts(values, type: type)?.values
+    }
+
+    /// Every rank's `values` concatenated on rank 0, with each rank's count (nil on the other ranks).
+    private func gatherWithCounts<T: Numeric>(_ values: [T], type: MPI_Datatype) throws -> (values: [T], counts: [Int64])? {
         var count = Int64(values.count)
         var counts = [Int64](repeating: 0, count: size)
         try check(MPI_Gather(&count, 1, drift_MPI_INT64(), &counts, 1, drift_MPI_INT64(), 0, drift_MPI_COMM_WORLD()), "gather of counts")
@@ -93,7 +110,7 @@ public final class World: @unchecked Sendable {
                                       displacements, type, 0, drift_MPI_COMM_WORLD()), "gather")
             }
         }
-        return isRoot ? out : nil
+        return isRoot ? (out, counts) : nil
     }
 
     /// Every rank's `values` (all of the same length), concatenated in rank order, on every rank.

@@ -69,3 +69,46 @@ final class MPISampleTests: XCTestCase {
         }
     }
 }
+
+/// `mpirun -np N drift compare …`: every cell runs whole on one rank, so the table is what one
+/// process measures, number for number (all but the seconds), and rank 0 alone writes the report.
+final class MPICompareTests: XCTestCase {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// A CSV without its `seconds` column (wall time differs between runs).
+    func withoutSeconds(_ file: URL) throws -> [[String]] {
+        let rows = try String(contentsOf: file, encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        guard let column = rows.first?.firstIndex(of: "seconds") else { XCTFail("no seconds column in \(file.path)"); return rows }
+        return rows.map { var r = $0; r.remove(at: column); return r }
+    }
+
+    func testRanksShareTheCellsAndReportWhatOneProcessMeasures() throws {
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        // The analytic mixture with an adaptive solver and SDE samplers (every metric exact), and a guidance
+        // sweep on the shipped conditional U-Net (FD, accuracy, diversity in the classifier's features).
+        let mixture = ["compare", "--model", root.appendingPathComponent("checkpoints/gmm-ring8.json").path, "--sampler", "dopri5",
+                       "--sampler", "dpmpp-2m-20", "--sampler", "em-500", "--nfe", "10,20,50", "--n", "300", "--threads", "1"]
+        let images = ["compare", "--model", root.appendingPathComponent("checkpoints/fashion-cfm-unet28.h5").path, "--sampler", "dpmpp-2m-20",
+                      "--sampler", "dpmpp-2m-sde-20", "--nfe", "4", "--n", "16", "--guidance", "0,1", "--threads", "1",
+                      "--classifier", root.appendingPathComponent("checkpoints/fashion-classifier.h5").path]
+        for (name, args, tables) in [("mixture", mixture, ["results.csv"]), ("images", images, ["results.csv", "guidance.csv"])] {
+            let one = folder.appendingPathComponent("\(name)-1")
+            let alone = try DriftProcess.run(args + ["--out", one.path], in: folder)
+            XCTAssertEqual(alone.status, 0, alone.stderr)
+            for ranks in [2, 3] {
+                let split = folder.appendingPathComponent("\(name)-\(ranks)")
+                let run = try MPIRun.run(ranks, args + ["--out", split.path], in: folder)
+                XCTAssertEqual(run.status, 0, run.stderr)
+                XCTAssertEqual(run.stdout.components(separatedBy: "report: ").count, 2, "rank 0 alone reports: \(run.stdout)")
+                for table in tables {
+                    XCTAssertEqual(try withoutSeconds(split.appendingPathComponent(table)), try withoutSeconds(one.appendingPathComponent(table)),
+                                   "\(name) \(table), \(ranks) ranks")
+                }
+                XCTAssertEqual(try Data(contentsOf: split.appendingPathComponent("grid.png")), try Data(contentsOf: one.appendingPathComponent("grid.png")))
+                let leftovers = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.contains(".tmp.") }
+                XCTAssertEqual(leftovers, [])
+            }
+        }
+    }
+}

@@ -150,57 +150,93 @@ public struct CompareSweep {
     /// Progress after each cell: the fraction of the total budget done and the elapsed seconds.
     public typealias Progress = (_ done: Double, _ elapsed: Double, _ cell: String) -> Void
 
-    public func run(progress: Progress? = nil) throws -> CompareResults {
-        let noise = self.noise, key = self.key
-        let referenceSamples = try reference.map { FeatureSet($0.examples(at: 0, count: count, key: key.fold("reference"))) }
-        let total = Double(budgets.reduce(0, +) * samplers.count)
+    /// The cells in sweep order: every sampler at every budget.
+    public var jobs: [(sampler: NamedSampler, budget: Int)] { samplers.flatMap { s in budgets.map { (s, $0) } } }
+
+    /// Runs every cell, or under a `partition` of several processes this process's share, and
+    /// returns the results on rank 0 (nil on the other ranks).
+    public func run(partition: CellPartition = .single, progress: Progress? = nil) throws -> CompareResults? {
+        let context = try CellContext(self)
+        let jobs = self.jobs
+        let costs = jobs.map(\.budget)
+        let owner = partition.owners(costs: costs)
+        let total = Double(zip(costs, owner).filter { $0.1 == partition.rank }.map(\.0).reduce(0, +))
         var done = 0.0
         let start = Date()
-        var cells = [CompareCell](), skipped = [SkippedCell]()
+        guard let outcomes = try partition.run(costs: costs, job: { j in
+            defer {
+                done += Double(jobs[j].budget)
+                progress?(done / Swift.max(total, 1), Date().timeIntervalSince(start), "\(jobs[j].sampler.name) @ \(jobs[j].budget)")
+            }
+            return try outcome(jobs[j].sampler, jobs[j].budget, context: context)
+        }) else { return nil }
+        return try results(outcomes, context: context)
+    }
+
+    /// What every cell of a sweep shares: the noise and the exact reference samples, and a cache of
+    /// exact flow endpoints (ode-error).
+    final class CellContext {
+        let noise: Tensor
+        let referenceSamples: FeatureSet?
         var flowCache = [String: FeatureSet]()
-        for named in samplers {
-            for budget in budgets {
-                defer {
-                    done += Double(budget)
-                    progress?(done / total, Date().timeIntervalSince(start), "\(named.name) @ \(budget)")
-                }
-                let fitted: FittedSampler, result: SolveResult, seconds: Double
-                if named.sampler.controller != nil {
-                    guard let (f, r) = try BudgetFit.adaptive(named.sampler, budget: budget, model: model, noise: noise, key: key) else {
-                        skipped.append(SkippedCell(samplerName: named.name, requestedNFE: budget,
-                                                   reason: "needs more than \(budget) NFE at the loosest tolerance \(BudgetFit.toleranceLadder[0])"))
-                        continue
-                    }
-                    // Time the chosen tolerance on its own (the ladder ran looser ones first).
-                    let timed = Date()
-                    _ = try f.sampler.sample(model, noise: noise, key: key)
-                    (fitted, result, seconds) = (f, r, Date().timeIntervalSince(timed))
-                } else {
-                    guard let f = BudgetFit.fixed(named.sampler, budget: budget, model: model) else {
-                        skipped.append(SkippedCell(samplerName: named.name, requestedNFE: budget,
-                                                   reason: "one step already needs more than \(budget) NFE"))
-                        continue
-                    }
-                    let timed = Date()
-                    (fitted, result) = (f, try f.sampler.sample(model, noise: noise, key: key))
-                    seconds = Date().timeIntervalSince(timed)
-                }
-                cells.append(try cell(named, budget, fitted, result, seconds: seconds, noise: noise,
-                                      reference: referenceSamples, flowCache: &flowCache))
+        init(_ sweep: CompareSweep) throws {
+            noise = sweep.noise
+            referenceSamples = try sweep.reference.map { FeatureSet($0.examples(at: 0, count: sweep.count, key: sweep.key.fold("reference"))) }
+        }
+    }
+
+    /// One sampler at one budget: measured, or skipped when it cannot run within the budget.
+    func outcome(_ named: NamedSampler, _ budget: Int, context: CellContext) throws -> CellOutcome {
+        let noise = context.noise, key = self.key
+        let fitted: FittedSampler, result: SolveResult, seconds: Double
+        if named.sampler.controller != nil {
+            guard let (f, r) = try BudgetFit.adaptive(named.sampler, budget: budget, model: model, noise: noise, key: key) else {
+                return .skipped(SkippedCell(samplerName: named.name, requestedNFE: budget,
+                                            reason: "needs more than \(budget) NFE at the loosest tolerance \(BudgetFit.toleranceLadder[0])"))
+            }
+            // Time the chosen tolerance on its own (the ladder ran looser ones first).
+            let timed = Date()
+            _ = try f.sampler.sample(model, noise: noise, key: key)
+            (fitted, result, seconds) = (f, r, Date().timeIntervalSince(timed))
+        } else {
+            guard let f = BudgetFit.fixed(named.sampler, budget: budget, model: model) else {
+                return .skipped(SkippedCell(samplerName: named.name, requestedNFE: budget, reason: "one step already needs more than \(budget) NFE"))
+            }
+            let timed = Date()
+            (fitted, result) = (f, try f.sampler.sample(model, noise: noise, key: key))
+            seconds = Date().timeIntervalSince(timed)
+        }
+        return .measured(try cell(named, budget, fitted, result, seconds: seconds, noise: noise,
+                                  reference: context.referenceSamples, flowCache: &context.flowCache))
+    }
+
+    /// The sweep's results from its cells' outcomes (in sweep order), with the floor of every metric.
+    func results(_ outcomes: [CellOutcome], context: CellContext) throws -> CompareResults {
+        var cells = [CompareCell](), skipped = [SkippedCell]()
+        for o in outcomes {
+            switch o {
+            case .measured(let c): cells.append(c)
+            case .skipped(let s): skipped.append(s)
             }
         }
-        var floor = [CompareMetric: Estimate]()
-        if let referenceSamples, let reference {
-            let fresh = reference.examples(at: count, count: count, key: key.fold("reference"))
-            floor = try metricValues(of: fresh, classes: nil, stochastic: true, sampler: nil, noise: noise, reference: referenceSamples, flowCache: &flowCache)
-        } else if let mixture, metrics.contains(.nll) {
-            floor[.nll] = exactMeanNLL(mixture.sample(count, key: key.fold("reference")), model: mixture)
-        } else if let images {
-            floor = try metricValues(of: images.floor, classes: images.floorLabels, stochastic: true, sampler: nil, noise: noise,
-                                     reference: nil, flowCache: &flowCache)
-        }
-        return CompareResults(cells: cells, skipped: skipped, reference: floor, referenceName: images == nil ? "exact-vs-exact" : "train-vs-test",
+        return CompareResults(cells: cells, skipped: skipped, reference: try floor(context), referenceName: images == nil ? "exact-vs-exact" : "train-vs-test",
                               metrics: metrics, budgets: budgets, samplerNames: samplers.map(\.name))
+    }
+
+    /// Each metric between two independent sets of exact samples, or between training and test images.
+    func floor(_ context: CellContext) throws -> [CompareMetric: Estimate] {
+        let key = self.key
+        if let referenceSamples = context.referenceSamples, let reference {
+            let fresh = reference.examples(at: count, count: count, key: key.fold("reference"))
+            return try metricValues(of: fresh, classes: nil, stochastic: true, sampler: nil, noise: context.noise,
+                                    reference: referenceSamples, flowCache: &context.flowCache)
+        } else if let mixture, metrics.contains(.nll) {
+            return [.nll: exactMeanNLL(mixture.sample(count, key: key.fold("reference")), model: mixture)]
+        } else if let images {
+            return try metricValues(of: images.floor, classes: images.floorLabels, stochastic: true, sampler: nil, noise: context.noise,
+                                    reference: nil, flowCache: &context.flowCache)
+        }
+        return [:]
     }
 
     func cell(_ named: NamedSampler, _ budget: Int, _ fitted: FittedSampler, _ result: SolveResult, seconds: Double,

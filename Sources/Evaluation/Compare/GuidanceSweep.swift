@@ -37,19 +37,31 @@ public struct GuidanceSweep {
     /// Sample i's class: the classes in turn.
     public var classes: [Int?] { (0..<count).map { $0 % model.classNames.count } }
 
-    public func run(progress: CompareSweep.Progress? = nil) throws -> CompareResults {
-        var cells = [CompareCell](), skipped = [SkippedCell](), reference = [CompareMetric: Estimate]()
-        for (i, w) in weights.enumerated() {
-            let sweep = try CompareSweep(model: GuidedModel(model, classes: classes, guidance: w), samplers: samplers, budgets: [budget],
-                                         count: count, seed: seed, metrics: metrics, reference: nil, mixture: nil, images: images)
-            let r = try sweep.run { done, elapsed, cell in
-                progress?((Double(i) + done) / Double(weights.count), elapsed, "\(cell), w = \(CompareResults.format(w))")
-            }
-            cells += r.cells
-            skipped += r.skipped
-            reference = r.reference
+    /// Runs every (weight, sampler) cell, or under a `partition` of several processes this
+    /// process's share, and returns the results on rank 0 (nil on the other ranks).
+    public func run(partition: CellPartition = .single, progress: CompareSweep.Progress? = nil) throws -> CompareResults? {
+        let sweeps = try weights.map {
+            try CompareSweep(model: GuidedModel(model, classes: classes, guidance: $0), samplers: samplers, budgets: [budget],
+                             count: count, seed: seed, metrics: metrics, reference: nil, mixture: nil, images: images)
         }
-        return CompareResults(cells: cells, skipped: skipped, reference: reference, referenceName: "train-vs-test",
-                              metrics: metrics, budgets: [budget], samplerNames: samplers.map(\.name))
+        let contexts = try sweeps.map { try CompareSweep.CellContext($0) }
+        let jobs = sweeps.indices.flatMap { w in samplers.indices.map { (w, $0) } }
+        let mine = Double(partition.owners(costs: jobs.map { _ in budget }).filter { $0 == partition.rank }.count)
+        var done = 0.0
+        let start = Date()
+        guard let outcomes = try partition.run(costs: jobs.map { _ in budget }, job: { j in
+            let (w, s) = jobs[j]
+            defer {
+                done += 1
+                progress?(done / Swift.max(mine, 1), Date().timeIntervalSince(start),
+                          "\(samplers[s].name) @ \(budget), w = \(CompareResults.format(weights[w]))")
+            }
+            return try sweeps[w].outcome(samplers[s], budget, context: contexts[w])
+        }) else { return nil }
+        let all = try sweeps.indices.map { w in
+            try sweeps[w].results(Array(outcomes[(w * samplers.count)..<((w + 1) * samplers.count)]), context: contexts[w])
+        }
+        return CompareResults(cells: all.flatMap(\.cells), skipped: all.flatMap(\.skipped), reference: all.last?.reference ?? [:],
+                              referenceName: "train-vs-test", metrics: metrics, budgets: [budget], samplerNames: samplers.map(\.name))
     }
 }
