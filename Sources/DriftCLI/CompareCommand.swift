@@ -4,6 +4,7 @@ import Evaluation
 import Foundation
 import Generative
 import MessagePassing
+import NN
 import Samplers
 import TensorCore
 import Training
@@ -119,6 +120,7 @@ struct CompareCommand: ParsableCommand {
 
         let weights = try guidance.map(Self.weights)
         try checkGuidance(m, weights: weights)
+        try Self.checkMemory(count: count, passes: weights == nil ? 1 : 2, model: loaded)
         let reference = try referenceSource(mixture: mixture, lowDimensional: lowDimensional)
         let requested = try Self.metrics(metricNames)
         let wantsImages = m.sampleShape == FeatureClassifier.imageShape
@@ -181,6 +183,18 @@ struct CompareCommand: ParsableCommand {
         print(results.csv, terminator: "")
         if let guided { print(guided.csv, terminator: "") }
         print("report: \(folder.appendingPathComponent("report.html").path) (\(results.cells.count) cells, \(results.skipped.count) not run)")
+    }
+
+    /// Each cell samples its N in one batch (adaptive solvers' error norms span it): refuses an N
+    /// whose working memory would exceed half the machine, with the memory it would need.
+    static func checkMemory(count: Int, passes: Int, model loaded: ModelLoader.Loaded) throws {
+        let sampleBytes = Double(loaded.model.sampleShape.reduce(1, *)) * 4
+        let perSample = (loaded.model as? TrainedModel)?.network.config.workingBytesPerSample(training: false) ?? 64 * sampleBytes
+        let need = Double(count * passes) * perSample + 4 * Double(count) * sampleBytes
+        if need > physicalMemoryBytes / 2 {
+            throw CLIError("--n \(count): each cell samples its \(count) in one batch\(passes > 1 ? " (doubled by guidance)" : ""), which would need about "
+                           + "\(formatBytes(need)) of memory, more than half of this machine's \(formatBytes(physicalMemoryBytes)); use a smaller --n")
+        }
     }
 
     /// Fresh exact samples of the data: --data, the mixture itself, or a checkpoint's low-dimensional training data.

@@ -59,6 +59,8 @@ final class CompareCommandTests: XCTestCase {
         assertCleanFailure(try DriftProcess.run(base + ["--nfe", ""], in: root), mentions: ["--nfe is empty"])
         assertCleanFailure(try DriftProcess.run(base + ["--nfe", "10,0"], in: root), mentions: ["'0' is not a positive integer"])
         assertCleanFailure(try DriftProcess.run(base + ["--nfe", "10,x"], in: root), mentions: ["'x'"])
+        assertCleanFailure(try DriftProcess.run(["compare", "--model", ring, "--n", "100000000000", "--out", out], in: root),
+                           mentions: ["--n 100000000000", "in one batch", "TB of memory"])
         XCTAssertFalse(FileManager.default.fileExists(atPath: out), "no partial report")
         // A metric that does not fit the model's data: sw2 on 28×28 images.
         let fashion = root.appendingPathComponent("checkpoints/fashion-cfm-unet28.h5").path
@@ -66,6 +68,8 @@ final class CompareCommandTests: XCTestCase {
                            mentions: ["sw2"])
         assertCleanFailure(try DriftProcess.run(["compare", "--model", fashion, "--metric", "nll", "--out", out], in: root),
                            mentions: ["analytic Gaussian-mixture"])
+        assertCleanFailure(try DriftProcess.run(["compare", "--model", fashion, "--n", "9000", "--guidance", "0,1", "--out", out], in: root),
+                           mentions: ["--n 9000", "(doubled by guidance)", "GB of memory"])
         // An output folder with other content is refused unless --force.
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         try "keep".write(toFile: out + "/notes.txt", atomically: true, encoding: .utf8)
