@@ -17,19 +17,25 @@ public func valueWithGradient(of model: Module, _ loss: () throws -> Tensor) ret
 /// Like `valueWithGradient(of:_:)`, and also differentiates with respect to `inputs`:
 /// `loss` receives them as tape leaves; `inputGradients[i]` is ∂loss/∂inputs[i]
 /// (zeros where the loss does not depend on it).
-public func valueWithGradient(of model: Module, wrt inputs: [Tensor], _ loss: ([Tensor]) throws -> Tensor) rethrows
+///
+/// Nests: inside another differentiated computation the parameters are already on the tape and
+/// stay as they are (restored, not detached, afterwards), so the outer gradient is not cut;
+/// with `createGraph` the gradients are themselves on the tape (a gradient penalty, a divergence).
+public func valueWithGradient(of model: Module, wrt inputs: [Tensor], createGraph: Bool = false, _ loss: ([Tensor]) throws -> Tensor) rethrows
     -> (value: Float, gradients: [String: Tensor], inputGradients: [Tensor]) {
+    var originals: [String: Tensor] = [:]
     var leaves: [(String, Tensor)] = []
     model.visitParameters { key, p in
-        p = p.detached.trackingGradient()
+        originals[key] = p
+        if !p.isTracked { p = p.trackingGradient() }
         leaves.append((key, p))
     }
-    defer { model.visitParameters { _, p in p = p.detached } }
-    let inputLeaves = inputs.map { $0.detached.trackingGradient() }
+    defer { model.visitParameters { key, p in p = originals[key]! } }
+    let inputLeaves = inputs.map { $0.isTracked ? $0 : $0.trackingGradient() }
     let l = try loss(inputLeaves)
     precondition(l.count == 1, "valueWithGradient(of:): the loss must be a scalar, got shape \(l.shape)")
-    let g = l.backward()
+    let g = gradients(of: l, wrt: leaves.map(\.1) + inputLeaves, createGraph: createGraph)
     var grads: [String: Tensor] = [:]
-    for (key, leaf) in leaves { grads[key] = g[leaf] ?? Tensor.zeros(leaf.shape) }
-    return (l.item, grads, inputLeaves.map { g[$0] ?? Tensor.zeros($0.shape) })
+    for (i, (key, _)) in leaves.enumerated() { grads[key] = g[i] }
+    return (l.item, grads, Array(g[leaves.count...]))
 }

@@ -56,3 +56,20 @@ public func checkGradient(at inputs: [Tensor], h: Float = 1e-2, rtol: Double = 2
     }
     return report
 }
+
+/// Checks second derivatives: the gradient x ↦ ∇ₓ(wᵀ f(x)) (w a fixed random cotangent), taken
+/// with `createGraph` so that it is on the tape, is differentiated by the tape once more and
+/// compared with central differences of the gradient itself (`checkGradient` on it). This is
+/// the check of every composable rule, and of objectives that differentiate a gradient (the
+/// divergence of a continuous normalizing flow, a Jacobian penalty).
+public func checkSecondGradient(at inputs: [Tensor], h: Float = 1e-2, rtol: Double = 3e-2, atol: Double = 3e-3,
+                                maxElements: Int = 64, seed: UInt64 = 7,
+                                _ f: ([Tensor]) -> Tensor) -> GradientCheckReport {
+    let y0 = f(inputs.map(\.detached))
+    let w = Tensor.randomNormal([y0.count], key: RandomKey(seed: seed &+ 1)).reshaped(y0.shape)
+    return checkGradient(at: inputs, h: h, rtol: rtol, atol: atol, maxElements: maxElements, seed: seed) { xs in
+        let leaves = xs.map { $0.isTracked ? $0 : $0.trackingGradient() }
+        let g = gradients(of: (f(leaves) * w).sum(), wrt: leaves, createGraph: true)
+        return Tensor.concat(g.map { $0.reshaped([-1]) }, axis: 0)
+    }
+}

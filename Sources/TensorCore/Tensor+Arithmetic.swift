@@ -4,7 +4,7 @@ extension Tensor {
     public static func + (a: Tensor, b: Tensor) -> Tensor {
         let out = broadcastKernel(a, b, op: "add", AddOp())
         if !(a.isTracked || b.isTracked) { return out }
-        return record("add", out, inputs: [a, b]) { c in
+        return record("add", out, inputs: [a, b], composable: true) { c in
             [c.needs[0] ? c.grad.sumToShape(c.inputs[0].shape) : nil,
              c.needs[1] ? c.grad.sumToShape(c.inputs[1].shape) : nil]
         }
@@ -13,7 +13,7 @@ extension Tensor {
     public static func - (a: Tensor, b: Tensor) -> Tensor {
         let out = broadcastKernel(a, b, op: "subtract", SubtractOp())
         if !(a.isTracked || b.isTracked) { return out }
-        return record("subtract", out, inputs: [a, b]) { c in
+        return record("subtract", out, inputs: [a, b], composable: true) { c in
             [c.needs[0] ? c.grad.sumToShape(c.inputs[0].shape) : nil,
              c.needs[1] ? (-c.grad).sumToShape(c.inputs[1].shape) : nil]
         }
@@ -22,7 +22,7 @@ extension Tensor {
     public static func * (a: Tensor, b: Tensor) -> Tensor {
         let out = broadcastKernel(a, b, op: "multiply", MultiplyOp())
         if !(a.isTracked || b.isTracked) { return out }
-        return record("multiply", out, inputs: [a, b]) { c in
+        return record("multiply", out, inputs: [a, b], composable: true) { c in
             [c.needs[0] ? (c.grad * c.inputs[1]).sumToShape(c.inputs[0].shape) : nil,
              c.needs[1] ? (c.grad * c.inputs[0]).sumToShape(c.inputs[1].shape) : nil]
         }
@@ -31,7 +31,7 @@ extension Tensor {
     public static func / (a: Tensor, b: Tensor) -> Tensor {
         let out = broadcastKernel(a, b, op: "divide", DivideOp())
         if !(a.isTracked || b.isTracked) { return out }
-        return record("divide", out, inputs: [a, b]) { c in
+        return record("divide", out, inputs: [a, b], composable: true) { c in
             let (x, y) = (c.inputs[0], c.inputs[1])
             return [c.needs[0] ? (c.grad / y).sumToShape(x.shape) : nil,
                     c.needs[1] ? (-(c.grad * x) / (y * y)).sumToShape(y.shape) : nil]
@@ -56,7 +56,7 @@ extension Tensor {
     public func affine(scale: Float, shift: Float) -> Tensor {
         let out = apply(AffineOp(scale: scale, shift: shift))
         if !isTracked { return out }
-        return Tensor.record("affine", out, inputs: [self]) { c in [c.grad.affine(scale: scale, shift: 0)] }
+        return Tensor.record("affine", out, inputs: [self], composable: true) { c in [c.grad.affine(scale: scale, shift: 0)] }
     }
 
     public static prefix func - (a: Tensor) -> Tensor { a.affine(scale: -1, shift: 0) }

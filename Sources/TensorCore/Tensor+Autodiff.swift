@@ -10,10 +10,19 @@
 public struct BackwardContext {
     /// Cotangent of the op's output (same shape as the output).
     public let grad: Tensor
-    /// The op's inputs, detached from the tape.
+    /// The op's inputs: detached from the tape, or — when `createsGraph` — on it.
     public let inputs: [Tensor]
     /// Whether the gradient of each input is needed (skip the others: return nil).
     public let needs: [Bool]
+    /// True when the gradient computation is itself recorded (`backward(createGraph: true)`):
+    /// `grad` and `inputs` are tracked and the rule computes with taped ops, so its result can
+    /// be differentiated again. Rules that use fused kernels take their taped form here.
+    public let createsGraph: Bool
+    let node: GradNode
+
+    /// The op's output `y` (captured by the rule) as the rule should use it: when `createsGraph`,
+    /// on the tape as this op's result, so that second derivatives flow through it.
+    public func output(_ y: Tensor) -> Tensor { createsGraph ? Tensor(shape: y.shape, storage: y.storage, node: node) : y }
 }
 
 /// One recorded operation (or a leaf) of the tape.
@@ -22,13 +31,19 @@ final class GradNode {
     let inputs: [Tensor]
     let backward: ((BackwardContext) -> [Tensor?])?
     let op: String
+    /// Whether `backward` is written in taped ops (valid under `createGraph`).
+    let composable: Bool
 
-    init(op: String, parents: [GradNode?], inputs: [Tensor], backward: ((BackwardContext) -> [Tensor?])?) {
+    init(op: String, parents: [GradNode?], inputs: [Tensor], composable: Bool = false, backward: ((BackwardContext) -> [Tensor?])?) {
         self.op = op
         self.parents = parents
         self.inputs = inputs
+        self.composable = composable
         self.backward = backward
     }
+
+    /// Input `i` on the tape again (its values, with the node that produced it).
+    func trackedInput(_ i: Int) -> Tensor { Tensor(shape: inputs[i].shape, storage: inputs[i].storage, node: parents[i]) }
 }
 
 extension Tensor {
@@ -46,17 +61,27 @@ extension Tensor {
     /// Records `output` as the result of a primitive `op` on `inputs` with the VJP rule
     /// `backward`. When no input is tracked, nothing is recorded and `output` is returned as is.
     /// Primitives check `isTracked` before calling this, so inference builds no closure at all.
-    public static func record(_ op: String, _ output: Tensor, inputs: [Tensor],
+    /// `composable`: the rule is written in taped ops when `createsGraph` (second derivatives).
+    public static func record(_ op: String, _ output: Tensor, inputs: [Tensor], composable: Bool = false,
                               backward: @escaping (BackwardContext) -> [Tensor?]) -> Tensor {
         guard inputs.contains(where: { $0.node != nil }) else { return output }
-        let node = GradNode(op: op, parents: inputs.map(\.node), inputs: inputs.map(\.detached), backward: backward)
+        let node = GradNode(op: op, parents: inputs.map(\.node), inputs: inputs.map(\.detached), composable: composable, backward: backward)
         return Tensor(shape: output.shape, storage: output.storage, node: node)
     }
 
     /// Back-propagates from this tensor with cotangent `seed` (ones for a scalar loss
-    /// when nil) and returns the gradients of every leaf reached.
-    public func backward(seed: Tensor? = nil) -> Gradients {
-        guard let root = node else { return Gradients(byNode: [:]) }
+    /// when nil) and returns the gradients of every leaf reached. With `createGraph` the
+    /// gradient computation is itself recorded on the tape (the equivalent of PyTorch's
+    /// `create_graph=True`): the gradients are tracked tensors that can be differentiated
+    /// again. Every op on the path must then have a composable rule (a precondition).
+    public func backward(seed: Tensor? = nil, createGraph: Bool = false) -> Gradients {
+        Gradients(byNode: propagate(seed: seed, createGraph: createGraph, capture: nil))
+    }
+
+    /// Reverse accumulation from this tensor: the gradients of the leaves reached (`capture` nil)
+    /// or of the nodes in `capture` (leaves or intermediate results).
+    func propagate(seed: Tensor?, createGraph: Bool, capture: Set<ObjectIdentifier>?) -> [ObjectIdentifier: Tensor] {
+        guard let root = node else { return [:] }
         let seed = seed ?? Tensor.ones(shape)
         precondition(seed.shape == shape, "backward: seed shape \(seed.shape) differs from output shape \(shape)")
 
@@ -74,30 +99,36 @@ extension Tensor {
             }
         }
 
-        var grads: [ObjectIdentifier: Tensor] = [ObjectIdentifier(root): seed.detached]
-        var leaves: [ObjectIdentifier: Tensor] = [:]
+        var grads: [ObjectIdentifier: Tensor] = [ObjectIdentifier(root): createGraph ? seed : seed.detached]
+        var captured: [ObjectIdentifier: Tensor] = [:]
         var owned = Set<ObjectIdentifier>()   // accumulators created here, safe to add into in place
         for n in order.reversed() {
-            guard let g = grads.removeValue(forKey: ObjectIdentifier(n)) else { continue }
-            guard let rule = n.backward else { leaves[ObjectIdentifier(n)] = g; continue }
+            let id = ObjectIdentifier(n)
+            guard let g = grads.removeValue(forKey: id) else { continue }
+            if capture?.contains(id) ?? (n.backward == nil) { captured[id] = g }
+            guard let rule = n.backward else { continue }
+            precondition(!createGraph || n.composable, "backward(createGraph:): op '\(n.op)' has no composable (second-order) rule")
             let needs = n.parents.map { $0 != nil }
-            let inputGrads = rule(BackwardContext(grad: g, inputs: n.inputs, needs: needs))
+            let inputs = createGraph ? n.inputs.indices.map(n.trackedInput) : n.inputs
+            let inputGrads = rule(BackwardContext(grad: g, inputs: inputs, needs: needs, createsGraph: createGraph, node: n))
             for (p, ig) in zip(n.parents, inputGrads) {
                 guard let p, let ig else { continue }
-                let id = ObjectIdentifier(p)
-                if let acc = grads[id] {
-                    if owned.contains(id) {
+                let pid = ObjectIdentifier(p)
+                if createGraph {
+                    grads[pid] = grads[pid].map { $0 + ig } ?? ig
+                } else if let acc = grads[pid] {
+                    if owned.contains(pid) {
                         acc.addInPlace(ig)
                     } else {
-                        grads[id] = acc.detached + ig.detached
-                        owned.insert(id)
+                        grads[pid] = acc.detached + ig.detached
+                        owned.insert(pid)
                     }
                 } else {
-                    grads[id] = ig.detached
+                    grads[pid] = ig.detached
                 }
             }
         }
-        return Gradients(byNode: leaves)
+        return captured
     }
 
     /// Adds `b` into this tensor's storage (the caller owns the storage).
@@ -118,6 +149,18 @@ public struct Gradients {
         guard let n = leaf.node else { return nil }
         return byNode[ObjectIdentifier(n)]
     }
+}
+
+/// The gradient of `seedᵀ · y` (of `y` itself when it is a scalar and `seed` is nil) with
+/// respect to each tensor of `wrt` — leaves or intermediate results of the tape that produced
+/// `y` — like `torch.autograd.grad`: zeros for a tensor `y` does not depend on. Nothing is
+/// swapped or detached, so it nests inside a larger differentiated computation; with
+/// `createGraph` the results are on the tape and can be differentiated again.
+public func gradients(of y: Tensor, wrt xs: [Tensor], seed: Tensor? = nil, createGraph: Bool = false) -> [Tensor] {
+    precondition(seed != nil || y.count == 1, "gradients(of:): output of shape \(y.shape) is not a scalar; pass a seed")
+    let ids = xs.map { $0.node.map(ObjectIdentifier.init) }
+    let g = y.propagate(seed: seed, createGraph: createGraph, capture: Set(ids.compactMap { $0 }))
+    return zip(xs, ids).map { x, id in id.flatMap { g[$0] } ?? Tensor.zeros(x.shape) }
 }
 
 /// Value of `f` at `inputs` and its gradient with respect to each input

@@ -88,7 +88,7 @@ extension Tensor {
             }
         }
         if !(a.isTracked || b.isTracked) { return out }
-        return Tensor.record("matmul", out, inputs: [a, b]) { c in
+        return Tensor.record("matmul", out, inputs: [a, b], composable: true) { c in
             var (x, y, g) = (c.inputs[0], c.inputs[1], c.grad)
             if bBatch.isEmpty && x.rank > 2 {
                 // Shared B: fold A's batch into rows (transposeA is excluded above).

@@ -63,7 +63,7 @@ extension Tensor {
         y = Tensor(shape: finalShape, storage: y.storage)
         let inShape = shape
         if !isTracked { return y }
-        return Tensor.record("sum", y, inputs: [self]) { c in
+        return Tensor.record("sum", y, inputs: [self], composable: true) { c in
             [c.grad.reshaped(kept).broadcast(to: inShape)]
         }
     }
@@ -104,6 +104,6 @@ extension Tensor {
         }
         let inShape = shape
         if !isTracked { return out }
-        return Tensor.record("broadcast", out, inputs: [self]) { c in [c.grad.sumToShape(inShape)] }
+        return Tensor.record("broadcast", out, inputs: [self], composable: true) { c in [c.grad.sumToShape(inShape)] }
     }
 }

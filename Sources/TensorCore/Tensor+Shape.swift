@@ -14,7 +14,7 @@ extension Tensor {
         let y = Tensor(shape: s, storage: storage)
         let inShape = shape
         if !isTracked { return y }
-        return Tensor.record("reshape", y, inputs: [self]) { c in [c.grad.reshaped(inShape)] }
+        return Tensor.record("reshape", y, inputs: [self], composable: true) { c in [c.grad.reshaped(inShape)] }
     }
 
     /// Flattens all dimensions from `startAxis` on into one.
@@ -35,7 +35,7 @@ extension Tensor {
         var inverse = [Int](repeating: 0, count: rank)
         for (i, p) in perm.enumerated() { inverse[p] = i }
         if !isTracked { return out }
-        return Tensor.record("permute", out, inputs: [self]) { c in [c.grad.permuted(inverse)] }
+        return Tensor.record("permute", out, inputs: [self], composable: true) { c in [c.grad.permuted(inverse)] }
     }
 
     /// Swaps the last two dimensions (matrix transpose, batched over leading dimensions).
@@ -139,7 +139,18 @@ extension Tensor {
                           out.storage.pointer, dstStride: range.count * inner, length: range.count * inner, rows: outer)
         let inShape = shape
         if !isTracked { return out }
-        return Tensor.record("slice", out, inputs: [self]) { c in
+        return Tensor.record("slice", out, inputs: [self], composable: true) { c in
+            if c.createsGraph {
+                // Taped: the cotangent between zero blocks.
+                func zeros(_ extent: Int) -> Tensor? {
+                    guard extent > 0 else { return nil }
+                    var s = inShape
+                    s[a] = extent
+                    return Tensor.zeros(s)
+                }
+                let parts = [zeros(range.lowerBound), c.grad, zeros(n - range.upperBound)].compactMap { $0 }
+                return [parts.count == 1 ? parts[0] : Tensor.concat(parts, axis: a)]
+            }
             let g = Tensor.zeros(inShape)
             Tensor.copyBlocks(c.grad.storage.pointer, srcStride: range.count * inner,
                               g.storage.pointer + range.lowerBound * inner, dstStride: n * inner,
@@ -191,7 +202,7 @@ extension Tensor {
             offset += len
         }
         if !tensors.contains(where: \.isTracked) { return out }
-        return record("concat", out, inputs: tensors) { c in
+        return record("concat", out, inputs: tensors, composable: true) { c in
             var start = 0
             return zip(extents, c.needs).map { e, need in
                 defer { start += e }

@@ -14,51 +14,61 @@ extension Tensor {
     public func exp() -> Tensor {
         let y = apply(ExpOp())
         if !isTracked { return y }
-        return Tensor.record("exp", y, inputs: [self]) { c in [c.grad * y] }
+        return Tensor.record("exp", y, inputs: [self], composable: true) { c in [c.grad * c.output(y)] }
     }
 
     public func log() -> Tensor {
         let y = mapKernel { Foundation.log($0) }
         if !isTracked { return y }
-        return Tensor.record("log", y, inputs: [self]) { c in [c.grad / c.inputs[0]] }
+        return Tensor.record("log", y, inputs: [self], composable: true) { c in [c.grad / c.inputs[0]] }
     }
 
     public func sqrt() -> Tensor {
         let y = apply(SqrtOp())
         if !isTracked { return y }
-        return Tensor.record("sqrt", y, inputs: [self]) { c in [Tensor.combine(c.grad, y, SqrtGradOp())] }
+        return Tensor.record("sqrt", y, inputs: [self], composable: true) { c in
+            [c.createsGraph ? c.grad * 0.5 / c.output(y) : Tensor.combine(c.grad, y, SqrtGradOp())]
+        }
     }
 
     public func sin() -> Tensor {
         let y = mapKernel { Foundation.sin($0) }
         if !isTracked { return y }
-        return Tensor.record("sin", y, inputs: [self]) { c in [c.grad * c.inputs[0].cos()] }
+        return Tensor.record("sin", y, inputs: [self], composable: true) { c in [c.grad * c.inputs[0].cos()] }
     }
 
     public func cos() -> Tensor {
         let y = mapKernel { Foundation.cos($0) }
         if !isTracked { return y }
-        return Tensor.record("cos", y, inputs: [self]) { c in [-(c.grad * c.inputs[0].sin())] }
+        return Tensor.record("cos", y, inputs: [self], composable: true) { c in [-(c.grad * c.inputs[0].sin())] }
     }
 
     public func tanh() -> Tensor {
         let y = apply(TanhOp())
         if !isTracked { return y }
-        return Tensor.record("tanh", y, inputs: [self]) { c in [Tensor.combine(c.grad, y, TanhGradOp())] }
+        return Tensor.record("tanh", y, inputs: [self], composable: true) { c in
+            [c.createsGraph ? c.grad * (1 - c.output(y).square()) : Tensor.combine(c.grad, y, TanhGradOp())]
+        }
     }
 
     public func sigmoid() -> Tensor {
         let y = apply(SigmoidOp())
         if !isTracked { return y }
-        return Tensor.record("sigmoid", y, inputs: [self]) { c in [Tensor.combine(c.grad, y, SigmoidGradOp())] }
+        return Tensor.record("sigmoid", y, inputs: [self], composable: true) { c in
+            let out = c.output(y)
+            return [c.createsGraph ? c.grad * out * (1 - out) : Tensor.combine(c.grad, y, SigmoidGradOp())]
+        }
     }
 
     /// SiLU (swish): x·σ(x).
     public func silu() -> Tensor {
         let y = apply(SiLUOp())
         if !isTracked { return y }
-        return Tensor.record("silu", y, inputs: [self]) { c in
-            [Tensor.combine(c.grad, c.inputs[0], SiLUGradOp())]
+        return Tensor.record("silu", y, inputs: [self], composable: true) { c in
+            // d/dx x·σ(x) = σ(x)·(1 + x·(1 − σ(x))).
+            guard c.createsGraph else { return [Tensor.combine(c.grad, c.inputs[0], SiLUGradOp())] }
+            let x = c.inputs[0], s = x.sigmoid()
+            return [c.grad * s * (1 + x * (1 - s))]
         }
     }
 
@@ -72,7 +82,9 @@ extension Tensor {
     public func square() -> Tensor {
         let y = apply(SquareOp())
         if !isTracked { return y }
-        return Tensor.record("square", y, inputs: [self]) { c in [Tensor.combine(c.grad, c.inputs[0], SquareGradOp())] }
+        return Tensor.record("square", y, inputs: [self], composable: true) { c in
+            [c.createsGraph ? c.grad * c.inputs[0] * 2 : Tensor.combine(c.grad, c.inputs[0], SquareGradOp())]
+        }
     }
 
     public func abs() -> Tensor {

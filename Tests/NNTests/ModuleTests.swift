@@ -95,3 +95,39 @@ final class ModuleTests: XCTestCase {
         XCTAssertThrowsError(try ModelConfig.unet(u).validate()) { XCTAssertTrue("\($0)".contains("attention resolution 5"), "\($0)") }
     }
 }
+
+/// Gradients inside a loss: `valueWithGradient(of:)` nests, and with `createGraph` its
+/// gradients are differentiated again (a gradient-norm penalty, checked by finite differences).
+final class NestedGradientTests: XCTestCase {
+    func testAGradientPenaltyInsideTheLossIsDifferentiatedThroughTheInnerGradient() throws {
+        let layer = Linear(3, 2, key: RandomKey(seed: 3))
+        let x = Tensor.randomNormal([5, 3], key: RandomKey(seed: 4))
+        func inner() -> Tensor { layer(x).silu().square().sum() }
+        /// inner + ½‖∇θ inner‖², its gradient taken through the inner gradient.
+        func penalized() -> Tensor {
+            let g = valueWithGradient(of: layer, wrt: [], createGraph: true) { _ in inner() }.gradients
+            return inner() + 0.5 * g.values.map { $0.square().sum() }.reduce(Tensor(scalar: 0), +)
+        }
+        let (_, outer) = valueWithGradient(of: layer) { penalized() }
+        XCTAssertFalse(layer.weight.isTracked, "the module's parameters are plain tensors again")
+        let w = layer.weight.copy()
+        for e in [0, 2, 5] {
+            func value(_ d: Float) throws -> Double {
+                let moved = w.copy()
+                moved.withUnsafeMutableBufferPointer { $0[e] += d }
+                try layer.setParameter("weight", to: moved)
+                return Double(penalized().item)
+            }
+            let numeric = (try value(1e-2) - value(-1e-2)) / 2e-2
+            try layer.setParameter("weight", to: w)
+            let analytic = Double(outer["weight"]!.scalars[e])
+            XCTAssertEqual(analytic, numeric, accuracy: 2e-2 * Swift.max(1, Swift.abs(numeric)), "weight element \(e)")
+        }
+        // Without the penalty's second-order path (the inner gradient treated as a constant) the gradient differs.
+        let (_, cut) = valueWithGradient(of: layer) {
+            let g = valueWithGradient(of: layer, wrt: []) { _ in inner() }.gradients
+            return inner() + 0.5 * g.values.map { $0.square().sum() }.reduce(Tensor(scalar: 0), +)
+        }
+        XCTAssertGreaterThan(zip(cut["weight"]!.scalars, outer["weight"]!.scalars).map { Swift.abs($0 - $1) }.max()!, 1e-3)
+    }
+}
