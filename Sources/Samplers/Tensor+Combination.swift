@@ -1,8 +1,9 @@
 import TensorCore
 
 extension Tensor {
-    /// Σᵢ cᵢ·xᵢ in one pass over memory, without recording on the tape: the update
-    /// of every solver step (x + h·Σ bᵢkᵢ, DPM-Solver's weighted sums, …).
+    /// Σᵢ cᵢ·xᵢ in one pass over memory: the update of every solver step (x + h·Σ bᵢkᵢ,
+    /// DPM-Solver's weighted sums, …). When a term is on the tape (differentiating through the
+    /// solver's steps, "discretize-then-optimize") the sum is recorded with taped ops instead.
     ///
     /// Coefficients are Double (time differences) and rounded to Float once; terms with
     /// a zero coefficient are skipped. All tensors must have the same shape.
@@ -13,6 +14,9 @@ extension Tensor {
             precondition(x.shape == shape, "combination: term of shape \(x.shape) does not match shape \(shape)")
         }
         let live = terms.filter { $0.0 != 0 }
+        if live.contains(where: { $0.1.isTracked }) {
+            return live.dropFirst().reduce(live[0].1 * Float(live[0].0)) { $0 + $1.1 * Float($1.0) }
+        }
         let out = Tensor.zeros(shape)
         if live.isEmpty { return out }
         let coefficients = live.map { Float($0.0) }

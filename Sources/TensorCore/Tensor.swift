@@ -1,3 +1,4 @@
+import DriftKernels
 import Foundation
 
 /// Reference-counted, 64-byte-aligned Float32 buffer behind one or more tensors.
@@ -11,6 +12,7 @@ public final class TensorStorage: @unchecked Sendable {
 
     public init(count: Int) {
         self.count = count
+        drift_memory_allocated(Int64(count) * 4)
         if let recycled = BufferCache.shared.take(count) {
             pointer = recycled
             return
@@ -24,12 +26,23 @@ public final class TensorStorage: @unchecked Sendable {
     }
 
     deinit {
+        drift_memory_freed(Int64(count) * 4)
         if !BufferCache.shared.give(pointer, count: count) { free(pointer) }
     }
 }
 
 /// Free buffers kept for reuse, by exact element count (only buffers of at least
 /// `minCount` floats, at most `limitBytes` in total, so peak memory grows by at most that).
+/// Bytes of tensor storage alive now and at most since `resetPeak()` (every `TensorStorage`,
+/// recycled buffers included): for measuring the memory of a computation, e.g. the adjoint
+/// method's flat peak against backpropagation through the solver's steps.
+public enum TensorMemory {
+    public static var liveBytes: Int { Int(drift_memory_live()) }
+    public static var peakBytes: Int { Int(drift_memory_peak()) }
+    /// Starts a new high-water mark at the current live bytes.
+    public static func resetPeak() { drift_memory_reset_peak() }
+}
+
 final class BufferCache: @unchecked Sendable {
     static let shared = BufferCache()
     let minCount = 16_384

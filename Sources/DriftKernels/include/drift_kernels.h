@@ -56,6 +56,14 @@ void drift_winograd_output(const float *m, long count, long outC, long h, long w
 void drift_winograd_output_adjoint(const float *dy, long count, long outC, long h, long w, float *m, long ldm);
 void drift_winograd_filter_adjoint(const float *du, long outC, long inC, float *dw);
 
+/* Live tensor memory, for measurements (peak memory of a gradient computation): bytes of every
+ * TensorStorage alive, and the high-water mark since the last reset. Atomic; thread-safe. */
+void drift_memory_allocated(long long bytes);
+void drift_memory_freed(long long bytes);
+long long drift_memory_live(void);
+long long drift_memory_peak(void);
+void drift_memory_reset_peak(void);
+
 #ifdef __cplusplus
 }
 #endif
