@@ -26,7 +26,7 @@ final class CellPartitionTests: XCTestCase {
     }
 
     func testOutcomesCrossTheWireBitForBit() throws {
-        let samples = Tensor([1.5, -0.0, .nan, .infinity, 1e-40, 3.1415927], shape: [3, 2])
+        let samples = Tensor([1.5, -0.0, .nan, .infinity, .leastNonzeroMagnitude, 3.1415927], shape: [3, 2])
         let cell = CompareCell(samplerName: "dopri5", isStochastic: false, requestedNFE: 20, nfe: 19, steps: nil, rtol: 1e-3, seconds: 0.25,
                                metrics: [.fd: Estimate(value: 12.345678901234567, standardError: 0), .nll: Estimate(value: .infinity, standardError: .nan)],
                                samples: samples, guidance: 1.5)
