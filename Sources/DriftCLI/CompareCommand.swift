@@ -189,8 +189,7 @@ struct CompareCommand: ParsableCommand {
     /// whose working memory would exceed half the machine, with the memory it would need.
     static func checkMemory(count: Int, passes: Int, model loaded: ModelLoader.Loaded) throws {
         let sampleBytes = Double(loaded.model.sampleShape.reduce(1, *)) * 4
-        let perSample = (loaded.model as? TrainedModel)?.network.config.workingBytesPerSample(training: false) ?? 64 * sampleBytes
-        let need = Double(count * passes) * perSample + 4 * Double(count) * sampleBytes
+        let need = Double(count * passes) * SampleCommand.workingBytesPerSample(loaded) + 4 * Double(count) * sampleBytes
         if need > physicalMemoryBytes / 2 {
             throw CLIError("--n \(count): each cell samples its \(count) in one batch\(passes > 1 ? " (doubled by guidance)" : ""), which would need about "
                            + "\(formatBytes(need)) of memory, more than half of this machine's \(formatBytes(physicalMemoryBytes)); use a smaller --n")

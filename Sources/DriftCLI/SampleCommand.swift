@@ -245,12 +245,18 @@ struct SampleCommand: ParsableCommand {
             throw CLIError("--n \(n): the samples alone (float32 [\(shape)] each) would need about \(formatBytes(output)) of memory, "
                            + "more than half of this machine's \(formatBytes(physicalMemoryBytes)); draw fewer (several runs with other seeds)")
         }
-        let perSample = (loaded.model as? TrainedModel)?.network.config.workingBytesPerSample(training: false) ?? 64 * sampleBytes
-        let working = Double(batch) * perSample
+        let working = Double(batch) * workingBytesPerSample(loaded)
         if working > physicalMemoryBytes / 2 {
             throw CLIError("--batch \(batch): one batch of [\(shape)] samples would need about \(formatBytes(working)) of memory, "
                            + "more than half of this machine's \(formatBytes(physicalMemoryBytes)); use a smaller --batch")
         }
+    }
+
+    /// Bytes one sample costs in a forward pass of the loaded model (a network's calibrated
+    /// estimate; 64 sample sizes for an analytic mixture).
+    static func workingBytesPerSample(_ loaded: ModelLoader.Loaded) -> Double {
+        (loaded.model as? TrainedModel)?.network.config.workingBytesPerSample(training: false)
+            ?? 64 * Double(loaded.model.sampleShape.reduce(1, *)) * 4
     }
 
     static func rows(_ x: Tensor, _ first: Int, _ count: Int) -> Tensor {

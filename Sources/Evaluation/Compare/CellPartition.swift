@@ -31,8 +31,6 @@ public struct CellPartition {
     /// One process doing every cell.
     public static var single: CellPartition { CellPartition(rank: 0, size: 1, gather: { [$0] }) }
 
-    public var isRoot: Bool { rank == 0 }
-
     /// The process of each job (by its `costs`): longest first, to the least-loaded process.
     public func owners(costs: [Int]) -> [Int] {
         var load = [Int](repeating: 0, count: size), owner = [Int](repeating: 0, count: costs.count)
@@ -102,9 +100,7 @@ public struct CellPartition {
             append(UInt64(json.count))
             bytes += json
             append(UInt64(samples.count))
-            samples.withUnsafeBytes { raw in
-                for value in raw.bindMemory(to: UInt32.self) { withUnsafeBytes(of: value.littleEndian) { bytes += $0 } }
-            }
+            samples.map { $0.bitPattern.littleEndian }.withUnsafeBytes { bytes += $0 }
         }
         return bytes
     }
@@ -122,12 +118,8 @@ public struct CellPartition {
         while at < bytes.count {
             let header = try JSONDecoder().decode(Header.self, from: Data(try read(try integer())))
             let count = try integer()
-            let raw = try read(4 * count)
-            var samples = [Float](repeating: 0, count: count)
-            for i in 0..<count {
-                let b = raw.index(raw.startIndex, offsetBy: 4 * i)
-                let bits = UInt32(raw[b]) | UInt32(raw[b + 1]) << 8 | UInt32(raw[b + 2]) << 16 | UInt32(raw[b + 3]) << 24
-                samples[i] = Float(bitPattern: bits)
+            let samples = try read(4 * count).withUnsafeBytes { raw in
+                (0..<count).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self))) }
             }
             if let s = header.skipped {
                 out.append((header.job, .skipped(SkippedCell(samplerName: s.samplerName, requestedNFE: s.requestedNFE, reason: s.reason))))

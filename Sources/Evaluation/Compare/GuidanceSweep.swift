@@ -46,10 +46,11 @@ public struct GuidanceSweep {
         }
         let contexts = try sweeps.map { try CompareSweep.CellContext($0) }
         let jobs = sweeps.indices.flatMap { w in samplers.indices.map { (w, $0) } }
-        let mine = Double(partition.owners(costs: jobs.map { _ in budget }).filter { $0 == partition.rank }.count)
+        let costs = jobs.map { _ in budget }
+        let mine = Double(partition.owners(costs: costs).filter { $0 == partition.rank }.count)
         var done = 0.0
         let start = Date()
-        guard let outcomes = try partition.run(costs: jobs.map { _ in budget }, job: { j in
+        guard let outcomes = try partition.run(costs: costs, job: { j in
             let (w, s) = jobs[j]
             defer {
                 done += 1
