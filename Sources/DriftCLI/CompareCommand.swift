@@ -137,9 +137,11 @@ struct CompareCommand: ParsableCommand {
         if weights == nil, let conditional = requested?.first(where: { $0.requirement == .conditionalImages }) {
             throw CLIError("--metric \(conditional.rawValue) needs class-conditional sampling: add --guidance (e.g. 0,1,2)")
         }
-        let named = try (samplers.isEmpty ? (lowDimensional ? Self.defaultSamplers : Self.defaultImageSamplers) : samplers).map { name -> NamedSampler in
+        // A model without a score (a CNF) compares the default ODE presets only; an SDE preset asked for is refused.
+        let named = try (samplers.isEmpty ? (lowDimensional ? Self.defaultSamplers : Self.defaultImageSamplers) : samplers).compactMap { name -> NamedSampler? in
             let preset = try PresetLibrary.resolve(name, in: SampleCommand.presetDirectories())
-            try preset.validate(for: m.path)
+            if samplers.isEmpty, preset.sampler.isStochastic, !m.hasScore { return nil }
+            try preset.validate(for: m)
             return NamedSampler(name: preset.source, sampler: preset.sampler)
         }
         let sweep = try CompareSweep(model: m, samplers: named, budgets: budgets, count: count, seed: seed, metrics: metrics,

@@ -9,7 +9,7 @@ import TensorCore
 private func editingSampler(_ name: String, model: any DiffusionModel, needsODE: Bool, command: String,
                             overrides: [String: JSONValue] = [:]) throws -> SamplerPreset {
     let preset = try PresetLibrary.resolve(name, in: SampleCommand.presetDirectories(), overrides: overrides)
-    try preset.validate(for: model.path)
+    try preset.validate(for: model)
     if needsODE, preset.sampler.isStochastic {
         throw CLIError("--sampler \(preset.source) is stochastic; \(command) integrates the probability-flow ODE: use an ODE sampler (e.g. dopri5, heun-karras-18, dpmpp-2m-20)")
     }

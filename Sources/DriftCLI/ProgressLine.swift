@@ -14,8 +14,9 @@ final class ProgressLine {
 
     func update(_ p: RunProgress) {
         let step = p.result.step
-        let line = String(format: "step %d/%d  loss %.4f  %.0f samples/s  ETA %@", step, p.totalSteps,
-                          Double(p.result.loss), p.samplesPerSecond, Self.duration(p.secondsRemaining))
+        var line = String(format: "step %d/%d  loss %.4f", step, p.totalSteps, Double(p.result.loss))
+        if let e = p.result.evaluations { line += "  NFE \(e.forward)+\(e.backward)" }
+        line += String(format: "  %.0f samples/s  ETA %@", p.samplesPerSecond, Self.duration(p.secondsRemaining))
         if isTerminal {
             // At most ~10 redraws a second; always draw the last step.
             guard Date().timeIntervalSince(lastDraw) > 0.1 || step == p.totalSteps else { return }

@@ -97,7 +97,7 @@ struct SampleCommand: ParsableCommand {
         let loaded = try ModelLoader.load(model)
         let m = loaded.model
         let preset = try PresetLibrary.resolve(sampler, in: Self.presetDirectories(), overrides: overrides)
-        try preset.validate(for: m.path)
+        try preset.validate(for: m)
         let choice = try classChoice.map { try ClassChoice.parse($0, classNames: m.classNames, model: model) }
         let total = choice == .all ? n * m.classNames.count : n
         func classes(_ rows: Range<Int>) -> [Int?] { rows.map { choice?.classOf(sample: $0, perClass: n) } }

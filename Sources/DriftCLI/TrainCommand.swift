@@ -16,6 +16,7 @@ struct TrainCommand: ParsableCommand {
               drift train --data toy:moons --model mlp2d --objective cfm --steps 3000 --out runs/moons
               drift train --data fashion-mnist --model unet28 --objective cfm --steps 20000 --batch 64 --lr 2e-4 --out runs/fm
               drift train --data fashion-mnist --classes 10 --label-dropout 0.1 --steps 20000 --out runs/fm-cond
+              drift train --data gmm:checkpoints/gmm-ring8.json --objective cnf --width 64 --depth 2 --steps 2000 --out runs/cnf
               drift train --resume runs/fm            (continues exactly where it stopped)
             Ctrl-C (or SIGTERM) finishes the current step, saves DIR/checkpoint.h5 and exits 0.
             """)
@@ -26,7 +27,7 @@ struct TrainCommand: ParsableCommand {
     var data: String?
     @Option(help: "Network: mlp2d, unet28 (presets), or unet / mlp configured by the options below (default: unet for images, mlp for points).")
     var model: ModelChoice?
-    @Option(help: "Objective: dsm, edm, cfm (default) or ot-cfm.")
+    @Option(help: "Objective: dsm, edm, cfm (default), ot-cfm or cnf (maximum likelihood through the ODE; MLP only).")
     var objective: ObjectiveKind?
     @Option(help: "Gaussian path: \(PathKind.allCases.map(\.rawValue).joined(separator: ", ")) (default: rectified for cfm, vp for dsm, edm for edm).")
     var path: String?
@@ -38,6 +39,19 @@ struct TrainCommand: ParsableCommand {
     var classes: String?
     @Option(name: .customLong("label-dropout"), help: "Probability of training an example as the null class, for classifier-free guidance (default 0.1 with --classes; implies --classes auto).")
     var labelDropout: Double?
+
+    @Option(help: "cnf: divergence exact (default up to 16 dimensions) or hutchinson (one Rademacher probe per example).")
+    var divergence: CNFSettings.Divergence?
+    @Option(help: "cnf: parameter gradients by the adjoint method (default; memory flat in the steps) or backprop through the solver.")
+    var gradient: CNFSettings.Gradient?
+    @Option(name: .customLong("ode-solver"), help: "cnf: \(CNFSettings.solverNames.joined(separator: ", ")) (default dopri5; bosh3 and dopri5 adaptive).")
+    var odeSolver: String?
+    @Option(name: .customLong("ode-steps"), help: "cnf: steps of a fixed-step solver on [0, 1] (default 20).") var odeSteps: Int?
+    @Option(parsing: .unconditional, help: "cnf: relative tolerance of the adaptive solves (default 1e-5).") var rtol: Double?
+    @Option(parsing: .unconditional, help: "cnf: absolute tolerance of the adaptive solves (default 1e-5).") var atol: Double?
+    @Option(name: .customLong("ode-max-steps"), help: "cnf: step limit of each adaptive solve (default 1000); beyond it training stops, keeping the last checkpoint.") var odeMaxSteps: Int?
+    @Option(parsing: .unconditional, help: "cnf: RNODE weight of the kinetic energy ∫‖v‖² dt (default 0).") var kinetic: Double?
+    @Option(parsing: .unconditional, help: "cnf: RNODE weight of the Jacobian Frobenius norm ∫‖∂v/∂z‖² dt (default 0).") var jacobian: Double?
 
     @Option(help: "Optimizer steps (default 10000).") var steps: Int?
     @Option(help: "Batch size (default 256 for points, 64 for images).") var batch: Int?
@@ -91,6 +105,7 @@ struct TrainCommand: ParsableCommand {
                 ("--attn", attn != nil), ("--width", width != nil), ("--depth", depth != nil), ("--image-size", imageSize != nil),
                 ("--color", color != nil), ("--out", out != nil), ("--init", initFrom != nil), ("--checkpoint-every", checkpointEvery != nil),
                 ("--sample-every", sampleEvery != nil), ("--log-every", logEvery != nil), ("--preview-steps", previewSteps != nil)]
+                + cnfFlags
             if let given = fixed.first(where: { $0.1 }) {
                 throw ValidationError("--resume continues with the run's own settings: drop \(given.0) (only --steps, --threads and --keep-every may be given)")
             }
@@ -106,6 +121,21 @@ struct TrainCommand: ParsableCommand {
                 throw ValidationError("--init takes the model, objective, path and classes from the checkpoint: drop \(given.0)")
             }
         }
+        if resume == nil, objective != .cnf, let given = cnfFlags.first(where: { $0.1 }) {
+            throw ValidationError("\(given.0) is a setting of --objective cnf")
+        }
+        if objective == .cnf, timeSampling != nil || likelihoodWeighting {
+            throw ValidationError("--objective cnf integrates the whole ODE (no time sampling, no loss weighting): drop \(timeSampling != nil ? "--time-sampling" : "--likelihood-weighting")")
+        }
+        if let kinetic, !(kinetic >= 0) { throw ValidationError("--kinetic must be ≥ 0, got \(kinetic)") }
+        if let jacobian, !(jacobian >= 0) { throw ValidationError("--jacobian must be ≥ 0, got \(jacobian)") }
+        if let rtol, !(rtol > 0) { throw ValidationError("--rtol must be > 0, got \(rtol)") }
+        if let atol, !(atol > 0) { throw ValidationError("--atol must be > 0, got \(atol)") }
+        if let odeSteps, odeSteps < 1 { throw ValidationError("--ode-steps must be ≥ 1, got \(odeSteps)") }
+        if let odeMaxSteps, odeMaxSteps < 1 { throw ValidationError("--ode-max-steps must be ≥ 1, got \(odeMaxSteps)") }
+        if let odeSolver, !CNFSettings.solverNames.contains(odeSolver) {
+            throw ValidationError("--ode-solver \(odeSolver): use one of \(CNFSettings.solverNames.joined(separator: ", "))")
+        }
         if optimizer != .sgd, momentum != nil || nesterov { throw ValidationError("--momentum and --nesterov are SGD settings: add --optimizer sgd") }
         if optimizer == .sgd, betas != nil { throw ValidationError("--betas is an Adam setting; SGD takes --momentum") }
         if let labelDropout, !(labelDropout >= 0 && labelDropout < 1) {
@@ -114,6 +144,21 @@ struct TrainCommand: ParsableCommand {
         if let classes, classes != "auto", (Int(classes) ?? 0) < 1 {
             throw ValidationError("--classes takes a positive class count or auto, got '\(classes)'")
         }
+    }
+
+    /// The flags of `--objective cnf` and whether each was given.
+    var cnfFlags: [(String, Bool)] {
+        [("--divergence", divergence != nil), ("--gradient", gradient != nil), ("--ode-solver", odeSolver != nil),
+         ("--ode-steps", odeSteps != nil), ("--rtol", rtol != nil), ("--atol", atol != nil), ("--ode-max-steps", odeMaxSteps != nil),
+         ("--kinetic", kinetic != nil), ("--jacobian", jacobian != nil)]
+    }
+
+    /// The CNF settings the flags describe for `dimension`-dimensional data.
+    func cnfSettings(dimension: Int) -> CNFSettings {
+        let base = CNFSettings()
+        return CNFSettings(divergence: divergence ?? (dimension <= 16 ? .exact : .hutchinson), gradient: gradient ?? base.gradient,
+                           solver: odeSolver ?? base.solver, steps: odeSteps ?? base.steps, rtol: rtol ?? base.rtol,
+                           atol: atol ?? base.atol, maxSteps: odeMaxSteps ?? base.maxSteps, kinetic: kinetic ?? 0, jacobian: jacobian ?? 0)
     }
 
     func run() throws {
@@ -191,7 +236,8 @@ struct TrainCommand: ParsableCommand {
             var m = try modelConfig(for: spec)
             m.classCount = conditioning?.classCount ?? 0
             model = m
-            objectiveConfig = ObjectiveConfig(kind: kind, timeSampling: sampling, likelihoodWeighting: likelihoodWeighting)
+            objectiveConfig = ObjectiveConfig(kind: kind, timeSampling: sampling, likelihoodWeighting: likelihoodWeighting,
+                                              cnf: kind == .cnf ? cnfSettings(dimension: spec.sampleShape.reduce(1, *)) : nil)
             gaussianPath = .standard(try path.map { try GaussianPath.kind(named: $0) } ?? kind.defaultPath)
         }
         return TrainingConfig(
@@ -284,6 +330,8 @@ struct TrainCommand: ParsableCommand {
 }
 
 extension ObjectiveKind: ExpressibleByArgument {}
+extension CNFSettings.Divergence: ExpressibleByArgument {}
+extension CNFSettings.Gradient: ExpressibleByArgument {}
 extension LearningRateDecay: ExpressibleByArgument {}
 extension ImageColor: ExpressibleByArgument {}
 

@@ -24,6 +24,10 @@ public protocol DiffusionModel {
     func differentiableVelocity(_ x: Tensor, t: Double) -> Tensor
     /// Names of the classes the model can be conditioned on, index = class (empty: unconditional).
     var classNames: [String] { get }
+    /// Whether the field determines a score ∇log p_t of the path's marginals (default true).
+    /// A continuous normalizing flow's velocity does not: it is sampled by ODEs only, and a
+    /// stochastic sampler, which adds the score's drift to the velocity, is refused.
+    var hasScore: Bool { get }
     /// One evaluation with one class per row (nil: unconditional, the null class), in
     /// `parametrization`. Unconditional models take only nils (the default forwards to `evaluate`).
     func evaluate(_ x: Tensor, t: Double, classes: [Int?]) -> Tensor
@@ -34,6 +38,7 @@ public protocol DiffusionModel {
 
 extension DiffusionModel {
     public var classNames: [String] { [] }
+    public var hasScore: Bool { true }
 
     public func evaluate(_ x: Tensor, t: Double, classes: [Int?]) -> Tensor {
         precondition(classes.allSatisfy { $0 == nil }, "an unconditional model takes no classes")

@@ -38,6 +38,7 @@ public struct GuidedModel: DiffusionModel {
     public var parametrization: Parametrization { base.parametrization }
     public var sampleShape: [Int] { base.sampleShape }
     public var classNames: [String] { base.classNames }
+    public var hasScore: Bool { base.hasScore }
 
     /// Whether an evaluation combines two predictions.
     public var isGuided: Bool { guidance > 0 && classes.contains { $0 != nil } }

@@ -70,6 +70,27 @@ extension Module {
         if !found { throw ModuleError.unexpectedParameter(key: key) }
     }
 
+    /// Runs `body` with the parameters replaced by `tensors` (in visiting order, e.g. tape leaves of
+    /// a functional gradient), then puts the module's own tensors back, even if `body` throws. The
+    /// module is evaluated as the function f(x; θ = tensors): what an adjoint solve differentiates.
+    public func withParameters<R>(_ tensors: [Tensor], _ body: () throws -> R) rethrows -> R {
+        var originals: [Tensor] = []
+        var i = 0
+        visitParameters { key, p in
+            precondition(i < tensors.count && tensors[i].shape == p.shape,
+                         "withParameters: tensor \(i) does not fit parameter '\(key)' \(p.shape)")
+            originals.append(p)
+            p = tensors[i]
+            i += 1
+        }
+        precondition(i == tensors.count, "withParameters: \(tensors.count) tensors for \(i) parameters")
+        defer {
+            var j = 0
+            visitParameters { _, p in p = originals[j]; j += 1 }
+        }
+        return try body()
+    }
+
     /// Copies of all parameters keyed by name (a snapshot independent of later updates).
     public func parameterSnapshot() -> [String: Tensor] {
         var out: [String: Tensor] = [:]

@@ -73,7 +73,8 @@ public struct StateLayout {
 
 /// ∂L/∂z₀ and ∂L/∂θ for L(z(t₁)), dz/dt = f(z, t; θ), by the adjoint sensitivity method
 /// (Chen, Rubanova, Bettencourt & Duvenaud 2018, *Neural Ordinary Differential Equations*,
-/// Algorithm 1): solve forward without a tape; then solve the augmented system
+/// Algorithm 1): solve forward without keeping a tape (a field may tape its own evaluation, e.g. to
+/// take a divergence; the result is detached); then solve the augmented system
 ///
 ///     dz/dt = f,   da/dt = −aᵀ ∂f/∂z,   da_θ/dt = −aᵀ ∂f/∂θ
 ///
@@ -85,7 +86,7 @@ public struct StateLayout {
 public func adjointGradients<S: Solver>(_ field: ParametricField, from z0: Tensor, t0: Double, t1: Double, solver: S,
                                         stepping: ODEStepping, lossGradient: (Tensor) -> Tensor) throws -> ODEGradients {
     let theta = field.parameters.map(\.detached)
-    let forward = Equation(drift: { z, t in field.evaluate(z, t, theta) })
+    let forward = Equation(drift: { z, t in field.evaluate(z, t, theta).detached })
     let solved = try solve(forward, solver: solver, from: z0.detached, stepping: stepping.forward(t0, t1))
     let z1 = solved.samples
     let layout = StateLayout([z1.shape, z1.shape] + theta.map(\.shape))

@@ -79,7 +79,7 @@ extension Sampler {
         guard known.contains(false) else { throw SamplerError("the mask keeps every element: there is nothing to fill in") }
         guard known.contains(true) else { throw SamplerError("the mask keeps no element: that is plain sampling (drift sample)") }
         let path = model.path
-        try validate(for: path)
+        try validate(for: model)
         let times = try grid.times(on: path, edmDefaults: isStochastic)
         let b = data.shape[0], k = settings.particles, rows = b * k
         let knownIndex = known.enumerated().compactMap { $0.element ? $0.offset : nil }

@@ -101,6 +101,16 @@ public struct Sampler: Sendable, Equatable {
         try grid.endpoints(on: path, edmDefaults: isStochastic)
     }
 
+    /// Checks the sampler against a model: its path (`validate(for:)`), and that a stochastic
+    /// sampler has a score to follow (a CNF has none).
+    /// - Throws: `SamplerError` saying what to use instead.
+    public func validate(for model: any DiffusionModel) throws {
+        try validate(for: model.path)
+        if isStochastic && !model.hasScore {
+            throw SamplerError("the model has no score (a CNF is an ODE-only model), so a stochastic sampler cannot run it: use an ODE sampler (e.g. dopri5, dpmpp-2m-20, heun-karras-18)")
+        }
+    }
+
     /// Standard normal initial noise ε for rows firstSample ..< firstSample + count (keyed by sample).
     public static func initialNoise(count: Int, sampleShape: [Int], key: RandomKey, firstSample: Int = 0) -> Tensor {
         Tensor.randomNormal([count] + sampleShape, key: key.fold("init"), firstSample: firstSample)
@@ -115,7 +125,7 @@ public struct Sampler: Sendable, Equatable {
         let path = model.path
         precondition(Array(noise.shape.dropFirst()) == model.sampleShape,
                      "Sampler.sample: noise shape \(noise.shape) does not match sample shape \(model.sampleShape)")
-        try validate(for: path)
+        try validate(for: model)
         let (t0, t1) = try endpoints(on: path)
         guard Equation.probabilityFlow(model).isDefined(t0) else {
             throw SamplerError("a \(model.parametrization.rawValue) model on the \(path.kind.rawValue) path cannot be evaluated "
@@ -130,7 +140,7 @@ public struct Sampler: Sendable, Equatable {
     public func run(_ model: any DiffusionModel, from x: Tensor, key: RandomKey, firstSample: Int = 0,
                     saveAt: SaveAt = .final, progress: ((SolveProgress) -> Void)? = nil) throws -> SolveResult {
         let path = model.path
-        try validate(for: path)
+        try validate(for: model)
         let (t0, t1) = try endpoints(on: path)
         let stepping: Stepping
         if let c = controller {

@@ -72,7 +72,15 @@ public struct SamplerPreset: Sendable {
         return try decode(data, source: source ?? url.path, overrides: overrides)
     }
 
-    /// Checks the preset against a model's path (endpoints in the domain, the solver's needs).
+    /// Checks the preset against a model: its path (endpoints in the domain, the solver's needs) and, for a
+    /// stochastic sampler, that the model has a score.
+    public func validate(for model: any DiffusionModel) throws {
+        do { try sampler.validate(for: model) } catch let e as SamplerError {
+            throw SamplerError("sampler preset '\(source)': \(e.message)")
+        }
+    }
+
+    /// Checks the preset against a path alone (any model on it).
     public func validate(for path: GaussianPath) throws {
         do { try sampler.validate(for: path) } catch let e as SamplerError {
             throw SamplerError("sampler preset '\(source)': \(e.message)")

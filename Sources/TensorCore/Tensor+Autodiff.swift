@@ -85,17 +85,28 @@ extension Tensor {
         let seed = seed ?? Tensor.ones(shape)
         precondition(seed.shape == shape, "backward: seed shape \(seed.shape) differs from output shape \(shape)")
 
-        // Iterative post-order DFS: topological order from leaves to root.
+        // Iterative post-order DFS: topological order from leaves to root. With a capture set the
+        // walk keeps only nodes on a path from the root to a captured tensor (`reaches`), and with
+        // a single captured tensor it does not look past it: nothing upstream can matter. So a
+        // gradient with respect to an intermediate result (a divergence inside an ODE solve that
+        // is itself on the tape) costs the subgraph above it, not the whole tape.
         var order: [GradNode] = []
         var visited = Set<ObjectIdentifier>()
+        var reaches = Set<ObjectIdentifier>()
+        let stopsAtCapture = capture?.count == 1
         var stack: [(GradNode, Int)] = [(root, 0)]
         visited.insert(ObjectIdentifier(root))
         while let (n, i) = stack.popLast() {
-            if i < n.parents.count {
+            let id = ObjectIdentifier(n)
+            let isCaptured = capture?.contains(id) ?? false
+            if i < n.parents.count && !(stopsAtCapture && isCaptured) {
                 stack.append((n, i + 1))
                 if let p = n.parents[i], visited.insert(ObjectIdentifier(p)).inserted { stack.append((p, 0)) }
             } else {
                 order.append(n)
+                if capture != nil, isCaptured || n.parents.contains(where: { $0.map { reaches.contains(ObjectIdentifier($0)) } ?? false }) {
+                    reaches.insert(id)
+                }
             }
         }
 
@@ -106,13 +117,15 @@ extension Tensor {
             let id = ObjectIdentifier(n)
             guard let g = grads.removeValue(forKey: id) else { continue }
             if capture?.contains(id) ?? (n.backward == nil) { captured[id] = g }
+            if stopsAtCapture && capture!.contains(id) { continue }
             guard let rule = n.backward else { continue }
             precondition(!createGraph || n.composable, "backward(createGraph:): op '\(n.op)' has no composable (second-order) rule")
-            let needs = n.parents.map { $0 != nil }
+            let needs = n.parents.map { p in p.map { capture == nil || reaches.contains(ObjectIdentifier($0)) } ?? false }
+            guard needs.contains(true) else { continue }
             let inputs = createGraph ? n.inputs.indices.map(n.trackedInput) : n.inputs
             let inputGrads = rule(BackwardContext(grad: g, inputs: inputs, needs: needs, createsGraph: createGraph, node: n))
-            for (p, ig) in zip(n.parents, inputGrads) {
-                guard let p, let ig else { continue }
+            for (i, (p, ig)) in zip(n.parents, inputGrads).enumerated() {
+                guard let p, let ig, needs[i] else { continue }
                 let pid = ObjectIdentifier(p)
                 if createGraph {
                     grads[pid] = grads[pid].map { $0 + ig } ?? ig

@@ -1,6 +1,7 @@
 import Foundation
 import Generative
 import NN
+import Samplers
 import TensorCore
 
 /// What one optimizer step reports.
@@ -11,6 +12,10 @@ public struct StepResult: Sendable {
     /// Global gradient norm before clipping.
     public var gradientNorm: Float
     public var learningRate: Float
+    /// A CNF step's solves: NFE forward and backward (the adjoint's; 0 for backprop); nil otherwise.
+    public var evaluations: (forward: Int, backward: Int)? = nil
+    /// A CNF step's mean NLL (nats), without the regularizers; nil otherwise.
+    public var nll: Float? = nil
 }
 
 /// The training state and one step of training; everything else (files,
@@ -33,6 +38,8 @@ public final class Trainer {
     public let optimizer: any Optimizer
     public let ema: EMA
     public let objective: TrainingObjective
+    /// The maximum-likelihood objective of a CNF run (`--objective cnf`), nil otherwise.
+    public let cnf: CNFObjective?
     public let source: ExampleSource
     public let rootKey: RandomKey
     /// Optimizer steps taken so far.
@@ -67,6 +74,7 @@ public final class Trainer {
         optimizer = config.optimizerChoice.make(learningRate: config.learningRate, weightDecay: config.weightDecay)
         ema = EMA(network, decay: Float(config.emaDecay))
         objective = try TrainingObjective(config.objective, path: config.path)
+        cnf = try config.objective.cnf.map { try CNFObjective($0) }
         step = 0
         dataPosition = 0
     }
@@ -94,7 +102,8 @@ public final class Trainer {
 
     /// One optimizer step: batch, loss, gradients, clip, optimizer update, EMA.
     /// - Throws: `TrainingError.nonFinite` (and changes nothing) if the loss or the
-    ///   gradient is NaN or infinite.
+    ///   gradient is NaN or infinite; `TrainingError.solveFailed` (and changes nothing) if a
+    ///   CNF's ODE solve exceeds its step limit.
     @discardableResult
     public func trainStep() throws -> StepResult {
         let lr = config.schedule(step)
@@ -106,8 +115,19 @@ public final class Trainer {
         let classes = batchClasses(rows)
         let key = rootKey.fold("example")
         let net = network, objective = objective
-        var (loss, gradients) = valueWithGradient(of: net) {
-            objective.loss(net, data: x0, classes: classes, key: key, firstSample: first)
+        var loss: Float, gradients: [String: Tensor]
+        var evaluations: (forward: Int, backward: Int)?, nll: Float?
+        if let cnf {
+            let outcome: CNFObjective.Outcome
+            do { outcome = try cnf.lossAndGradients(net, data: x0, key: key, firstSample: first) } catch let error as SolveError {
+                throw TrainingError.solveFailed(step: step, what: "\(error)")
+            }
+            (loss, gradients, nll) = (outcome.loss, outcome.gradients, outcome.nll)
+            evaluations = (outcome.forwardEvaluations, outcome.backwardEvaluations)
+        } else {
+            (loss, gradients) = valueWithGradient(of: net) {
+                objective.loss(net, data: x0, classes: classes, key: key, firstSample: first)
+            }
         }
         if let parallel {
             (loss, gradients) = try parallel.combine(loss: loss, gradients: gradients, rows: rows.count, batch: config.batchSize)
@@ -125,7 +145,7 @@ public final class Trainer {
         ema.update(net)
         step += 1
         dataPosition += config.batchSize
-        return StepResult(step: step, loss: loss, gradientNorm: norm, learningRate: lr)
+        return StepResult(step: step, loss: loss, gradientNorm: norm, learningRate: lr, evaluations: evaluations, nll: nll)
     }
 
     /// The training classes of the current batch: each example's label, or nil (the null class)

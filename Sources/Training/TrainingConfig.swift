@@ -109,6 +109,12 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         if objective.kind == .otcfm {
             try check(batchSize <= 4096, "ot-cfm solves an exact B×B assignment each step: use --batch ≤ 4096 (≤ 512 is fast), got \(batchSize)")
         }
+        if objective.kind == .cnf {
+            guard case .mlp = model else {
+                throw TrainingError.invalidSetting("cnf differentiates the divergence (second derivatives), which Drift has for the MLP only: use --model mlp2d or mlp")
+            }
+            try check(conditioning == nil, "cnf trains an unconditional flow: drop --classes and --label-dropout")
+        }
         do { try model.validate() } catch { throw TrainingError.invalidSetting("\(error)") }
         try optimizerChoice.validate()
         if let conditioning {

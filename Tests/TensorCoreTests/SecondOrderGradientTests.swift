@@ -92,4 +92,22 @@ final class SecondOrderGradientTests: XCTestCase {
         // A tensor y does not depend on gets zeros.
         XCTAssertEqual(gradients(of: y.sum(), wrt: [normal([3], 21).trackingGradient()])[0].scalars, [0, 0, 0])
     }
+
+    /// A gradient with respect to an intermediate result differentiates only the graph above it:
+    /// ops below it (here a softmax, which has no second-order rule) are not visited, and the
+    /// values equal those of a fresh leaf in its place.
+    func testGradientsWithRespectToAnIntermediateStopThere() {
+        let x = Tensor.randomNormal([3, 4], key: RandomKey(seed: 1)).trackingGradient()
+        let z = x.softmax(axis: 1) * Tensor(repeating: 2, shape: [1])
+        let f = { (z: Tensor) in (z.sin() * z).sum() }
+        let g = gradients(of: f(z), wrt: [z], createGraph: true)[0]
+        let leaf = z.detached.trackingGradient()
+        let expected = gradients(of: f(leaf), wrt: [leaf], createGraph: true)[0]
+        XCTAssertEqual(g.scalars, expected.scalars)
+        XCTAssertTrue(g.isTracked)
+        // Both x and z requested: the walk goes on below z, through the softmax's first-order rule.
+        let both = gradients(of: f(z), wrt: [z, x])
+        XCTAssertEqual(both[0].scalars, expected.scalars)
+        XCTAssertEqual(both[1].shape, [3, 4])
+    }
 }

@@ -126,7 +126,7 @@ public struct CompareSweep {
                 }
             }
         }
-        for s in samplers { try s.sampler.validate(for: model.path) }
+        for s in samplers { try s.sampler.validate(for: model) }
         self.model = model
         self.samplers = samplers
         self.budgets = budgets.sorted()

@@ -28,6 +28,8 @@ public struct TrainedModel: DiffusionModel {
     /// Label dropout the network was trained with (0: it never saw the null class, so
     /// unconditional sampling and guidance are not meaningful).
     public let labelDropout: Double
+    /// False for a CNF (`ObjectiveKind.hasScore`): ODE samplers only.
+    public let hasScore: Bool
     private let preconditioned: PreconditionedModel?
 
     /// The model of `checkpoint`, with its EMA or raw weights.
@@ -48,6 +50,7 @@ public struct TrainedModel: DiffusionModel {
         sampleShape = network.sampleShape
         classNames = conditioning?.classNames ?? []
         labelDropout = conditioning?.labelDropout ?? 0
+        hasScore = objective.kind.hasScore
         if let pre = objective.preconditioning {
             preconditioned = PreconditionedModel(path: path, sampleShape: network.sampleShape, preconditioning: pre,
                                                  classNames: classNames) { input, cNoise, classes in

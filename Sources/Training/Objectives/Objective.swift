@@ -13,22 +13,30 @@ public enum ObjectiveKind: String, Codable, CaseIterable, Sendable {
     case cfm
     /// Flow matching with an exact minibatch optimal-transport coupling (Tong et al. 2023).
     case otcfm = "ot-cfm"
+    /// A continuous normalizing flow trained by maximum likelihood through its ODE
+    /// (Chen et al. 2018; FFJORD, Grathwohl et al. 2019): see `CNFObjective`.
+    case cnf
 
     /// What the trained network predicts: sampling converts from it (CFM → velocity, DSM → ε, EDM → x₀).
     public var parametrization: Parametrization {
         switch self {
         case .dsm: return .epsilon
         case .edm: return .x0
-        case .cfm, .otcfm: return .velocity
+        case .cfm, .otcfm, .cnf: return .velocity
         }
     }
+
+    /// Whether the trained field determines a score ∇log p_t along the Gaussian path. A CNF's
+    /// velocity transports data to noise along paths of its own, not the rectified path's
+    /// marginals, so converting it to a score is meaningless: it is an ODE-only model.
+    public var hasScore: Bool { self != .cnf }
 
     /// The path an objective trains on unless `--path` says otherwise.
     public var defaultPath: PathKind {
         switch self {
         case .dsm: return .vp
         case .edm: return .edm
-        case .cfm, .otcfm: return .rectified
+        case .cfm, .otcfm, .cnf: return .rectified
         }
     }
 }
@@ -65,13 +73,16 @@ public struct ObjectiveConfig: Codable, Equatable, Sendable {
     public var likelihoodWeighting: Bool
     /// EDM: noise distribution and σ_data.
     public var edm: EDMLossSettings
+    /// CNF: divergence, gradient method, solver and regularizers (nil for every other objective).
+    public var cnf: CNFSettings?
 
     public init(kind: ObjectiveKind, timeSampling: TimeSampling = .uniform, likelihoodWeighting: Bool = false,
-                edm: EDMLossSettings = EDMLossSettings()) {
+                edm: EDMLossSettings = EDMLossSettings(), cnf: CNFSettings? = nil) {
         self.kind = kind
         self.timeSampling = timeSampling
         self.likelihoodWeighting = likelihoodWeighting
         self.edm = edm
+        self.cnf = kind == .cnf ? (cnf ?? CNFSettings()) : cnf
     }
 
     /// The EDM preconditioning the network is wrapped in (EDM objective only).
@@ -92,6 +103,15 @@ public struct ObjectiveConfig: Codable, Equatable, Sendable {
             }
         case .edm:
             break   // trains in the α = 1 form x/α = x₀ + (σ/α)·ε, so any path samples it
+        case .cnf:
+            if path.kind != .rectified {
+                throw TrainingError.invalidSetting("cnf integrates t ∈ [0, 1] from the data to N(0, I), which is the rectified path's prior: use --path rectified, not \(path.kind.rawValue)")
+            }
+            guard let cnf else { throw TrainingError.invalidSetting("cnf needs its settings (solver, divergence, gradient)") }
+            try cnf.validate()
+        }
+        if kind != .cnf, cnf != nil {
+            throw TrainingError.invalidSetting("the ODE settings (--divergence, --gradient, --ode-solver, --kinetic, --jacobian, …) belong to --objective cnf")
         }
         if case .logitNormal(_, let s) = timeSampling, !(s > 0) {
             throw TrainingError.invalidSetting("logit-normal time sampling needs a positive std, got \(s)")

@@ -85,6 +85,8 @@ public struct TrainingObjective {
             let target = (x0 - noisy * rows(sigma.map(pre.cSkip), like: x0)) * rows(sigma.map { 1 / pre.cOut($0) }, like: x0)
             let prediction = network(x: input, t: Tensor(sigma.map { Float(pre.cNoise($0)) }), classes: classes)
             return weightedMeanSquare(prediction - target, weights: nil)
+        case .cnf:
+            preconditionFailure("TrainingObjective.loss: a CNF's loss is a solve with its own gradient (CNFObjective)")
         }
     }
 

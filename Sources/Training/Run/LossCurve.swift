@@ -19,7 +19,7 @@ public enum LossCurve {
         var steps: [Double] = [], losses: [Double] = []
         for line in lines {
             let fields = line.split(separator: ",")
-            guard fields.count >= 2, let s = Double(fields[0]), let l = Double(fields[1]), l.isFinite, l > 0 else { continue }
+            guard fields.count >= 2, let s = Double(fields[0]), let l = Double(fields[1]), l.isFinite else { continue }
             steps.append(s)
             losses.append(l)
         }

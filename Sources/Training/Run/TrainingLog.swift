@@ -6,17 +6,25 @@ import Foundation
 ///
 /// with `loss` and `grad_norm` averaged over the steps since the previous line,
 /// `lr` the learning rate of the last of them and `time` the wall-clock seconds
-/// since the run began (over all sessions). On resume, lines after the
+/// since the run began (over all sessions). A CNF run's log has three more columns,
+/// `nll,nfe_forward,nfe_backward`: the mean NLL without the regularizers and the mean NFE
+/// of each step's forward and (adjoint) backward solve over the window. On resume, lines after the
 /// checkpoint's step (written before an interruption) are dropped so the log
 /// matches the continued run.
 public final class TrainingLog {
     public static let header = "step,loss,lr,grad_norm,time"
+    /// The header of a CNF run's log.
+    public static let solveHeader = header + ",nll,nfe_forward,nfe_backward"
     private let handle: FileHandle
+    private let countsSolves: Bool
     private var lossSum = 0.0, normSum = 0.0, count = 0
+    private var nllSum = 0.0, forwardSum = 0.0, backwardSum = 0.0
 
-    /// Opens `path` for appending, keeping only lines with step ≤ `keepThrough` (nil: start a new log).
-    public init(path: String, keepThrough: Int?) throws {
-        var kept = [Self.header]
+    /// Opens `path` for appending, keeping only lines with step ≤ `keepThrough` (nil: start a new log);
+    /// `countsSolves`: a CNF run's log (NLL and NFE columns).
+    public init(path: String, keepThrough: Int?, countsSolves: Bool = false) throws {
+        self.countsSolves = countsSolves
+        var kept = [countsSolves ? Self.solveHeader : Self.header]
         if let keepThrough, let text = try? String(contentsOfFile: path, encoding: .utf8) {
             for line in text.split(separator: "\n").dropFirst() {
                 guard let step = Int(line.prefix { $0 != "," }), step <= keepThrough else { continue }
@@ -38,17 +46,23 @@ public final class TrainingLog {
     public func record(_ result: StepResult) {
         lossSum += Double(result.loss)
         normSum += Double(result.gradientNorm)
+        if let e = result.evaluations {
+            forwardSum += Double(e.forward)
+            backwardSum += Double(e.backward)
+        }
+        nllSum += Double(result.nll ?? 0)
         count += 1
     }
 
     /// Writes the window's line and starts a new window.
     public func flush(step: Int, learningRate: Float, time: Double) {
         guard count > 0 else { return }
-        let line = String(format: "%d,%.6g,%.6g,%.6g,%.3f\n", step, lossSum / Double(count), Double(learningRate),
+        var line = String(format: "%d,%.6g,%.6g,%.6g,%.3f", step, lossSum / Double(count), Double(learningRate),
                           normSum / Double(count), time)
-        handle.write(Data(line.utf8))
-        lossSum = 0
-        normSum = 0
-        count = 0
+        if countsSolves {
+            line += String(format: ",%.6g,%.1f,%.1f", nllSum / Double(count), forwardSum / Double(count), backwardSum / Double(count))
+        }
+        handle.write(Data((line + "\n").utf8))
+        (lossSum, normSum, nllSum, forwardSum, backwardSum, count) = (0, 0, 0, 0, 0, 0)
     }
 }

@@ -59,11 +59,11 @@ public final class TrainingRun {
         }
         // Everything that can fail without touching the disk comes first: a failed start leaves no folder.
         let trainer = try Trainer(config: config, source: try config.data.makeSource(flip: config.flip), initialWeights: initialWeights)
-        try group.map { try checkBatch(config.batchSize, for: $0) }
+        try group.map { try checkBatch(config.batchSize, for: $0, objective: config.objective.kind) }
         trainer.parallel = group
         let writes = group?.isRoot ?? true
         if writes { try folder.prepare() }
-        let log = writes ? try TrainingLog(path: folder.log, keepThrough: nil) : nil
+        let log = writes ? try TrainingLog(path: folder.log, keepThrough: nil, countsSolves: config.objective.kind == .cnf) : nil
         return TrainingRun(folder: folder, trainer: trainer, log: log, previousElapsed: 0, lastCheckpointStep: nil)
     }
 
@@ -81,26 +81,31 @@ public final class TrainingRun {
             throw TrainingError.invalidSetting("\(folder.checkpoint) holds EMA weights only (an export for sampling); --resume needs the run's full checkpoint")
         }
         if let n = threads ?? checkpoint.threads { ComputeThreads.set(n) }
-        try group.map { try checkBatch(checkpoint.training.batchSize, for: $0) }
+        try group.map { try checkBatch(checkpoint.training.batchSize, for: $0, objective: checkpoint.training.objective.kind) }
         let writes = group?.isRoot ?? true
         if writes { try folder.prepare() }
         let source = try checkpoint.training.data.makeSource(flip: checkpoint.training.flip)
         let trainer = try Trainer(resuming: checkpoint, source: source, steps: steps, keepEvery: keepEvery)
         trainer.parallel = group
-        let log = writes ? try TrainingLog(path: folder.log, keepThrough: checkpoint.step) : nil
+        let log = writes ? try TrainingLog(path: folder.log, keepThrough: checkpoint.step,
+                                                 countsSolves: checkpoint.training.objective.kind == .cnf) : nil
         return TrainingRun(folder: folder, trainer: trainer, log: log, previousElapsed: checkpoint.elapsedSeconds,
                           lastCheckpointStep: checkpoint.step, resumedWorldSize: checkpoint.worldSize ?? 1)
     }
 
-    /// Every rank needs at least one row of the global batch.
-    static func checkBatch(_ batch: Int, for group: DataParallelGroup) throws {
+    /// Every rank needs at least one row of the global batch; a CNF runs in one process (its
+    /// adaptive solve spans the whole batch, so shares would take other steps).
+    static func checkBatch(_ batch: Int, for group: DataParallelGroup, objective: ObjectiveKind) throws {
+        if objective == .cnf, group.size > 1 {
+            throw TrainingError.invalidSetting("cnf trains in one process (its ODE solve spans the whole batch): run drift train without mpirun")
+        }
         guard batch >= group.size else {
             throw TrainingError.invalidSetting("--batch \(batch) is smaller than the \(group.size) processes sharing it: give every process at least one row (--batch ≥ \(group.size))")
         }
     }
 
     /// Trains to the last step, or until `shouldStop()` turns true (checked after every step).
-    /// - Throws: `TrainingRunError.diverged` on a NaN/Inf loss (the last checkpoint on disk is
+    /// - Throws: `TrainingRunError.diverged` on a NaN/Inf loss or a failed CNF solve (the last checkpoint on disk is
     ///   kept as is), or file errors.
     public func run(shouldStop: () -> Bool = { false }, onStep: (RunProgress) -> Void = { _ in }) throws -> RunOutcome {
         let config = trainer.config
@@ -120,7 +125,10 @@ public final class TrainingRun {
             do {
                 result = try trainer.trainStep()
             } catch let error as TrainingError {
-                guard case .nonFinite = error else { throw error }
+                switch error {
+                case .nonFinite, .solveFailed: break
+                default: throw error
+                }
                 log?.flush(step: trainer.step, learningRate: lastLearningRate, time: elapsed())
                 throw TrainingRunError.diverged(error, checkpoint: lastCheckpointStep.map { (folder.checkpoint, $0) })
             }
