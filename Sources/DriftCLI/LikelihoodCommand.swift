@@ -1,4 +1,5 @@
 import ArgumentParser
+import DriftIO
 import Evaluation
 import Foundation
 import Generative
@@ -38,6 +39,9 @@ struct LikelihoodCommand: ParsableCommand {
     @Option(help: "Data points per solve.") var batch: Int = 500
     @Option(help: "Compute threads (default: all cores).") var threads: Int?
     @Flag(help: "Print exactly one JSON object.") var json = false
+    @Option(help: "2-D models: also write the model's density p(x) = exp(−NLL) on a grid as a heat map PNG.") var heatmap: String?
+    @Option(name: .customLong("heatmap-cells"), help: "Grid cells per side of the heat map (default 100).") var heatmapCells: Int = 100
+    @Option(name: .customLong("heatmap-range"), help: "The heat map covers [−L, L]² (default 3).") var heatmapRange: Double = 3
 
     func validate() throws {
         if n < 2 { throw ValidationError("--n must be ≥ 2, got \(n)") }
@@ -45,6 +49,9 @@ struct LikelihoodCommand: ParsableCommand {
         if batch < 1 { throw ValidationError("--batch must be ≥ 1, got \(batch)") }
         if !(rtol >= 0 && atol >= 0 && rtol + atol > 0) { throw ValidationError("--rtol and --atol must be ≥ 0 and not both 0") }
         if let threads, threads < 1 { throw ValidationError("--threads must be ≥ 1, got \(threads)") }
+        if let heatmap, !heatmap.lowercased().hasSuffix(".png") { throw ValidationError("--heatmap writes a PNG: give a path ending in .png, got '\(heatmap)'") }
+        if !(2...1000).contains(heatmapCells) { throw ValidationError("--heatmap-cells must be in 2…1000, got \(heatmapCells)") }
+        if !(heatmapRange > 0 && heatmapRange.isFinite) { throw ValidationError("--heatmap-range must be > 0, got \(heatmapRange)") }
     }
 
     func run() throws {
@@ -62,6 +69,9 @@ struct LikelihoodCommand: ParsableCommand {
             throw CLIError("--data \(data) has samples of shape \(spec.sampleShape), but the model's are \(m.sampleShape)")
         }
         let d = flat(m.sampleShape)
+        if heatmap != nil, d != 2 {
+            throw CLIError("--heatmap draws the density of a 2-D model; this model's samples have \(d) dimensions")
+        }
         let choice = estimator ?? (d <= 16 ? .exact : .hutchinson)
         if choice == .exact && d > 256 {
             throw CLIError("--estimator exact needs \(d) VJPs per evaluation for \(d)-dimensional data; use --estimator hutchinson")
@@ -100,6 +110,7 @@ struct LikelihoodCommand: ParsableCommand {
         nll = everything
         exact = allExact
         let seconds = Date().timeIntervalSince(start)
+        if let heatmap { try drawHeatmap(likelihood, to: heatmap, key: key.fold("heatmap")) }
         let estimate = Estimate(mean: nll)
         var fields: [(String, String)] = [
             ("nll_mean", Self.number(estimate.value)), ("nll_se", Self.number(estimate.standardError)),
@@ -113,6 +124,7 @@ struct LikelihoodCommand: ParsableCommand {
         fields += [("nfe", "\(nfe)"), ("n", "\(n)"), ("seconds", String(format: "%.3f", seconds)),
                    ("estimator", "\"\(estimatorText)\"")]
         if choice == .hutchinson { fields += [("probes", "\(probes)"), ("probe", "\"\(probe.rawValue)\"")] }
+        if let heatmap { fields.append(("heatmap", "\"\(heatmap)\"")) }
         if json {
             print("{" + fields.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}")
         } else {
@@ -122,6 +134,26 @@ struct LikelihoodCommand: ParsableCommand {
             let how = choice == .exact ? "exact divergence" : "Hutchinson, \(probes) \(probe.rawValue) probe\(probes == 1 ? "" : "s")"
             print(line + String(format: " — n %d, %@, NFE %d, %.2f s", n, how, nfe, seconds))
         }
+    }
+
+    /// The model's density exp(−NLL) at the centres of a `--heatmap-cells`² grid over
+    /// [−L, L]², through the same ODE and divergence as the data, drawn as a heat map.
+    func drawHeatmap(_ likelihood: ProbabilityFlowLikelihood, to path: String, key: RandomKey) throws {
+        let map = DensityMap(range: Float(-heatmapRange)...Float(heatmapRange), cells: heatmapCells, size: max(400, heatmapCells))
+        let points = map.points
+        var density: [Double] = []
+        var first = 0
+        while first < points.count {
+            let b = min(batch, points.count - first)
+            let x = Tensor(points[first..<(first + b)].flatMap { [$0.0, $0.1] }, shape: [b, 2])
+            density += try likelihood.negativeLogLikelihood(x, key: key, firstSample: first).nll.map { Foundation.exp(-$0) }
+            first += b
+            if !json || isatty(STDERR_FILENO) == 1 { stderrLine("heat map: \(first)/\(points.count)") }
+        }
+        do {
+            try map.write(density, to: path, text: [PNGText("Title", "density of \(model)"),
+                                                    PNGText("peak", String(format: "%.4g", density.filter(\.isFinite).max() ?? 0))])
+        } catch { throw CLIError("--heatmap \(path): \(CLIError(error).description)") }
     }
 
     /// x = 2·(k + u)/256 − 1 for the 8-bit levels k of images scaled to [−1, 1], u ~ U[0, 1) keyed by sample.

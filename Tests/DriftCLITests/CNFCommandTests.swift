@@ -31,7 +31,7 @@ final class CNFCommandTests: XCTestCase {
 
         let checkpoint = run.appendingPathComponent("checkpoint.h5").path
         let inspect = try DriftProcess.run(["inspect", checkpoint], in: folder)
-        XCTAssertTrue(inspect.stdout.contains("cnf"), inspect.stdout)
+        XCTAssertTrue(inspect.stdout.contains("cnf (exact divergence, adjoint, rk4 4 steps, kinetic 0.01, jacobian 0.01)"), inspect.stdout)
 
         let ode = try DriftProcess.run(["sample", "--model", checkpoint, "--sampler", "dopri5", "--n", "20",
                                         "--out", folder.appendingPathComponent("s.h5").path], in: folder)
@@ -52,9 +52,12 @@ final class CNFCommandTests: XCTestCase {
         let csv = try String(contentsOf: folder.appendingPathComponent("cmp2/results.csv"), encoding: .utf8)
         XCTAssertTrue(csv.contains(",ODE,") && !csv.contains(",SDE,"), csv)
 
-        let likelihood = try DriftProcess.run(["likelihood", "--model", checkpoint, "--data", "gmm:" + ring, "--n", "50", "--json"], in: folder)
+        let map = folder.appendingPathComponent("density.png")
+        let likelihood = try DriftProcess.run(["likelihood", "--model", checkpoint, "--data", "gmm:" + ring, "--n", "50", "--json",
+                                               "--heatmap", map.path, "--heatmap-cells", "12"], in: folder)
         XCTAssertEqual(likelihood.status, 0, likelihood.stderr)
-        XCTAssertTrue(likelihood.stdout.contains("\"nll_mean\""), likelihood.stdout)
+        XCTAssertTrue(likelihood.stdout.contains("\"nll_mean\"") && likelihood.stdout.contains("\"heatmap\""), likelihood.stdout)
+        XCTAssertEqual(try PixelImage.readPNG(map.path).width, 400 + 56 + 16)
     }
 
     func testCNFResumeIsExact() throws {

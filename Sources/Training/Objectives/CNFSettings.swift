@@ -73,6 +73,12 @@ public struct CNFSettings: Codable, Equatable, Sendable {
         return .fixed((0...steps).map { Double($0) / Double(steps) })
     }
 
+    /// "exact divergence, adjoint, dopri5 rtol 1e-05 atol 1e-05 (≤ 1000 steps), kinetic 0.01, jacobian 0.01".
+    public var summary: String {
+        let solve = isAdaptive ? "\(solver) rtol \(rtol) atol \(atol) (≤ \(maxSteps) steps)" : "\(solver) \(steps) steps"
+        return "\(divergence.rawValue) divergence, \(gradient.rawValue), \(solve), kinetic \(kinetic), jacobian \(jacobian)"
+    }
+
     /// Checks every setting; one line naming the flag otherwise.
     public func validate() throws {
         guard Self.solverNames.contains(solver) else {
