@@ -127,15 +127,7 @@ struct TrainCommand: ParsableCommand {
         if objective == .cnf, timeSampling != nil || likelihoodWeighting {
             throw ValidationError("--objective cnf integrates the whole ODE (no time sampling, no loss weighting): drop \(timeSampling != nil ? "--time-sampling" : "--likelihood-weighting")")
         }
-        if let kinetic, !(kinetic >= 0) { throw ValidationError("--kinetic must be ≥ 0, got \(kinetic)") }
-        if let jacobian, !(jacobian >= 0) { throw ValidationError("--jacobian must be ≥ 0, got \(jacobian)") }
-        if let rtol, !(rtol > 0) { throw ValidationError("--rtol must be > 0, got \(rtol)") }
-        if let atol, !(atol > 0) { throw ValidationError("--atol must be > 0, got \(atol)") }
-        if let odeSteps, odeSteps < 1 { throw ValidationError("--ode-steps must be ≥ 1, got \(odeSteps)") }
-        if let odeMaxSteps, odeMaxSteps < 1 { throw ValidationError("--ode-max-steps must be ≥ 1, got \(odeMaxSteps)") }
-        if let odeSolver, !CNFSettings.solverNames.contains(odeSolver) {
-            throw ValidationError("--ode-solver \(odeSolver): use one of \(CNFSettings.solverNames.joined(separator: ", "))")
-        }
+        // The values of the CNF flags are checked by CNFSettings.validate, before anything is written.
         if optimizer != .sgd, momentum != nil || nesterov { throw ValidationError("--momentum and --nesterov are SGD settings: add --optimizer sgd") }
         if optimizer == .sgd, betas != nil { throw ValidationError("--betas is an Adam setting; SGD takes --momentum") }
         if let labelDropout, !(labelDropout >= 0 && labelDropout < 1) {
