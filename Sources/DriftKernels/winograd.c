@@ -19,6 +19,17 @@
  */
 #include "drift_kernels.h"
 
+#if defined(__x86_64__)
+/* winograd_avx512.c: the same transforms, bit for bit, in registers (W ≤ 32). */
+void drift_avx512_winograd_input(const float *x, long count, long channels, long h, long w, float *v, long ldv);
+void drift_avx512_winograd_output(const float *m, long count, long outC, long h, long w, long ldm,
+                                  const float *bias, float *y);
+void drift_avx512_winograd_output_adjoint(const float *dy, long count, long outC, long h, long w, float *m, long ldm);
+#define AVX512_ROWS(path, w) ((path) == DRIFT_KERNEL_AVX512 && (w) <= 32)
+#else
+#define AVX512_ROWS(path, w) 0
+#endif
+
 /* U[ξ][o][c] = (G g Gᵀ)[ξ] for g = w[o][c] (3×3). */
 void drift_winograd_filter(const float *w, long outC, long inC, float *u) {
     long plane = outC * inC;
@@ -49,7 +60,10 @@ void drift_winograd_filter(const float *w, long outC, long inC, float *u) {
  * x[count][C][H][W]; tile (ty, tx) of image n is t = n·th·tw + ty·tw + tx, with its top-left
  * input pixel at (2ty − 1, 2tx − 1); pixels outside the image are 0. ldv = columns of V.
  * Loops run along a row of tiles, so every store stream is contiguous in tx (vectorizes). */
-void drift_winograd_input(const float *x, long count, long channels, long h, long w, float *v, long ldv) {
+void drift_winograd_input(int path, const float *x, long count, long channels, long h, long w, float *v, long ldv) {
+#if defined(__x86_64__)
+    if (AVX512_ROWS(path, w)) { drift_avx512_winograd_input(x, count, channels, h, w, v, ldv); return; }
+#endif
     long th = (h + 1) / 2, tw = (w + 1) / 2, tiles = th * tw;
     long plane = channels * ldv, pw = 2 * tw + 2;   /* padded row: pixel x at index x + 1 */
     float zero[w], t[4][pw];
@@ -96,8 +110,11 @@ void drift_winograd_input(const float *x, long count, long channels, long h, lon
 
 /* y[n][o][2ty + a][2tx + b] = (Aᵀ m A)[a][b] (+ bias[o]) for m = M[·][o][t], the inverse of
  * the tiling of drift_winograd_input; output pixels past H or W are dropped. ldm = columns of M. */
-void drift_winograd_output(const float *m, long count, long outC, long h, long w, long ldm,
+void drift_winograd_output(int path, const float *m, long count, long outC, long h, long w, long ldm,
                            const float *bias, float *y) {
+#if defined(__x86_64__)
+    if (AVX512_ROWS(path, w)) { drift_avx512_winograd_output(m, count, outC, h, w, ldm, bias, y); return; }
+#endif
     long th = (h + 1) / 2, tw = (w + 1) / 2, tiles = th * tw;
     long plane = outC * ldm;
     float t[2][4][tw];
@@ -146,7 +163,10 @@ void drift_winograd_output(const float *m, long count, long outC, long h, long w
 
 /* Ŷ[ξ][o][t] = (A ∂Y_t Aᵀ)[ξ] for the 2×2 output tile ∂Y_t of dy[count][O][H][W]
  * (entries past H or W are 0); the layout of drift_winograd_output's M. */
-void drift_winograd_output_adjoint(const float *dy, long count, long outC, long h, long w, float *m, long ldm) {
+void drift_winograd_output_adjoint(int path, const float *dy, long count, long outC, long h, long w, float *m, long ldm) {
+#if defined(__x86_64__)
+    if (AVX512_ROWS(path, w)) { drift_avx512_winograd_output_adjoint(dy, count, outC, h, w, m, ldm); return; }
+#endif
     long th = (h + 1) / 2, tw = (w + 1) / 2, tiles = th * tw;
     long plane = outC * ldm, pw = 2 * tw;
     float rows[2][pw], t[4][pw];

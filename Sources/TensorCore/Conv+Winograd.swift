@@ -55,8 +55,8 @@ extension ConvPlan {
             let first = k * layout.group, count = Swift.min(layout.group, batch - first)
             let t = count * winogradTiles
             let v = scratch[task].pointer, m = v + 16 * inC * columns, acc = m + 16 * outC * columns
-            drift_winograd_input(x + first * inSize, count, inC, h, w, v, t)
-            drift_winograd_output_adjoint(dy + first * outSize, count, outC, h, w, m, t)
+            drift_winograd_input(KernelPath.active.code, x + first * inSize, count, inC, h, w, v, t)
+            drift_winograd_output_adjoint(KernelPath.active.code, dy + first * outSize, count, outC, h, w, m, t)
             for xi in 0..<16 {
                 gemmMaybeSplit(split: !layout.parallel, false, true, outC, inC, t, 1, UnsafePointer(m + xi * outC * t), t,
                                UnsafePointer(v + xi * inC * t), t, 1, acc + xi * outC * inC, inC)
@@ -99,12 +99,12 @@ extension ConvPlan {
             let first = k * group, count = Swift.min(group, batch - first)
             let t = count * tiles
             let v = scratch[task].pointer, m = v + 16 * inC * columns
-            drift_winograd_input(x + first * inSize, count, inC, h, w, v, t)
+            drift_winograd_input(KernelPath.active.code, x + first * inSize, count, inC, h, w, v, t)
             for xi in 0..<16 {
                 gemmMaybeSplit(split: !parallel, false, false, outC, t, inC, 1, up + xi * outC * inC, inC,
                                UnsafePointer(v + xi * inC * t), t, 0, m + xi * outC * t, t)
             }
-            drift_winograd_output(m, count, outC, h, w, t, bias, y + first * outSize)
+            drift_winograd_output(KernelPath.active.code, m, count, outC, h, w, t, bias, y + first * outSize)
         }
         if parallel {
             parallelTasks(groups) { task, lo, hi in for k in lo..<hi { run(task, k) } }

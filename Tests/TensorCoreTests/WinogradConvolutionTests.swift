@@ -75,4 +75,34 @@ final class WinogradConvolutionTests: XCTestCase {
             }
         }
     }
+
+    /// The transforms have their own code on the AVX-512 path (rows of at most 32 pixels held in
+    /// registers); on every path the CPU supports, forward and both gradients are bitwise those of
+    /// the portable path, on widths around the 16- and 32-pixel register boundaries and past them.
+    func testEveryKernelPathGivesBitwiseTheSameConvolution() {
+        let saved = KernelPath.active
+        defer { KernelPath.activate(saved) }
+        // (batch, C, O, H, W)
+        let cases = [(2, 3, 4, 8, 8), (1, 2, 3, 9, 15), (2, 5, 2, 11, 16), (1, 4, 3, 8, 17), (3, 8, 8, 14, 14),
+                     (2, 3, 5, 28, 28), (1, 2, 2, 13, 31), (1, 3, 2, 10, 32), (1, 2, 3, 9, 33), (1, 2, 2, 8, 40)]
+        for (i, (n, c, o, h, wd)) in cases.enumerated() {
+            let x = randn([n, c, h, wd], UInt64(200 + 3 * i)), w = randn([o, c, 3, 3], UInt64(201 + 3 * i))
+            let dy = randn([n, o, h, wd], UInt64(202 + 3 * i))
+            func run() -> [[Float]] {
+                let (xt, wt) = (x.trackingGradient(), w.trackingGradient())
+                let y = xt.conv2d(weight: wt, padding: 1)
+                let g = (y * dy).sum().backward()
+                return [y.scalars, g[xt]!.scalars, g[wt]!.scalars]
+            }
+            KernelPath.activate(.generic)
+            let portable = run()
+            for path in KernelPath.supported where path != .generic {
+                KernelPath.activate(path)
+                let got = run()
+                for (k, what) in ["output", "data gradient", "weight gradient"].enumerated() {
+                    XCTAssertEqual(got[k], portable[k], "case \(i) (\(h)×\(wd)) on \(path): \(what)")
+                }
+            }
+        }
+    }
 }

@@ -47,13 +47,15 @@ void drift_sgemm(int path, int transA, int transB, long m, long n, long k, float
  *   filter: U[ξ][o][c] from w[O][C][3][3]
  *   input:  V[ξ][c][n·th·tw + tile] (row stride ldv, plane stride C·ldv) from x[count][C][H][W]
  *   output: y[count][O][H][W] (+ bias) from M[ξ][o][n·th·tw + tile] (row stride ldm, plane O·ldm)
+ * `path` picks the code (DRIFT_KERNEL_AVX512 runs the data transforms in registers on images at
+ * most 32 wide); every path gives bitwise the same values.
  */
 void drift_winograd_filter(const float *w, long outC, long inC, float *u);
-void drift_winograd_input(const float *x, long count, long channels, long h, long w, float *v, long ldv);
-void drift_winograd_output(const float *m, long count, long outC, long h, long w, long ldm,
+void drift_winograd_input(int path, const float *x, long count, long channels, long h, long w, float *v, long ldv);
+void drift_winograd_output(int path, const float *m, long count, long outC, long h, long w, long ldm,
                            const float *bias, float *y);
 /* Adjoints for the weight gradient: Ŷ[ξ][o][tile] from dy (layout of M), dw from dU[ξ][o][c]. */
-void drift_winograd_output_adjoint(const float *dy, long count, long outC, long h, long w, float *m, long ldm);
+void drift_winograd_output_adjoint(int path, const float *dy, long count, long outC, long h, long w, float *m, long ldm);
 void drift_winograd_filter_adjoint(const float *du, long outC, long inC, float *dw);
 
 /* Live tensor memory, for measurements (peak memory of a gradient computation): bytes of every
