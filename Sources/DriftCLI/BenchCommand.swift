@@ -32,7 +32,7 @@ struct BenchCommand: ParsableCommand {
 
     @Option(help: "Architecture: \(Model.allCases.map(\.rawValue).joined(separator: ", ")).") var model: Model = .unet28
     @Option(help: "What to time: train, infer or sample.") var task: Task = .train
-    @Option(help: "Compute threads (kernels and OpenBLAS).") var threads: Int = 2
+    @Option(help: "Compute threads (Drift splits every kernel over them).") var threads: Int = 2
     @Flag(help: "Print exactly one JSON line.") var json = false
     @Option(help: "Override the default batch size.") var batch: Int?
     @Option(help: "Untimed warm-up iterations.") var warmup: Int = 3
