@@ -20,8 +20,11 @@
 
 static inline __mmask16 first_n(long n) { return n >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << n) - 1); }
 
-/* Pixels 0..<w of a row as two vectors (lo = 0..15, hi = 16..31), +0 past w. */
-static inline void load_row(const float *row, long w, __m512 *lo, __m512 *hi) {
+/* Pixels 0..<w of row y of an h×w image as two vectors (lo = 0..15, hi = 16..31): +0 past w,
+ * and all +0 for a row outside the image (the padding). */
+static inline void load_row(const float *img, long y, long h, long w, __m512 *lo, __m512 *hi) {
+    if (y < 0 || y >= h) { *lo = _mm512_setzero_ps(); *hi = _mm512_setzero_ps(); return; }
+    const float *row = img + y * w;
     *lo = _mm512_maskz_loadu_ps(first_n(w), row);
     *hi = w > 16 ? _mm512_maskz_loadu_ps(first_n(w - 16), row + 16) : _mm512_setzero_ps();
 }
@@ -47,18 +50,13 @@ void drift_avx512_winograd_input(const float *x, long count, long channels, long
     __m512i idx[4];
     __mmask16 valid[4];
     for (int j = 0; j < 4; j++) { idx[j] = strided_index(j - 1); valid[j] = in_range(j - 1, w); }
-    const __m512 zero = _mm512_setzero_ps();
     for (long n = 0; n < count; n++) {
         for (long c = 0; c < channels; c++) {
             const float *img = x + (n * channels + c) * h * w;
             float *dst = v + c * ldv + n * tiles;
             for (long ty = 0; ty < th; ty++) {
                 __m512 lo[4], hi[4];
-                for (int r = 0; r < 4; r++) {
-                    long yy = 2 * ty - 1 + r;
-                    if (yy < 0 || yy >= h) { lo[r] = zero; hi[r] = zero; }
-                    else load_row(img + yy * w, w, &lo[r], &hi[r]);
-                }
+                for (int r = 0; r < 4; r++) load_row(img, 2 * ty - 1 + r, h, w, &lo[r], &hi[r]);
                 /* Bᵀ d, elementwise along the rows. */
                 __m512 tl[4], thi[4];
                 tl[0] = _mm512_sub_ps(lo[0], lo[2]); thi[0] = _mm512_sub_ps(hi[0], hi[2]);
@@ -128,18 +126,14 @@ void drift_avx512_winograd_output_adjoint(const float *dy, long count, long outC
     long plane = outC * ldm;
     __mmask16 store = first_n(tw);
     __m512i even_idx = strided_index(0), odd_idx = strided_index(1);
-    const __m512 zero = _mm512_setzero_ps(), sign = _mm512_set1_ps(-0.0f);
+    const __m512 sign = _mm512_set1_ps(-0.0f);
     for (long n = 0; n < count; n++) {
         for (long o = 0; o < outC; o++) {
             const float *img = dy + (n * outC + o) * h * w;
             float *dst = m + o * ldm + n * tiles;
             for (long ty = 0; ty < th; ty++) {
                 __m512 lo[2], hi[2];
-                for (int a = 0; a < 2; a++) {
-                    long yy = 2 * ty + a;
-                    if (yy >= h) { lo[a] = zero; hi[a] = zero; }
-                    else load_row(img + yy * w, w, &lo[a], &hi[a]);
-                }
+                for (int a = 0; a < 2; a++) load_row(img, 2 * ty + a, h, w, &lo[a], &hi[a]);
                 /* A ∂Y: rows (y₀, y₀ + y₁, y₀ − y₁, −y₁). */
                 __m512 tl[4], thi[4];
                 tl[0] = lo[0]; thi[0] = hi[0];
