@@ -1,13 +1,14 @@
 /* drift_sgemm: argument handling, the choice of micro-tile, blocking sizes from the CPU's
  * caches, and dispatch. */
 #include "drift_kernels.h"
+#include "activation.h"
 #include <stdlib.h>
 
 typedef void (*gemm_fn)(int, int, long, long, long, float, const float *, long, const float *, long, float,
-                        float *, long, long, long, long);
+                        float *, long, long, long, long, const drift_epilogue *);
 #define DECLARE(name) \
     void name##_sgemm(int, int, long, long, long, float, const float *, long, const float *, long, float, \
-                      float *, long, long, long, long);
+                      float *, long, long, long, long, const drift_epilogue *);
 DECLARE(drift_generic_4x8)
 #if defined(__x86_64__)
 DECLARE(drift_avx2_6x16)
@@ -66,8 +67,8 @@ static const tile_kernel *choose(int path, long m, long n) {
     return best;
 }
 
-void drift_sgemm(int path, int transA, int transB, long m, long n, long k, float alpha,
-                 const float *a, long lda, const float *b, long ldb, float beta, float *c, long ldc) {
+static void run(int path, int transA, int transB, long m, long n, long k, float alpha, const float *a, long lda,
+                const float *b, long ldb, float beta, float *c, long ldc, const drift_epilogue *ep) {
     if (m <= 0 || n <= 0) return;
     if (beta != 0 && beta != 1) {
         for (long i = 0; i < m; i++)
@@ -78,9 +79,21 @@ void drift_sgemm(int path, int transA, int transB, long m, long n, long k, float
         if (beta == 0)
             for (long i = 0; i < m; i++)
                 for (long j = 0; j < n; j++) c[i * ldc + j] = 0;
+        if (ep)
+            for (long i = 0; i < m; i++) drift_epilogue_scalar(ep, i, 0, n, c + i * ldc);
         return;
     }
     if (alpha != 1 && beta != 0) abort();   /* not supported (the Swift wrapper checks) */
     const tile_kernel *t = choose(path, m, n);
-    t->run(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, t->kc, t->mc, t->nc);
+    t->run(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, t->kc, t->mc, t->nc, ep);
+}
+
+void drift_sgemm(int path, int transA, int transB, long m, long n, long k, float alpha,
+                 const float *a, long lda, const float *b, long ldb, float beta, float *c, long ldc) {
+    run(path, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, NULL);
+}
+
+void drift_sgemm_fused(int path, int transA, int transB, long m, long n, long k,
+                       const float *a, long lda, const float *b, long ldb, float *c, long ldc, const drift_epilogue *ep) {
+    run(path, transA, transB, m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c, ldc, ep);
 }

@@ -16,7 +16,16 @@
 #define VMUL(a, b) _mm512_mul_ps(a, b)
 #define VSTOREU(p, v) _mm512_storeu_ps(p, v)
 
+#define VADD(a, b) _mm512_add_ps(a, b)
+#define VSUB(a, b) _mm512_sub_ps(a, b)
+#define VDIV(a, b) _mm512_div_ps(a, b)
+#define VMAX(a, b) _mm512_max_ps(a, b)
+#define VMIN(a, b) _mm512_min_ps(a, b)
+#define VEXP2(t) _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(_mm512_castps_si512(t), _mm512_set1_epi32(127 - 0x4B400000)), 23))
+
 #include "transpose.h"
+#include "activation.h"
+#define EPILOGUE_ROW drift_epilogue_vector
 
 #define MR 8
 #define NV 3

@@ -19,7 +19,10 @@
  *
  * optional: PACK_TRANSPOSE, with transpose_8x8 / transpose_4x4(src, lds, dst, ldd) writing
  *   dst[q·ldd + r] = src[r·lds + q] for an 8×8 / 4×4 block (the SIMD paths' in-register transposes).
- * requires: MR, NR, KERNEL_NAME(x), and
+ * Epilogue (drift_sgemm_fused): when a tile's last KC block is stored, EPILOGUE_ROW(ep, row, col, n, c)
+ * finishes each of its rows while the tile is still in L1 (activation.h).
+ *
+ * requires: MR, NR, KERNEL_NAME(x), EPILOGUE_ROW, and
  *   static void KERNEL_NAME(micro_tile)(long kc, const float *a, const float *b, float *c, long ldc, int load, float alpha);
  *     a: kc×MR panel (MR values per k), b: kc×NR panel; c: MR×NR tile with row stride ldc.
  *     load: start from the values in c, else from 0. The result is multiplied by alpha when stored.
@@ -137,7 +140,7 @@ static void KERNEL_NAME(edge_tile)(long kc, const float *a, const float *b, floa
 
 void KERNEL_NAME(sgemm)(int transA, int transB, long m, long n, long k, float alpha,
                         const float *a, long lda, const float *b, long ldb, float beta, float *c, long ldc,
-                        long KC, long MC, long NC) {
+                        long KC, long MC, long NC, const drift_epilogue *ep) {
     int accumulate = beta != 0;
     float *bp = KERNEL_NAME(buffer)(&KERNEL_NAME(pack_b_buf), &KERNEL_NAME(pack_b_cap),
                                     (size_t)KC * (size_t)((NC + NR - 1) / NR * NR));
@@ -148,7 +151,8 @@ void KERNEL_NAME(sgemm)(int transA, int transB, long m, long n, long k, float al
         for (long pc = 0; pc < k; pc += KC) {
             long kc = k - pc < KC ? k - pc : KC;
             int load = pc > 0 || accumulate;
-            float scale = pc + kc == k ? alpha : 1.0f;
+            int last = pc + kc == k;
+            float scale = last ? alpha : 1.0f;
             const float *bsrc = transB ? b + jc * ldb + pc : b + pc * ldb + jc;
             KERNEL_NAME(pack_b)(transB, kc, nc, bsrc, ldb, bp);
             for (long ic = 0; ic < m; ic += MC) {
@@ -164,6 +168,8 @@ void KERNEL_NAME(sgemm)(int transA, int transB, long m, long n, long k, float al
                             KERNEL_NAME(micro_tile)(kc, ap + ir * kc, bp + jr * kc, ct, ldc, load, scale);
                         else
                             KERNEL_NAME(edge_tile)(kc, ap + ir * kc, bp + jr * kc, ct, ldc, mr, nr, load, scale);
+                        if (ep && last)
+                            for (long i = 0; i < mr; i++) EPILOGUE_ROW(ep, ic + ir + i, jc + jr, nr, ct + i * ldc);
                     }
                 }
             }

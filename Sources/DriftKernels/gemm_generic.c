@@ -2,7 +2,10 @@
  * vector paths' fused multiply-add, so this path gives bitwise their results
  * (slowly, where the CPU has no FMA instruction). */
 #include "drift_kernels.h"
+#include "activation.h"
 #include <math.h>
+
+#define EPILOGUE_ROW drift_epilogue_scalar
 
 #define MR 4
 #define NR 8

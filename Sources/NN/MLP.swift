@@ -100,11 +100,10 @@ public final class MLP: Network {
         precondition(x.rank == 2 && x.shape[1] == mlpConfig.inputDimension && t.shape == [x.shape[0]],
                      "MLP: expected x [B, \(mlpConfig.inputDimension)] and t [B], got \(x.shape) and \(t.shape)")
         checkClasses(classes, rows: x.shape[0], classCount: mlpConfig.classCount, "MLP")
-        var temb = timeProj(embedding(t))
-        if let classEmbedding { temb = temb + classEmbedding(classes) }
-        temb = temb.silu()
-        var h = inProj(x) + temb
-        for b in blocks { h = b(h.silu()) }
-        return out(h.silu())
+        // Each layer's bias, addend and the SiLU that follows it run in its GEMM's epilogue.
+        let temb = timeProj(embedding(t), adding: classEmbedding?(classes), activation: .silu)
+        var h = inProj(x, adding: temb, activation: .silu)
+        for b in blocks { h = b(h, activation: .silu) }
+        return out(h)
     }
 }

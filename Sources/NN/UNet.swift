@@ -111,8 +111,7 @@ public final class UNet: Network {
         precondition(x.rank == 4 && Array(x.shape.dropFirst()) == [unetConfig.inputChannels, size, size] && t.shape == [x.shape[0]],
                      "UNet: expected x [B, \(unetConfig.inputChannels), \(size), \(size)] and t [B], got \(x.shape) and \(t.shape)")
         checkClasses(classes, rows: x.shape[0], classCount: unetConfig.classCount, "UNet")
-        var temb = tembFC2(tembFC1(embedding(t)).silu())
-        if let classEmbedding { temb = temb + classEmbedding(classes) }
+        let temb = tembFC2(tembFC1(embedding(t), activation: .silu), adding: classEmbedding?(classes), activation: .identity)
         var h = convIn(x)
         var skips: [Tensor] = []
         for stage in stages {

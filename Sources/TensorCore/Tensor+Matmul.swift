@@ -6,28 +6,32 @@ import DriftKernels
 /// `ComputeThreads.count` workers by rows (or columns) of C when large enough.
 /// Requires alpha = 1 or beta = 0. Each element of C is one fused multiply-add chain
 /// over k in order, so the split never changes the result.
+/// With an `epilogue` (alpha = 1, beta = 0 only), each finished element of C also gets its bias,
+/// addend and activation (`GEMMEpilogue`) while its tile is in cache.
 public func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
                   a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-                  beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
+                  beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int, epilogue: GEMMEpilogue? = nil) {
     let threads = ComputeThreads.count
     // ~2 MFLOP per worker at least (a split costs a few µs of packing and dispatch).
     let tasks = Swift.min(threads, m * n * k / (1 << 20))
     if tasks <= 1 {
         sgemmSerial(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
-                    b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+                    b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, epilogue: epilogue)
         return
     }
     if m >= n || m >= 64 * tasks {
         // Rows of C ↔ rows of op(A).
         parallelTasks(m, maxTasks: tasks) { _, lo, hi in
             sgemmSerial(transA: transA, transB: transB, m: hi - lo, n: n, k: k, alpha: alpha,
-                        a: a + (transA ? lo : lo * lda), lda: lda, b: b, ldb: ldb, beta: beta, c: c + lo * ldc, ldc: ldc)
+                        a: a + (transA ? lo : lo * lda), lda: lda, b: b, ldb: ldb, beta: beta, c: c + lo * ldc, ldc: ldc,
+                        epilogue: epilogue?.shifted(rows: lo, columns: 0))
         }
     } else {
         // Columns of C ↔ columns of op(B).
         parallelTasks(n, maxTasks: tasks) { _, lo, hi in
             sgemmSerial(transA: transA, transB: transB, m: m, n: hi - lo, k: k, alpha: alpha,
-                        a: a, lda: lda, b: b + (transB ? lo * ldb : lo), ldb: ldb, beta: beta, c: c + lo, ldc: ldc)
+                        a: a, lda: lda, b: b + (transB ? lo * ldb : lo), ldb: ldb, beta: beta, c: c + lo, ldc: ldc,
+                        epilogue: epilogue?.shifted(rows: 0, columns: lo))
         }
     }
 }
@@ -36,9 +40,50 @@ public func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Flo
 @inline(__always)
 public func sgemmSerial(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
                         a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-                        beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int, path: KernelPath = .active) {
+                        beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int, path: KernelPath = .active,
+                        epilogue: GEMMEpilogue? = nil) {
     precondition(alpha == 1 || beta == 0, "sgemm: alpha \(alpha) with beta \(beta) is not supported (alpha = 1 or beta = 0)")
-    drift_sgemm(path.code, transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+    guard let epilogue else {
+        drift_sgemm(path.code, transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+        return
+    }
+    precondition(alpha == 1 && beta == 0, "sgemm: an epilogue needs alpha = 1 and beta = 0, got \(alpha) and \(beta)")
+    var e = epilogue.kernelForm
+    drift_sgemm_fused(path.code, transA ? 1 : 0, transB ? 1 : 0, m, n, k, a, lda, b, ldb, c, ldc, &e)
+}
+
+/// What the GEMM does to each element of C once its sum over k is complete (drift_kernels.h),
+/// in this order, each step rounded as the separate tensor ops round it:
+/// `c += bias[j]`, `c += add[i, j]`, `act[i, j] = activation(c)`.
+public struct GEMMEpilogue {
+    /// n values added to every row of C, or nil.
+    public var bias: UnsafePointer<Float>?
+    /// An m×n addend (row stride `ldadd`), or nil.
+    public var add: UnsafePointer<Float>?
+    public var ldadd: Int
+    public var activation: Activation
+    /// Where activation(c) goes (row stride `ldact`; may be C itself); unused for `.identity`.
+    public var act: UnsafeMutablePointer<Float>?
+    public var ldact: Int
+
+    public init(bias: UnsafePointer<Float>?, add: UnsafePointer<Float>? = nil, ldadd: Int = 0,
+                activation: Activation = .identity, act: UnsafeMutablePointer<Float>? = nil, ldact: Int = 0) {
+        precondition(activation == .identity || act != nil, "GEMMEpilogue: \(activation) needs an output buffer")
+        (self.bias, self.add, self.ldadd, self.activation, self.act, self.ldact) = (bias, add, ldadd, activation, act, ldact)
+    }
+
+    /// The same epilogue for the part of C that starts at (rows, columns).
+    func shifted(rows: Int, columns: Int) -> GEMMEpilogue {
+        var e = self
+        e.bias = bias.map { $0 + columns }
+        e.add = add.map { $0 + rows * ldadd + columns }
+        e.act = act.map { $0 + rows * ldact + columns }
+        return e
+    }
+
+    var kernelForm: drift_epilogue {
+        drift_epilogue(bias: bias, add: add, ldadd: ldadd, activation: activation.code, act: act, ldact: ldact)
+    }
 }
 
 /// `sgemm` (split across workers) when `split`, else `sgemmSerial`.

@@ -42,6 +42,28 @@ void drift_sgemm(int path, int transA, int transB, long m, long n, long k, float
                  const float *a, long lda, const float *b, long ldb, float beta, float *c, long ldc);
 
 /*
+ * What drift_sgemm_fused does to each element of C once its sum over k is complete, in this
+ * order, each step rounded as the separate ops round it (so fused and unfused give the same bits):
+ *   c += bias[j];  c += add[i·ldadd + j];  act[i·ldact + j] = f(c)
+ * f is SiLU, x·σ(x) with σ through Drift's polynomial exp (TensorCore's fastExp, bit for bit).
+ * The tile is still in L1 when this runs: a linear layer's bias, residual add and activation
+ * cost no pass over memory of their own.
+ */
+enum { DRIFT_ACTIVATION_NONE = 0, DRIFT_ACTIVATION_SILU = 1 };
+typedef struct {
+    const float *bias;   /* n values, or NULL */
+    const float *add;    /* m×n with row stride ldadd, or NULL */
+    long ldadd;
+    int activation;      /* DRIFT_ACTIVATION_* */
+    float *act;          /* m×n with row stride ldact (may be c itself); unused with NONE */
+    long ldact;
+} drift_epilogue;
+
+/* C[m×n] = op(A)·op(B), then the epilogue `ep` (NULL: none) on every element. */
+void drift_sgemm_fused(int path, int transA, int transB, long m, long n, long k,
+                       const float *a, long lda, const float *b, long ldb, float *c, long ldc, const drift_epilogue *ep);
+
+/*
  * Winograd F(2×2, 3×3) transforms for 3×3 convolutions with stride 1, padding 1 (winograd.c).
  * Tiles: th = ⌈H/2⌉ × tw = ⌈W/2⌉ per image; ξ = 0..<16 indexes a tile's 4×4 positions.
  *   filter: U[ξ][o][c] from w[O][C][3][3]
