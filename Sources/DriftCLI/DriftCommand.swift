@@ -20,8 +20,10 @@ public struct DriftCommand: ParsableCommand {
     /// Under `mpirun` (a world of several ranks) rank 0 alone speaks: the other ranks' standard
     /// output and error go to /dev/null. A command that fails on any rank exits with its code
     /// without ending MPI: mpirun then stops the whole job (no rank is left waiting in a
-    /// collective call) and adds its own note naming the first rank that failed; rank 0's error
-    /// line comes first. A command that succeeds ends MPI cleanly.
+    /// collective call) and adds its own note naming the first rank that failed. Before exiting,
+    /// a failing rank waits up to 2 s for the others (`barrier(timeout:)`), so that when rank 0
+    /// fails too (a bad setting fails everywhere) its error line is written before mpirun stops
+    /// it. A command that succeeds ends MPI cleanly.
     public static func start() {
         let world = World.shared
         if !world.isRoot {
@@ -47,6 +49,7 @@ public struct DriftCommand: ParsableCommand {
                 Foundation.exit(0)
             }
             stderrLine("Error: " + message(for: error))
+            world.barrier(timeout: 2)
             Foundation.exit(code.rawValue)
         }
         world.finalize()

@@ -179,6 +179,25 @@ public final class World: @unchecked Sendable {
         try check(MPI_Barrier(drift_MPI_COMM_WORLD()), "barrier")
     }
 
+    /// Waits for every rank to reach this call, but at most `seconds` (a non-blocking barrier,
+    /// polled): true when all arrived. For a failing command, so that rank 0's error line is
+    /// written before any rank exits (mpirun stops the job at the first exit), without hanging
+    /// when only some ranks failed.
+    @discardableResult
+    public func barrier(timeout seconds: Double) -> Bool {
+        guard usesMPI, size > 1 else { return true }
+        var request: MPI_Request? = nil
+        guard MPI_Ibarrier(drift_MPI_COMM_WORLD(), &request) == drift_MPI_SUCCESS() else { return false }
+        let deadline = Date().addingTimeInterval(seconds)
+        var done: Int32 = 0
+        while Date() < deadline {
+            guard MPI_Test(&request, &done, nil) == drift_MPI_SUCCESS() else { return false }
+            if done != 0 { return true }
+            usleep(1_000)
+        }
+        return false
+    }
+
     private func check(_ code: Int32, _ what: String) throws {
         guard code != drift_MPI_SUCCESS() else { return }
         var length: Int32 = 0
