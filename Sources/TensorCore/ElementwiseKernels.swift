@@ -78,7 +78,7 @@ struct AffineOp: UnaryKernel {
 struct ExpOp: UnaryKernel { @inline(__always) func callAsFunction(_ x: Float) -> Float { fastExp(x) } }
 struct SigmoidOp: UnaryKernel { @inline(__always) func callAsFunction(_ x: Float) -> Float { fastSigmoid(x) } }
 struct TanhOp: UnaryKernel { @inline(__always) func callAsFunction(_ x: Float) -> Float { 2 * fastSigmoid(2 * x) - 1 } }
-struct SiLUOp: UnaryKernel { @inline(__always) func callAsFunction(_ x: Float) -> Float { x * fastSigmoid(x) } }
+struct SiLUOp: UnaryKernel { @inline(__always) func callAsFunction(_ x: Float) -> Float { fastSiLU(x) } }
 struct SquareOp: UnaryKernel { @inline(__always) func callAsFunction(_ x: Float) -> Float { x * x } }
 struct AbsOp: UnaryKernel { @inline(__always) func callAsFunction(_ x: Float) -> Float { Swift.abs(x) } }
 struct SqrtOp: UnaryKernel { @inline(__always) func callAsFunction(_ x: Float) -> Float { x.squareRoot() } }

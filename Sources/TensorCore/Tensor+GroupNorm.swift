@@ -45,7 +45,7 @@ extension Tensor {
                         let a = r * (gamma?[c] ?? 1), b = (beta?[c] ?? 0) - mean * a
                         let src = base + cc * spatial, dst = y + ng * m + cc * spatial
                         if silu {
-                            for i in 0..<spatial { let z = src[i] * a + b; dst[i] = z * fastSigmoid(z) }
+                            for i in 0..<spatial { dst[i] = fastSiLU(src[i] * a + b) }
                         } else {
                             for i in 0..<spatial { dst[i] = src[i] * a + b }
                         }
