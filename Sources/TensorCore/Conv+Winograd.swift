@@ -8,12 +8,15 @@ import DriftKernels
 /// adjoint in the Winograd domain, dU[ξ] = Σ_tiles (A dY Aᵀ)[ξ]·V[ξ]ᵀ, then dw = Gᵀ dU G.
 extension ConvPlan {
     /// Whether `forwardWinograd` / `backwardDataWinograd` / `backwardWeightsWinograd` apply:
-    /// 3×3, stride 1, padding 1, on images at least 8×8. On smaller ones the 2×2 tiles waste too
-    /// much (7×7 needs 16 tiles covering 64 pixels) and the transforms' short rows cost more than
-    /// the multiplies saved: measured on unet28 (2026-12-01, AMD EPYC Zen 4), Winograd on 7×7 too
-    /// gave 85–89 training samples/s, on 14×14 and 28×28 only 94–103.
+    /// 3×3, stride 1, padding 1, on images at least 7×7. Smaller ones take im2col: the 2×2 tiles
+    /// waste more (7×7 already needs 16 tiles covering 64 pixels) and the transforms' rows are
+    /// short. The 7×7 level was im2col until 2026-12-03: with the transforms then in memory, on
+    /// an AMD EPYC Zen 4 (2026-12-01), Winograd there too gave 85–89 unet28 training samples/s
+    /// against 94–103; with the in-register transforms and groups of ≥ 196 columns, on an Intel
+    /// Xeon family 6 model 207 (2026-12-03), alternating, 6 rounds, it gave 82–109 against 69–92
+    /// (1.10–1.32× per round), inference unchanged (274–302 against 262–294).
     var usesWinograd: Bool {
-        g.kernelH == 3 && g.kernelW == 3 && g.stride == 1 && g.padding == 1 && Swift.min(g.height, g.width) >= 8
+        g.kernelH == 3 && g.kernelW == 3 && g.stride == 1 && g.padding == 1 && Swift.min(g.height, g.width) >= 7
     }
 
     /// Tiles per image.

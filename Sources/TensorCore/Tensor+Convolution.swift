@@ -1,5 +1,5 @@
 /// 2-D convolution (cross-correlation, as in PyTorch's `conv2d`) through im2col + GEMM, or,
-/// for 3×3 kernels with stride 1 and padding 1 on images at least 8×8, Winograd F(2×2, 3×3)
+/// for 3×3 kernels with stride 1 and padding 1 on images at least 7×7, Winograd F(2×2, 3×3)
 /// (`Conv+Winograd.swift`).
 ///
 ///     y[n, o, oy, ox] = b[o] + Σ_{c,i,j} w[o, c, i, j] · x[n, c, oy·s − p + i, ox·s − p + j]
@@ -10,8 +10,7 @@
 /// Speed: images are split between Drift's worker threads, each running a
 /// single-threaded `sgemm` on its own images, so the column matrix of one group
 /// stays in that core's cache (one big GEMM over the whole batch streams the
-/// column matrix through DRAM and runs ~40% slower here). Small images (7×7,
-/// 14×14) are grouped so each GEMM has a few hundred columns. 1×1 stride-1
+/// column matrix through DRAM and runs ~40% slower here). Small images are grouped so each GEMM has a few hundred columns. 1×1 stride-1
 /// convolutions skip im2col. Scratch buffers come from a pool.
 
 extension Tensor {
