@@ -95,10 +95,12 @@ int main(void) {
     /* The same convolutions in the Winograd domain (what Drift runs on images ≥ 8×8; the 7×7
      * level now takes im2col, its row is kept for comparison): 16 GEMMs U[O,C]·V[C,tiles] and,
      * for the weight gradient, Ŷ[O,tiles]·V[C,tiles]ᵀ. */
-    shape("winograd 28x28 32->32 (2 images)", 32, 392, 32, 0, 0, 1);
-    shape("winograd 14x14 64->64 (10 images)", 64, 490, 64, 0, 0, 1);
-    shape("winograd 7x7 256->128 (32 images)", 128, 512, 256, 0, 0, 1);
-    shape("winograd weights 14x14 64->64", 64, 64, 490, 0, 1, 1);
+    /* One Winograd group: >= 196 columns of whole images (Conv+Winograd.swift). */
+    shape("winograd 28x28 32->32 (1 image)", 32, 196, 32, 0, 0, 1);
+    shape("winograd 14x14 64->64 (4 images)", 64, 196, 64, 0, 0, 1);
+    shape("winograd 7x7 128->128 (13 images)", 128, 208, 128, 0, 0, 1);
+    shape("winograd 7x7 256->128 (13 images)", 128, 208, 256, 0, 0, 1);
+    shape("winograd weights 14x14 64->64", 64, 64, 196, 0, 1, 1);
     /* mlp2d (batch 4096, width 256): hidden layer forward, weight gradient. */
     shape("mlp2d hidden forward", 4096, 256, 256, 0, 1, 1);
     shape("mlp2d weight gradient", 256, 256, 4096, 1, 0, 1);

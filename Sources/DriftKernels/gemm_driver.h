@@ -17,7 +17,8 @@
  * element lands in (edge tiles run the same kernel on zero-padded panels) or
  * the part of C a caller asks for.
  *
- * optional: PACK_TRANSPOSE, with transpose_8x8 / transpose_4x4(src, lds, dst, ldd) writing
+ * optional: MICRO_TILE_EDGE(kc, a, b, c, ldc, load, alpha, nr), a micro-kernel for edge tiles that
+ *   computes only the columns < nr (micro_tile.h), and PACK_TRANSPOSE, with transpose_8x8 / transpose_4x4(src, lds, dst, ldd) writing
  *   dst[q·ldd + r] = src[r·lds + q] for an 8×8 / 4×4 block (the SIMD paths' in-register transposes).
  * Epilogue (drift_sgemm_fused): when a tile's last KC block is stored, EPILOGUE_ROW(ep, row, col, n, c)
  * finishes each of its rows while the tile is still in L1 (activation.h).
@@ -133,7 +134,11 @@ static void KERNEL_NAME(edge_tile)(long kc, const float *a, const float *b, floa
         for (long i = 0; i < MR; i++)
             for (long j = 0; j < NR; j++) t[i * NR + j] = (i < mr && j < nr) ? c[i * ldc + j] : 0;
     }
+#ifdef MICRO_TILE_EDGE
+    MICRO_TILE_EDGE(kc, a, b, t, NR, load, alpha, nr);
+#else
     KERNEL_NAME(micro_tile)(kc, a, b, t, NR, load, alpha);
+#endif
     for (long i = 0; i < mr; i++)
         for (long j = 0; j < nr; j++) c[i * ldc + j] = t[i * NR + j];
 }
