@@ -103,6 +103,7 @@ int main(void) {
     shape("winograd weights 14x14 64->64", 64, 64, 196, 0, 1, 1);
     /* mlp2d (batch 4096, width 256): hidden layer forward, weight gradient. */
     shape("mlp2d hidden forward", 4096, 256, 256, 0, 1, 1);
+    shape("mlp2d backward data", 4096, 256, 256, 0, 0, 1);
     shape("mlp2d weight gradient", 256, 256, 4096, 1, 0, 1);
     return 0;
 }

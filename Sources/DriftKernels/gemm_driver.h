@@ -127,7 +127,7 @@ static void KERNEL_NAME(pack_b)(int trans, long kc, long nc, const float *b, lon
 }
 
 /* An edge tile: the same micro-kernel on a full MR×NR scratch tile, copied in and out. */
-static void KERNEL_NAME(edge_tile)(long kc, const float *a, const float *b, float *c, long ldc,
+static void KERNEL_NAME(edge_tile)(long kc, const float *a, const float *b, long ldbk, float *c, long ldc,
                                    long mr, long nr, int load, float alpha) {
     float t[MR * NR] __attribute__((aligned(64)));
     if (load) {
@@ -135,8 +135,9 @@ static void KERNEL_NAME(edge_tile)(long kc, const float *a, const float *b, floa
             for (long j = 0; j < NR; j++) t[i * NR + j] = (i < mr && j < nr) ? c[i * ldc + j] : 0;
     }
 #ifdef MICRO_TILE_EDGE
-    MICRO_TILE_EDGE(kc, a, b, t, NR, load, alpha, nr);
+    MICRO_TILE_EDGE(kc, a, b, ldbk, t, NR, load, alpha, nr);
 #else
+    (void)ldbk;   /* always NR: B is always packed without MICRO_TILE_DIRECT */
     KERNEL_NAME(micro_tile)(kc, a, b, t, NR, load, alpha);
 #endif
     for (long i = 0; i < mr; i++)
@@ -147,6 +148,14 @@ void KERNEL_NAME(sgemm)(int transA, int transB, long m, long n, long k, float al
                         const float *a, long lda, const float *b, long ldb, float beta, float *c, long ldc,
                         long KC, long MC, long NC, const drift_epilogue *ep) {
     int accumulate = beta != 0;
+    /* Small K with B row-major: the full panels read B in place (packing would copy as many bytes
+     * as the micro-kernel then reads, for a kc·NR panel that fits L1 either way); only the ragged
+     * last panel is packed, for its zero columns. */
+#ifdef MICRO_TILE_DIRECT
+    int direct = !transB && k <= 64;
+#else
+    int direct = 0;
+#endif
     float *bp = KERNEL_NAME(buffer)(&KERNEL_NAME(pack_b_buf), &KERNEL_NAME(pack_b_cap),
                                     (size_t)KC * (size_t)((NC + NR - 1) / NR * NR));
     float *ap = KERNEL_NAME(buffer)(&KERNEL_NAME(pack_a_buf), &KERNEL_NAME(pack_a_cap),
@@ -159,7 +168,8 @@ void KERNEL_NAME(sgemm)(int transA, int transB, long m, long n, long k, float al
             int last = pc + kc == k;
             float scale = last ? alpha : 1.0f;
             const float *bsrc = transB ? b + jc * ldb + pc : b + pc * ldb + jc;
-            KERNEL_NAME(pack_b)(transB, kc, nc, bsrc, ldb, bp);
+            long full = direct ? nc / NR * NR : 0;
+            if (full < nc) KERNEL_NAME(pack_b)(transB, kc, nc - full, bsrc + full, ldb, bp);
             for (long ic = 0; ic < m; ic += MC) {
                 long mc = m - ic < MC ? m - ic : MC;
                 const float *asrc = transA ? a + pc * lda + ic : a + ic * lda + pc;
@@ -169,10 +179,18 @@ void KERNEL_NAME(sgemm)(int transA, int transB, long m, long n, long k, float al
                     for (long ir = 0; ir < mc; ir += MR) {
                         long mr = mc - ir < MR ? mc - ir : MR;
                         float *ct = c + (ic + ir) * ldc + jc + jr;
-                        if (mr == MR && nr == NR)
-                            KERNEL_NAME(micro_tile)(kc, ap + ir * kc, bp + jr * kc, ct, ldc, load, scale);
-                        else
-                            KERNEL_NAME(edge_tile)(kc, ap + ir * kc, bp + jr * kc, ct, ldc, mr, nr, load, scale);
+                        int inPlace = jr + NR <= full;
+                        const float *bt = inPlace ? bsrc + jr : bp + (jr - full) * kc;
+                        long ldbk = inPlace ? ldb : NR;
+                        if (mr == MR && nr == NR) {
+#ifdef MICRO_TILE_DIRECT
+                            if (inPlace) KERNEL_NAME(micro_tile_direct)(kc, ap + ir * kc, bt, ldbk, ct, ldc, load, scale);
+                            else
+#endif
+                            KERNEL_NAME(micro_tile)(kc, ap + ir * kc, bt, ct, ldc, load, scale);
+                        } else {
+                            KERNEL_NAME(edge_tile)(kc, ap + ir * kc, bt, ldbk, ct, ldc, mr, nr, load, scale);
+                        }
                         if (ep && last)
                             for (long i = 0; i < mr; i++) EPILOGUE_ROW(ep, ic + ir + i, jc + jr, nr, ct + i * ldc);
                     }
