@@ -18,6 +18,7 @@
  * results do not depend on how images are grouped or split across threads.
  */
 #include "drift_kernels.h"
+#include <stdlib.h>
 
 #if defined(__x86_64__)
 /* winograd_avx512.c: the same transforms, bit for bit, in registers (W ≤ 32). */
@@ -33,27 +34,35 @@ void drift_avx512_winograd_output_adjoint(const float *dy, long count, long outC
 /* U[ξ][o][c] = (G g Gᵀ)[ξ] for g = w[o][c] (3×3). */
 void drift_winograd_filter(const float *w, long outC, long inC, float *u) {
     long plane = outC * inC;
+    /* Per output channel, the 9 taps are first laid out tap-major (g[k][c]), so that the
+     * transform below runs along c with contiguous loads and stores (it vectorizes); the
+     * arithmetic per element is unchanged. */
+    float *g = (float *)malloc((size_t)(9 * inC > 0 ? 9 * inC : 1) * sizeof(float));
+    if (!g) abort();
     for (long o = 0; o < outC; o++) {
+        const float *wo = w + o * inC * 9;
+        for (long c = 0; c < inC; c++)
+            for (int k = 0; k < 9; k++) g[k * inC + c] = wo[c * 9 + k];
+        float *dst = u + o * inC;
         for (long c = 0; c < inC; c++) {
-            const float *g = w + (o * inC + c) * 9;
             float t[4][3];
             for (int j = 0; j < 3; j++) {
-                float g0 = g[j], g1 = g[3 + j], g2 = g[6 + j];
+                float g0 = g[j * inC + c], g1 = g[(3 + j) * inC + c], g2 = g[(6 + j) * inC + c];
                 t[0][j] = g0;
                 t[1][j] = 0.5f * (g0 + g1 + g2);
                 t[2][j] = 0.5f * (g0 - g1 + g2);
                 t[3][j] = g2;
             }
-            float *dst = u + o * inC + c;
             for (int i = 0; i < 4; i++) {
                 float t0 = t[i][0], t1 = t[i][1], t2 = t[i][2];
-                dst[(i * 4 + 0) * plane] = t0;
-                dst[(i * 4 + 1) * plane] = 0.5f * (t0 + t1 + t2);
-                dst[(i * 4 + 2) * plane] = 0.5f * (t0 - t1 + t2);
-                dst[(i * 4 + 3) * plane] = t2;
+                dst[(i * 4 + 0) * plane + c] = t0;
+                dst[(i * 4 + 1) * plane + c] = 0.5f * (t0 + t1 + t2);
+                dst[(i * 4 + 2) * plane + c] = 0.5f * (t0 - t1 + t2);
+                dst[(i * 4 + 3) * plane + c] = t2;
             }
         }
     }
+    free(g);
 }
 
 /* V[ξ][c][t] = (Bᵀ d B)[ξ] for the 4×4 tile d of channel c at tile t of `count` images
