@@ -57,16 +57,24 @@ final class FusedLinearTests: XCTestCase {
         XCTAssertEqual(y.scalars, unfused(x.reshaped([6, 5]), w, b, nil, .silu).scalars)
     }
 
-    func testGradientsAreBitwiseThoseOfTheSeparateOps() {
-        let (x, w, b, add) = operands(rows: 45, in: 31, out: 40)
-        for activation in [Activation.identity, .silu] {
-            let leaves = [x, w, b, add].map { ($0 * 0.05).trackingGradient() }
-            let cot = normal([45, 40], 11)
-            let fused = gradients(of: (Tensor.linear(leaves[0], weight: leaves[1], bias: leaves[2], adding: leaves[3],
-                                                     activation: activation) * cot).sum(), wrt: leaves)
-            let separate = gradients(of: (unfused(leaves[0], leaves[1], leaves[2], leaves[3], activation) * cot).sum(), wrt: leaves)
-            for (i, name) in ["x", "weight", "bias", "add"].enumerated() {
-                XCTAssertEqual(fused[i].scalars, separate[i].scalars, "\(activation): gradient of \(name)")
+    func testGradientsAreBitwiseThoseOfTheSeparateOpsOnAnyThreadCount() {
+        let saved = ComputeThreads.count
+        defer { ComputeThreads.set(saved) }
+        // The second shape is large enough for the workers to split the bias gradient's columns.
+        for (rows, k, n) in [(45, 31, 40), (700, 20, 300)] {
+            let (x, w, b, add) = operands(rows: rows, in: k, out: n)
+            let cot = normal([rows, n], 11)
+            for activation in [Activation.identity, .silu] {
+                for threads in [1, 2, 3] {
+                    ComputeThreads.set(threads)
+                    let leaves = [x, w, b, add].map { ($0 * 0.05).trackingGradient() }
+                    let fused = gradients(of: (Tensor.linear(leaves[0], weight: leaves[1], bias: leaves[2], adding: leaves[3],
+                                                             activation: activation) * cot).sum(), wrt: leaves)
+                    let separate = gradients(of: (unfused(leaves[0], leaves[1], leaves[2], leaves[3], activation) * cot).sum(), wrt: leaves)
+                    for (i, name) in ["x", "weight", "bias", "add"].enumerated() {
+                        XCTAssertEqual(fused[i].scalars, separate[i].scalars, "\(rows)×\(k)→\(n), \(activation), \(threads) threads: gradient of \(name)")
+                    }
+                }
             }
         }
     }
