@@ -17,8 +17,10 @@
  * element lands in (edge tiles run the same kernel on zero-padded panels) or
  * the part of C a caller asks for.
  *
- * optional: MICRO_TILE_EDGE(kc, a, b, c, ldc, load, alpha, nr), a micro-kernel for edge tiles that
- *   computes only the columns < nr (micro_tile.h), and PACK_TRANSPOSE, with transpose_8x8 / transpose_4x4(src, lds, dst, ldd) writing
+ * optional (micro_tile.h defines the first two): MICRO_TILE_EDGE(kc, a, b, ldbk, c, ldc, load, alpha, nr),
+ *   a micro-kernel for edge tiles that computes only the vectors holding columns < nr;
+ *   MICRO_TILE_DIRECT with KERNEL_NAME(micro_tile_direct)(kc, a, b, ldbk, c, ldc, load, alpha), reading
+ *   B in place (row k at b + k·ldbk); and PACK_TRANSPOSE, with transpose_8x8 / transpose_4x4(src, lds, dst, ldd) writing
  *   dst[q·ldd + r] = src[r·lds + q] for an 8×8 / 4×4 block (the SIMD paths' in-register transposes).
  * Epilogue (drift_sgemm_fused): when a tile's last KC block is stored, EPILOGUE_ROW(ep, row, col, n, c)
  * finishes each of its rows while the tile is still in L1 (activation.h).
