@@ -21,17 +21,11 @@ public final class Linear: Module {
         body("bias", &bias)
     }
 
-    public func callAsFunction(_ x: Tensor) -> Tensor {
-        precondition(x.rank >= 1 && x.shape[x.rank - 1] == inFeatures,
-                     "Linear: input shape \(x.shape) does not end in \(inFeatures) (weight \(weight.shape))")
-        return Tensor.linear(x, weight: weight, bias: bias)
-    }
+    public func callAsFunction(_ x: Tensor) -> Tensor { self(x, activation: .identity) }
 
-    /// activation(x·Wᵀ + b + add) in one fused op (`Tensor.linear`): the same values as
-    /// `(self(x) + add).silu()`, without their passes over memory.
+    /// activation(x·Wᵀ + b + add) in one fused op (`Tensor.linear`, which checks the shapes): the
+    /// same values as `(self(x) + add).silu()`, without their passes over memory.
     public func callAsFunction(_ x: Tensor, adding add: Tensor? = nil, activation: Activation) -> Tensor {
-        precondition(x.rank >= 1 && x.shape[x.rank - 1] == inFeatures,
-                     "Linear: input shape \(x.shape) does not end in \(inFeatures) (weight \(weight.shape))")
-        return Tensor.linear(x, weight: weight, bias: bias, adding: add, activation: activation)
+        Tensor.linear(x, weight: weight, bias: bias, adding: add, activation: activation)
     }
 }

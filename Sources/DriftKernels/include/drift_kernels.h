@@ -45,7 +45,7 @@ void drift_sgemm(int path, int transA, int transB, long m, long n, long k, float
  * What drift_sgemm_fused does to each element of C once its sum over k is complete, in this
  * order, each step rounded as the separate ops round it (so fused and unfused give the same bits):
  *   c += bias[j];  c += add[i·ldadd + j];  act[i·ldact + j] = f(c)
- * f is SiLU, x·σ(x) with σ through Drift's polynomial exp (TensorCore's fastExp, bit for bit).
+ * f is SiLU, x / (1 + e^−x) through Drift's polynomial exp (TensorCore's fastSiLU, bit for bit).
  * The tile is still in L1 when this runs: a linear layer's bias, residual add and activation
  * cost no pass over memory of their own.
  */
