@@ -22,10 +22,10 @@
 
 #if defined(__x86_64__)
 /* winograd_avx512.c: the same transforms, bit for bit, in registers (W ≤ 32). */
-void drift_avx512_winograd_input(const float *x, long count, long channels, long h, long w, float *v, long ldv);
-void drift_avx512_winograd_output(const float *m, long count, long outC, long h, long w, long ldm,
+void drift_avx512_winograd_input(const float *x, long count, long channels, long h, long w, float *v, long ldv, long ldp);
+void drift_avx512_winograd_output(const float *m, long count, long outC, long h, long w, long ldm, long ldp,
                                   const float *bias, float *y);
-void drift_avx512_winograd_output_adjoint(const float *dy, long count, long outC, long h, long w, float *m, long ldm);
+void drift_avx512_winograd_output_adjoint(const float *dy, long count, long outC, long h, long w, float *m, long ldm, long ldp);
 #define AVX512_ROWS(path, w) ((path) == DRIFT_KERNEL_AVX512 && (w) <= 32)
 #else
 #define AVX512_ROWS(path, w) 0
@@ -67,14 +67,15 @@ void drift_winograd_filter(const float *w, long outC, long inC, float *u) {
 
 /* V[ξ][c][t] = (Bᵀ d B)[ξ] for the 4×4 tile d of channel c at tile t of `count` images
  * x[count][C][H][W]; tile (ty, tx) of image n is t = n·th·tw + ty·tw + tx, with its top-left
- * input pixel at (2ty − 1, 2tx − 1); pixels outside the image are 0. ldv = columns of V.
+ * input pixel at (2ty − 1, 2tx − 1); pixels outside the image are 0. ldv = columns of V, ldp = its
+ * plane stride.
  * Loops run along a row of tiles, so every store stream is contiguous in tx (vectorizes). */
-void drift_winograd_input(int path, const float *x, long count, long channels, long h, long w, float *v, long ldv) {
+void drift_winograd_input(int path, const float *x, long count, long channels, long h, long w, float *v, long ldv, long ldp) {
 #if defined(__x86_64__)
-    if (AVX512_ROWS(path, w)) { drift_avx512_winograd_input(x, count, channels, h, w, v, ldv); return; }
+    if (AVX512_ROWS(path, w)) { drift_avx512_winograd_input(x, count, channels, h, w, v, ldv, ldp); return; }
 #endif
     long th = (h + 1) / 2, tw = (w + 1) / 2, tiles = th * tw;
-    long plane = channels * ldv, pw = 2 * tw + 2;   /* padded row: pixel x at index x + 1 */
+    long plane = ldp, pw = 2 * tw + 2;   /* padded row: pixel x at index x + 1 */
     float zero[w], t[4][pw];
     for (long i = 0; i < w; i++) zero[i] = 0;
     for (int r = 0; r < 4; r++)
@@ -118,14 +119,15 @@ void drift_winograd_input(int path, const float *x, long count, long channels, l
 }
 
 /* y[n][o][2ty + a][2tx + b] = (Aᵀ m A)[a][b] (+ bias[o]) for m = M[·][o][t], the inverse of
- * the tiling of drift_winograd_input; output pixels past H or W are dropped. ldm = columns of M. */
-void drift_winograd_output(int path, const float *m, long count, long outC, long h, long w, long ldm,
+ * the tiling of drift_winograd_input; output pixels past H or W are dropped. ldm = columns of M,
+ * ldp = its plane stride. */
+void drift_winograd_output(int path, const float *m, long count, long outC, long h, long w, long ldm, long ldp,
                            const float *bias, float *y) {
 #if defined(__x86_64__)
-    if (AVX512_ROWS(path, w)) { drift_avx512_winograd_output(m, count, outC, h, w, ldm, bias, y); return; }
+    if (AVX512_ROWS(path, w)) { drift_avx512_winograd_output(m, count, outC, h, w, ldm, ldp, bias, y); return; }
 #endif
     long th = (h + 1) / 2, tw = (w + 1) / 2, tiles = th * tw;
-    long plane = outC * ldm;
+    long plane = ldp;
     float t[2][4][tw];
     for (long n = 0; n < count; n++) {
         for (long o = 0; o < outC; o++) {
@@ -172,12 +174,12 @@ void drift_winograd_output(int path, const float *m, long count, long outC, long
 
 /* Ŷ[ξ][o][t] = (A ∂Y_t Aᵀ)[ξ] for the 2×2 output tile ∂Y_t of dy[count][O][H][W]
  * (entries past H or W are 0); the layout of drift_winograd_output's M. */
-void drift_winograd_output_adjoint(int path, const float *dy, long count, long outC, long h, long w, float *m, long ldm) {
+void drift_winograd_output_adjoint(int path, const float *dy, long count, long outC, long h, long w, float *m, long ldm, long ldp) {
 #if defined(__x86_64__)
-    if (AVX512_ROWS(path, w)) { drift_avx512_winograd_output_adjoint(dy, count, outC, h, w, m, ldm); return; }
+    if (AVX512_ROWS(path, w)) { drift_avx512_winograd_output_adjoint(dy, count, outC, h, w, m, ldm, ldp); return; }
 #endif
     long th = (h + 1) / 2, tw = (w + 1) / 2, tiles = th * tw;
-    long plane = outC * ldm, pw = 2 * tw;
+    long plane = ldp, pw = 2 * tw;
     float rows[2][pw], t[4][pw];
     for (long n = 0; n < count; n++) {
         for (long o = 0; o < outC; o++) {
@@ -235,4 +237,9 @@ void drift_winograd_filter_adjoint(const float *du, long outC, long inC, float *
             }
         }
     }
+}
+
+long drift_winograd_plane_stride(long floats) {
+    long lines = (floats + 15) / 16;
+    return (lines | 1) * 16;
 }

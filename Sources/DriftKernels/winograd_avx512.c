@@ -43,9 +43,9 @@ static inline __mmask16 in_range(int shift, long limit) {
     return m;
 }
 
-void drift_avx512_winograd_input(const float *x, long count, long channels, long h, long w, float *v, long ldv) {
+void drift_avx512_winograd_input(const float *x, long count, long channels, long h, long w, float *v, long ldv, long ldp) {
     long th = (h + 1) / 2, tw = (w + 1) / 2, tiles = th * tw;
-    long plane = channels * ldv;
+    long plane = ldp;
     __mmask16 store = first_n(tw);
     __m512i idx[4];
     __mmask16 valid[4];
@@ -80,10 +80,10 @@ void drift_avx512_winograd_input(const float *x, long count, long channels, long
     }
 }
 
-void drift_avx512_winograd_output(const float *m, long count, long outC, long h, long w, long ldm,
+void drift_avx512_winograd_output(const float *m, long count, long outC, long h, long w, long ldm, long ldp,
                                   const float *bias, float *y) {
     long th = (h + 1) / 2, tw = (w + 1) / 2, tiles = th * tw;
-    long plane = outC * ldm;
+    long plane = ldp;
     __mmask16 load = first_n(tw), store_lo = first_n(w), store_hi = w > 16 ? first_n(w - 16) : 0;
     /* Interleave even (lanes of a) and odd (lanes of b) columns: pixel 2i ← a[i], 2i + 1 ← b[i]. */
     __m512i lo_idx = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
@@ -121,9 +121,9 @@ void drift_avx512_winograd_output(const float *m, long count, long outC, long h,
     }
 }
 
-void drift_avx512_winograd_output_adjoint(const float *dy, long count, long outC, long h, long w, float *m, long ldm) {
+void drift_avx512_winograd_output_adjoint(const float *dy, long count, long outC, long h, long w, float *m, long ldm, long ldp) {
     long th = (h + 1) / 2, tw = (w + 1) / 2, tiles = th * tw;
-    long plane = outC * ldm;
+    long plane = ldp;
     __mmask16 store = first_n(tw);
     __m512i even_idx = strided_index(0), odd_idx = strided_index(1);
     const __m512 sign = _mm512_set1_ps(-0.0f);

@@ -1,5 +1,5 @@
 import XCTest
-import TensorCore
+@testable import TensorCore
 
 /// 3×3 convolutions with stride 1 and padding 1 on images at least 7×7 run through Winograd
 /// F(2×2, 3×3) — forward, data gradient and weight gradient. Checked against the definition in
@@ -103,6 +103,19 @@ final class WinogradConvolutionTests: XCTestCase {
                     XCTAssertEqual(got[k], portable[k], "case \(i) (\(h)×\(wd)) on \(path): \(what)")
                 }
             }
+        }
+    }
+
+    func testThe16PlanesOfVAndMFallInDifferentL1Sets() {
+        // 128 channels × 208 columns (unet28's 7×7 level) is 26,624 floats: 104 KiB, a multiple of
+        // 4 KiB, so unpadded planes would all map to one set.
+        for floats in [1, 15, 16, 17, 96, 6_272, 12_544, 26_624, 53_248, 100_352] {
+            let stride = ConvPlan.planeStride(floats)
+            XCTAssertGreaterThanOrEqual(stride, floats)
+            XCTAssertEqual(stride % 16, 0, "\(floats): whole 64-byte lines")
+            XCTAssertLessThan(stride - floats, 32, "\(floats): at most one line of padding past the last whole line")
+            let sets = Set((0..<16).map { ($0 * stride / 16) % 64 })
+            XCTAssertEqual(sets.count, 16, "\(floats) floats per plane: the 16 planes' first lines share L1 sets")
         }
     }
 }

@@ -67,18 +67,24 @@ void drift_sgemm_fused(int path, int transA, int transB, long m, long n, long k,
  * Winograd F(2×2, 3×3) transforms for 3×3 convolutions with stride 1, padding 1 (winograd.c).
  * Tiles: th = ⌈H/2⌉ × tw = ⌈W/2⌉ per image; ξ = 0..<16 indexes a tile's 4×4 positions.
  *   filter: U[ξ][o][c] from w[O][C][3][3]
- *   input:  V[ξ][c][n·th·tw + tile] (row stride ldv, plane stride C·ldv) from x[count][C][H][W]
- *   output: y[count][O][H][W] (+ bias) from M[ξ][o][n·th·tw + tile] (row stride ldm, plane O·ldm)
+ *   input:  V[ξ][c][n·th·tw + tile] (row stride ldv, plane stride ldp ≥ C·ldv) from x[count][C][H][W]
+ *   output: y[count][O][H][W] (+ bias) from M[ξ][o][n·th·tw + tile] (row stride ldm, plane ldp ≥ O·ldm)
+ * The plane stride is free so that callers can keep the 16 planes off one L1 set
+ * (drift_winograd_plane_stride): the transforms touch all 16 at once.
  * `path` picks the code (DRIFT_KERNEL_AVX512 runs the data transforms in registers on images at
  * most 32 wide); every path gives bitwise the same values.
  */
 void drift_winograd_filter(const float *w, long outC, long inC, float *u);
-void drift_winograd_input(int path, const float *x, long count, long channels, long h, long w, float *v, long ldv);
-void drift_winograd_output(int path, const float *m, long count, long outC, long h, long w, long ldm,
+void drift_winograd_input(int path, const float *x, long count, long channels, long h, long w, float *v, long ldv, long ldp);
+void drift_winograd_output(int path, const float *m, long count, long outC, long h, long w, long ldm, long ldp,
                            const float *bias, float *y);
 /* Adjoints for the weight gradient: Ŷ[ξ][o][tile] from dy (layout of M), dw from dU[ξ][o][c]. */
-void drift_winograd_output_adjoint(int path, const float *dy, long count, long outC, long h, long w, float *m, long ldm);
+void drift_winograd_output_adjoint(int path, const float *dy, long count, long outC, long h, long w, float *m, long ldm, long ldp);
 void drift_winograd_filter_adjoint(const float *du, long outC, long inC, float *dw);
+/* The plane stride for planes of `floats` values: at least that many, a whole number of 64-byte
+ * lines, and an odd one, so the 16 planes' rows fall in 16 different sets of any L1 data cache
+ * with 64-byte lines and ≥ 16 sets (a stride of 4 KiB multiples puts all 16 in one set). */
+long drift_winograd_plane_stride(long floats);
 
 /* Live tensor memory, for measurements (peak memory of a gradient computation): bytes of every
  * TensorStorage alive, and the high-water mark since the last reset. Atomic; thread-safe. */
