@@ -25,15 +25,24 @@ public struct SinusoidalEmbedding: Sendable {
         let c = Float(-Foundation.log(10000.0))
         let freqs = (0..<half).map { k in Foundation.exp(c * Float(k) / Float(half)) }
         let times = t.scalars
-        var out = [Float](repeating: 0, count: times.count * dimension)
-        for (b, tb) in times.enumerated() {
-            let s = 1000 * tb
-            for k in 0..<half {
-                let a = s * freqs[k]
-                out[b * dimension + k] = Foundation.sin(a)
-                out[b * dimension + half + k] = Foundation.cos(a)
+        let out = Tensor.zeros([times.count, dimension])
+        let dimension = dimension
+        let o = out.storage.pointer
+        // Rows are independent: split them over the workers (libm's sinf/cosf are ~4 ns a call; a
+        // batch of 4,096 rows of 64 was 6% of an mlp2d forward pass on one thread). Same values.
+        times.withUnsafeBufferPointer { times in
+            nonisolated(unsafe) let times = times
+            parallelFor(times.count, grain: 256) { lo, hi in
+                for b in lo..<hi {
+                    let s = 1000 * times[b]
+                    for k in 0..<half {
+                        let a = s * freqs[k]
+                        o[b * dimension + k] = Foundation.sin(a)
+                        o[b * dimension + half + k] = Foundation.cos(a)
+                    }
+                }
             }
         }
-        return Tensor(out, shape: [times.count, dimension])
+        return out
     }
 }
