@@ -65,6 +65,14 @@ void drift_avx512_winograd_input(const float *x, long count, long channels, long
                 tl[3] = _mm512_sub_ps(lo[1], lo[3]); thi[3] = _mm512_sub_ps(hi[1], hi[3]);
                 /* (Bᵀ d) B: columns 2tx − 1 + j of each row, gathered by permutes. */
                 float *out = dst + ty * tw;
+                /* The next tile row's lines in the 16 planes, requested for writing now: V is larger
+                 * than L1, and the stores' misses then overlap this row's work. 28×28 images of 32
+                 * channels: 49 → 27 ns per tile row and channel; 14×14: 30–33 → 25; unet28 training 1.09×,
+                 * inference 1.06× (medians of 8 and 6 alternating rounds, Intel model 207). */
+                for (int p = 0; p < 16; p++) {
+                    __builtin_prefetch(out + tw + p * plane, 1, 3);
+                    __builtin_prefetch(out + 2 * tw - 1 + p * plane, 1, 3);
+                }
                 for (int r = 0; r < 4; r++) {
                     __m512 q0 = _mm512_maskz_permutex2var_ps(valid[0], tl[r], idx[0], thi[r]);
                     __m512 q1 = _mm512_maskz_permutex2var_ps(valid[1], tl[r], idx[1], thi[r]);
@@ -141,6 +149,10 @@ void drift_avx512_winograd_output_adjoint(const float *dy, long count, long outC
                 tl[2] = _mm512_sub_ps(lo[0], lo[1]); thi[2] = _mm512_sub_ps(hi[0], hi[1]);
                 tl[3] = _mm512_xor_ps(lo[1], sign); thi[3] = _mm512_xor_ps(hi[1], sign);
                 float *out = dst + ty * tw;
+                for (int p = 0; p < 16; p++) {   /* as in the input transform */
+                    __builtin_prefetch(out + tw + p * plane, 1, 3);
+                    __builtin_prefetch(out + 2 * tw - 1 + p * plane, 1, 3);
+                }
                 for (int r = 0; r < 4; r++) {
                     __m512 q0 = _mm512_permutex2var_ps(tl[r], even_idx, thi[r]);
                     __m512 q1 = _mm512_permutex2var_ps(tl[r], odd_idx, thi[r]);
