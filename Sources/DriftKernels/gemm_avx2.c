@@ -15,6 +15,9 @@
 #define VFMA(a, b, c) _mm256_fmadd_ps(a, b, c)
 #define VMUL(a, b) _mm256_mul_ps(a, b)
 #define VSTOREU(p, v) _mm256_storeu_ps(p, v)
+#define VLANES(n) _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(n)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7))
+#define VLOADU_N(p, n) _mm256_maskload_ps(p, VLANES(n))
+#define VSTOREU_N(p, v, n) _mm256_maskstore_ps(p, VLANES(n), v)
 
 #define VADD(a, b) _mm256_add_ps(a, b)
 #define VSUB(a, b) _mm256_sub_ps(a, b)

@@ -15,6 +15,9 @@
 #define VFMA(a, b, c) _mm512_fmadd_ps(a, b, c)
 #define VMUL(a, b) _mm512_mul_ps(a, b)
 #define VSTOREU(p, v) _mm512_storeu_ps(p, v)
+#define VLANES(n) ((__mmask16)((1u << (n)) - 1))
+#define VLOADU_N(p, n) _mm512_maskz_loadu_ps(VLANES(n), p)
+#define VSTOREU_N(p, v, n) _mm512_mask_storeu_ps(p, VLANES(n), v)
 
 #define VADD(a, b) _mm512_add_ps(a, b)
 #define VSUB(a, b) _mm512_sub_ps(a, b)

@@ -8,24 +8,36 @@
  * accumulator adds it — so each element's sum is one FMA chain over k in order.
  *
  * requires: MR, NV, VLEN, KERNEL_NAME(x), VEC (vector type), VZERO(), VLOADU(p), VLOAD(p)
- *           (aligned), VSET1(x), VFMA(a, b, c) = a·b + c rounded once, VMUL(a, b), VSTOREU(p, v).
- * defines NR and KERNEL_NAME(micro_tile); the including file #undefs MR, NV, NR, KERNEL_NAME
+ *           (aligned), VSET1(x), VFMA(a, b, c) = a·b + c rounded once, VMUL(a, b), VSTOREU(p, v),
+ *           VLOADU_N(p, n) / VSTOREU_N(p, v, n): the first n (1 … VLEN) lanes only, the others
+ *           neither read (loaded as 0) nor written.
+ * defines NR, KERNEL_NAME(micro_tile), KERNEL_NAME(micro_tile_direct) and KERNEL_NAME(micro_tile_edge);
+ * the including file #undefs MR, NV, NR, KERNEL_NAME
  * before instantiating another tile shape.
  */
 #define NR (VLEN * NV)
 
-/* The first `nv` (a constant after inlining, 1 … NV) of the tile's NV vector columns: a tile at the
- * right edge of C computes only the vectors that hold columns of C (the panel stays NR wide). */
+/* The first `rows` (a constant after inlining, ≤ MR) of the tile's rows and the first `nv` (also
+ * constant, 1 … NV) of its NV vector columns; rows past `mr` and columns past `nr` (runtime, the
+ * part of C that exists) are computed but neither loaded nor stored — the last vector goes
+ * through a lane mask. So an edge tile of C is read and written in place, and computes only
+ * the rows and vectors that hold C (rounded up to `rows`). A full tile has rows = mr = MR and
+ * nv·VLEN = nr = NR, where the compiler drops the masks' branches. */
 static inline __attribute__((always_inline))
-void KERNEL_NAME(micro_tile_nv)(long kc, const float *restrict a, const float *restrict b, long ldbk,
-                float *restrict c, long ldc, int load, float alpha, const int nv) {
+void KERNEL_NAME(micro_tile_part)(long kc, const float *restrict a, const float *restrict b, long ldbk,
+                float *restrict c, long ldc, int load, float alpha, const int rows, const int nv, long mr, long nr) {
     VEC acc[MR][NV];
-    for (int i = 0; i < MR; i++)
-        for (int v = 0; v < nv; v++) acc[i][v] = load ? VLOADU(c + i * ldc + VLEN * v) : VZERO();
+    long tail = nr - VLEN * (nv - 1);   /* columns in the last vector: 1 … VLEN */
+    for (int i = 0; i < rows; i++)
+        for (int v = 0; v < nv; v++) {
+            const float *src = c + i * ldc + VLEN * v;
+            if (!load || i >= mr) acc[i][v] = VZERO();
+            else acc[i][v] = v < nv - 1 || tail == VLEN ? VLOADU(src) : VLOADU_N(src, tail);
+        }
     for (long p = 0; p < kc; p++) {
         VEC bv[NV];
         for (int v = 0; v < nv; v++) bv[v] = VLOADU(b + VLEN * v);
-        for (int i = 0; i < MR; i++) {
+        for (int i = 0; i < rows; i++) {
             VEC ai = VSET1(a[i]);
             for (int v = 0; v < nv; v++) acc[i][v] = VFMA(ai, bv[v], acc[i][v]);
         }
@@ -34,32 +46,53 @@ void KERNEL_NAME(micro_tile_nv)(long kc, const float *restrict a, const float *r
     }
     if (alpha != 1.0f) {
         VEC s = VSET1(alpha);
-        for (int i = 0; i < MR; i++)
+        for (int i = 0; i < rows; i++)
             for (int v = 0; v < nv; v++) acc[i][v] = VMUL(acc[i][v], s);
     }
-    for (int i = 0; i < MR; i++)
-        for (int v = 0; v < nv; v++) VSTOREU(c + i * ldc + VLEN * v, acc[i][v]);
+    for (int i = 0; i < rows; i++) {
+        if (i >= mr) break;
+        for (int v = 0; v < nv; v++) {
+            float *dst = c + i * ldc + VLEN * v;
+            if (v < nv - 1 || tail == VLEN) VSTOREU(dst, acc[i][v]);
+            else VSTOREU_N(dst, acc[i][v], tail);
+        }
+    }
 }
 
 static inline __attribute__((always_inline))
 void KERNEL_NAME(micro_tile)(long kc, const float *restrict a, const float *restrict b, float *restrict c, long ldc,
                 int load, float alpha) {
-    KERNEL_NAME(micro_tile_nv)(kc, a, b, NR, c, ldc, load, alpha, NV);
+    KERNEL_NAME(micro_tile_part)(kc, a, b, NR, c, ldc, load, alpha, MR, NV, MR, NR);
 }
 
 /* B read in place: row k of the panel at b + k·ldbk (MICRO_TILE_DIRECT in gemm_driver.h). */
 static inline __attribute__((always_inline))
 void KERNEL_NAME(micro_tile_direct)(long kc, const float *restrict a, const float *restrict b, long ldbk,
                 float *restrict c, long ldc, int load, float alpha) {
-    KERNEL_NAME(micro_tile_nv)(kc, a, b, ldbk, c, ldc, load, alpha, NV);
+    KERNEL_NAME(micro_tile_part)(kc, a, b, ldbk, c, ldc, load, alpha, MR, NV, MR, NR);
 }
 #define MICRO_TILE_DIRECT 1
 
-/* An edge tile's vector columns: ⌈nr / VLEN⌉ of them (B rows ldbk apart). */
-#define MICRO_TILE_EDGE(kc, a, b, ldbk, c, ldc, load, alpha, nr) \
-    do { \
-        long nv_ = ((nr) + VLEN - 1) / VLEN; \
-        if (nv_ == 1) KERNEL_NAME(micro_tile_nv)(kc, a, b, ldbk, c, ldc, load, alpha, 1); \
-        else if (nv_ == 2 && NV > 2) KERNEL_NAME(micro_tile_nv)(kc, a, b, ldbk, c, ldc, load, alpha, 2); \
-        else KERNEL_NAME(micro_tile_nv)(kc, a, b, ldbk, c, ldc, load, alpha, NV); \
-    } while (0)
+/* Rows an edge tile computes: mr rounded up to a multiple of 4 (of 2 when MR is not one). */
+#define EDGE_ROW_STEP (MR % 4 == 0 ? 4 : 2)
+
+/* An edge tile of mr ≤ MR rows and nr ≤ NR columns, in place in C: ⌈nr / VLEN⌉ vectors of
+ * mr rounded up to EDGE_ROW_STEP rows (B rows ldbk apart). */
+static inline __attribute__((always_inline))
+void KERNEL_NAME(micro_tile_nv_edge)(long kc, const float *restrict a, const float *restrict b, long ldbk,
+                float *restrict c, long ldc, int load, float alpha, const int nv, long mr, long nr) {
+    long rows = (mr + EDGE_ROW_STEP - 1) / EDGE_ROW_STEP * EDGE_ROW_STEP;
+    if (rows == EDGE_ROW_STEP) KERNEL_NAME(micro_tile_part)(kc, a, b, ldbk, c, ldc, load, alpha, EDGE_ROW_STEP, nv, mr, nr);
+    else if (rows == 2 * EDGE_ROW_STEP && 2 * EDGE_ROW_STEP < MR)
+        KERNEL_NAME(micro_tile_part)(kc, a, b, ldbk, c, ldc, load, alpha, 2 * EDGE_ROW_STEP, nv, mr, nr);
+    else KERNEL_NAME(micro_tile_part)(kc, a, b, ldbk, c, ldc, load, alpha, MR, nv, mr, nr);
+}
+
+static void KERNEL_NAME(micro_tile_edge)(long kc, const float *restrict a, const float *restrict b, long ldbk,
+                float *restrict c, long ldc, int load, float alpha, long mr, long nr) {
+    long nv = (nr + VLEN - 1) / VLEN;
+    if (nv == 1) KERNEL_NAME(micro_tile_nv_edge)(kc, a, b, ldbk, c, ldc, load, alpha, 1, mr, nr);
+    else if (nv == 2 && NV > 2) KERNEL_NAME(micro_tile_nv_edge)(kc, a, b, ldbk, c, ldc, load, alpha, 2, mr, nr);
+    else KERNEL_NAME(micro_tile_nv_edge)(kc, a, b, ldbk, c, ldc, load, alpha, NV, mr, nr);
+}
+#define MICRO_TILE_EDGE 1

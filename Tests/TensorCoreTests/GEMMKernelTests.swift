@@ -133,6 +133,48 @@ final class GEMMKernelTests: XCTestCase {
         }
     }
 
+    func testAProductWritesOnlyItsBlockOfAWiderC() {
+        // Edge tiles are read and written in place, through lane masks: C is an m×n block of a
+        // larger array (ldc > n), and nothing around it may change. Every row count 1 … 13 of a
+        // last tile (MR is 4 … 12) and column counts around the vector widths 8 and 16.
+        let ldc = 61, rows = 15
+        for path in KernelPath.supported {
+            for (m, n, k) in [(1, 1, 3), (5, 7, 9), (9, 17, 40), (13, 33, 6), (11, 49, 70), (10, 50, 17), (14, 57, 5)] {
+                for (ta, tb) in transposes {
+                    for beta: Float in [0, 1] {
+                        let (a, b) = operands(m, n, k, ta, tb, seed: UInt64(m + 31 * n))
+                        var c = Tensor.randomNormal([rows * ldc], key: RandomKey(seed: 3)).scalars
+                        let before = c
+                        a.withUnsafeBufferPointer { pa in
+                            b.withUnsafeBufferPointer { pb in
+                                c.withUnsafeMutableBufferPointer { pc in
+                                    sgemmSerial(transA: ta, transB: tb, m: m, n: n, k: k, alpha: 1, a: pa.baseAddress!, lda: ta ? m : k,
+                                                b: pb.baseAddress!, ldb: tb ? k : n, beta: beta, c: pc.baseAddress! + ldc + 2, ldc: ldc, path: path)
+                                }
+                            }
+                        }
+                        var start: [Float] = []
+                        for i in 0..<m {
+                            let first: Int = ldc * (i + 1) + 2
+                            start += before[first..<(first + n)]
+                        }
+                        let inside = product(path, ta, tb, m, n, k, a, b, beta: beta, c: start)
+                        for r in 0..<rows {
+                            for j in 0..<ldc {
+                                let (i, jj) = (r - 1, j - 2)
+                                let inBlock = i >= 0 && i < m && jj >= 0 && jj < n
+                                let expected: Float = inBlock ? inside[i * n + jj] : before[r * ldc + j]
+                                if c[r * ldc + j].bitPattern != expected.bitPattern {
+                                    return XCTFail("\(path) \(m)×\(n)×\(k) transposes \(ta) \(tb) β \(beta): element (\(r), \(j)) of the wider C is wrong")
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     func testDriftKernelNamesAPathOrFailsClearly() throws {
         XCTAssertEqual(try KernelPath.fromEnvironment([:]), KernelPath.best)
         XCTAssertEqual(try KernelPath.fromEnvironment(["DRIFT_KERNEL": "generic"]), .generic)
