@@ -41,6 +41,8 @@ static inline float drift_fast_exp(float x) {
 
 static inline float drift_silu(float x) { return x / (1.0f + drift_fast_exp(-x)); }
 
+static inline float drift_sigmoid(float x) { return 1.0f / (1.0f + drift_fast_exp(-x)); }
+
 static inline float drift_activate(int activation, float x) {
     return activation == DRIFT_ACTIVATION_SILU ? drift_silu(x) : x;
 }
@@ -66,7 +68,8 @@ static inline void drift_epilogue_scalar(const drift_epilogue *ep, long row, lon
  * once), VEXP2(t) (2^(bits of t − magic)):
  * whole vectors, then the scalar form for the rest — the same bits either way.
  */
-static inline __attribute__((always_inline)) VEC drift_vec_silu(VEC x) {
+/* fastExp(−x). */
+static inline __attribute__((always_inline)) VEC drift_vec_exp_neg(VEC x) {
     VEC nx = VSUB(VSET1(-0.0f), x);   /* −0 − x = −x exactly, signed zeros included */
     VEC xc = VMIN(VSET1(88.0f), VMAX(VSET1(-87.0f), nx));
     VEC t = VFMA(xc, VSET1(1.442695040888963f), VSET1(12582912.0f));
@@ -80,8 +83,17 @@ static inline __attribute__((always_inline)) VEC drift_vec_silu(VEC x) {
     p = VFMA(p, r, VSET1(0.5f));
     p = VFMA(p, r, VSET1(1.0f));
     p = VFMA(p, r, VSET1(1.0f));
-    VEC e = VMUL(p, VEXP2(t));
-    return VDIV(x, VADD(VSET1(1.0f), e));
+    return VMUL(p, VEXP2(t));
+}
+
+/* x / (1 + e^−x), as drift_silu. */
+static inline __attribute__((always_inline)) VEC drift_vec_silu(VEC x) {
+    return VDIV(x, VADD(VSET1(1.0f), drift_vec_exp_neg(x)));
+}
+
+/* 1 / (1 + e^−x), as fastSigmoid. */
+static inline __attribute__((always_inline)) VEC drift_vec_sigmoid(VEC x) {
+    return VDIV(VSET1(1.0f), VADD(VSET1(1.0f), drift_vec_exp_neg(x)));
 }
 
 static void drift_epilogue_vector(const drift_epilogue *ep, long row, long col, long n, float *c) {

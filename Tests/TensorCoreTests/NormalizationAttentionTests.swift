@@ -43,6 +43,24 @@ final class NormalizationAttentionTests: XCTestCase {
         }.passed)
     }
 
+    func testGroupNormSiLUIsFastSiLUOfTheNormalizedValuesOnEveryKernelPathBitwise() {
+        // 35 pixels: whole 16-lane vectors and a tail; values large enough to clamp the exponential.
+        let x = randn([2, 6, 5, 7], 11) * 40, w = randn([6], 12), b = randn([6], 13)
+        let saved = KernelPath.active
+        defer { KernelPath.activate(saved) }
+        var results: [KernelPath: [[Float]]] = [:]
+        for path in KernelPath.supported {
+            KernelPath.activate(path)
+            let z = x.groupNorm(groups: 3, weight: w, bias: b)
+            let y = x.groupNorm(groups: 3, weight: w, bias: b, silu: true)
+            XCTAssertEqual(y.scalars.map(\.bitPattern), z.scalars.map { fastSiLU($0).bitPattern }, "\(path)")
+            let seed = randn([2, 6, 5, 7], 14)
+            let (_, g) = valueWithGradient(at: [x, w, b], seed: seed) { $0[0].groupNorm(groups: 3, weight: $0[1], bias: $0[2], silu: true) }
+            results[path] = [y.scalars] + g.map(\.scalars)
+        }
+        for (path, r) in results { XCTAssertEqual(r, results[.generic], "\(path) differs from generic") }
+    }
+
     func testAttentionMatchesComposedOps() {
         let q = randn([2, 5, 4], 1), k = randn([2, 6, 4], 2), v = randn([2, 6, 3], 3)
         let y = Tensor.scaledDotProductAttention(q, k, v)

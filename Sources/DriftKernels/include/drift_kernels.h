@@ -86,6 +86,11 @@ void drift_winograd_filter_adjoint(const float *du, long outC, long inC, float *
  * with 64-byte lines and ≥ 16 sets (a stride of 4 KiB multiples puts all 16 in one set). */
 long drift_winograd_plane_stride(long floats);
 
+/* GroupNorm's elementwise passes (groupnorm.c), bitwise those of Tensor+GroupNorm.swift on every path:
+ * y[i] = z or SiLU(z) with z = x[i]·a + b (silu ≠ 0), and dz[i] = dy[i]·σ(z)·(1 + z·(1 − σ(z))). */
+void drift_affine_silu(int path, const float *x, long n, float a, float b, int silu, float *y);
+void drift_affine_silu_grad(int path, const float *x, const float *dy, long n, float a, float b, float *dz);
+
 /* Live tensor memory, for measurements (peak memory of a gradient computation): bytes of every
  * TensorStorage alive, and the high-water mark since the last reset. Atomic; thread-safe. */
 void drift_memory_allocated(long long bytes);
