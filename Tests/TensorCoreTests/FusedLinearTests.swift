@@ -67,12 +67,17 @@ final class FusedLinearTests: XCTestCase {
             for activation in [Activation.identity, .silu] {
                 for threads in [1, 2, 3] {
                     ComputeThreads.set(threads)
-                    let leaves = [x, w, b, add].map { ($0 * 0.05).trackingGradient() }
-                    let fused = gradients(of: (Tensor.linear(leaves[0], weight: leaves[1], bias: leaves[2], adding: leaves[3],
-                                                             activation: activation) * cot).sum(), wrt: leaves)
-                    let separate = gradients(of: (unfused(leaves[0], leaves[1], leaves[2], leaves[3], activation) * cot).sum(), wrt: leaves)
-                    for (i, name) in ["x", "weight", "bias", "add"].enumerated() {
-                        XCTAssertEqual(fused[i].scalars, separate[i].scalars, "\(rows)×\(k)→\(n), \(activation), \(threads) threads: gradient of \(name)")
+                    // With and without a residual addend, compared bit for bit.
+                    for withAdd in [true, false] {
+                        let leaves = (withAdd ? [x, w, b, add] : [x, w, b]).map { ($0 * 0.05).trackingGradient() }
+                        let addend = withAdd ? leaves[3] : nil
+                        let fused = gradients(of: (Tensor.linear(leaves[0], weight: leaves[1], bias: leaves[2], adding: addend,
+                                                                 activation: activation) * cot).sum(), wrt: leaves)
+                        let separate = gradients(of: (unfused(leaves[0], leaves[1], leaves[2], addend, activation) * cot).sum(), wrt: leaves)
+                        for (i, name) in ["x", "weight", "bias", "add"].prefix(leaves.count).enumerated() {
+                            XCTAssertEqual(fused[i].scalars.map(\.bitPattern), separate[i].scalars.map(\.bitPattern),
+                                           "\(rows)×\(k)→\(n), \(activation), \(threads) threads, add \(withAdd): gradient of \(name)")
+                        }
                     }
                 }
             }
