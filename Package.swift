@@ -60,7 +60,7 @@ let package = Package(
         .executableTarget(name: "drift", dependencies: ["DriftCLI"]),
 
         // MARK: - Tests
-        .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"]),
+        .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "DriftKernels"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "TensorCore", "DriftIO"], resources: [.copy("Fixtures")]),
         .testTarget(name: "DriftIOTests", dependencies: ["DriftIO", "TensorCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "GenerativeTests", dependencies: ["Generative", "TensorCore"]),

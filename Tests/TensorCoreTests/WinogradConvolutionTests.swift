@@ -1,4 +1,5 @@
 import XCTest
+import DriftKernels
 @testable import TensorCore
 
 /// 3×3 convolutions with stride 1 and padding 1 on images at least 7×7 run through Winograd
@@ -78,13 +79,15 @@ final class WinogradConvolutionTests: XCTestCase {
 
     /// The transforms have their own code on the AVX-512 path (rows of at most 32 pixels held in
     /// registers); on every path the CPU supports, forward and both gradients are bitwise those of
-    /// the portable path, on widths around the 16- and 32-pixel register boundaries and past them.
+    /// the portable path, on widths around the 8-, 16- and 32-pixel boundaries and past them.
     func testEveryKernelPathGivesBitwiseTheSameConvolution() {
         let saved = KernelPath.active
         defer { KernelPath.activate(saved) }
         // (batch, C, O, H, W)
         let cases = [(2, 3, 4, 8, 8), (1, 2, 3, 9, 15), (2, 5, 2, 11, 16), (1, 4, 3, 8, 17), (3, 8, 8, 14, 14),
-                     (2, 3, 5, 28, 28), (1, 2, 2, 13, 31), (1, 3, 2, 10, 32), (1, 2, 3, 9, 33), (1, 2, 2, 8, 40)]
+                     (2, 3, 5, 28, 28), (1, 2, 2, 13, 31), (1, 3, 2, 10, 32), (1, 2, 3, 9, 33), (1, 2, 2, 8, 40),
+                     (2, 3, 4, 7, 7), (1, 2, 3, 13, 7), (2, 2, 3, 10, 8), (2, 3, 2, 7, 12), (1, 2, 2, 9, 14),
+                     (1, 3, 3, 12, 9)]
         for (i, (n, c, o, h, wd)) in cases.enumerated() {
             let x = randn([n, c, h, wd], UInt64(200 + 3 * i)), w = randn([o, c, 3, 3], UInt64(201 + 3 * i))
             let dy = randn([n, o, h, wd], UInt64(202 + 3 * i))
@@ -102,6 +105,38 @@ final class WinogradConvolutionTests: XCTestCase {
                 for (k, what) in ["output", "data gradient", "weight gradient"].enumerated() {
                     XCTAssertEqual(got[k], portable[k], "case \(i) (\(h)×\(wd)) on \(path): \(what)")
                 }
+            }
+        }
+    }
+
+    /// The data transforms themselves, on every path against the portable one: V, Ŷ and Y bit for
+    /// bit, on every width 7 … 33 (the AVX-512 code's masks and permutes change with it) and odd and
+    /// even heights; every value outside the tiles (row padding, the gap between planes) is left
+    /// as it was.
+    func testEveryKernelPathsTransformsWriteThePortableValuesAndNothingElse() {
+        for w in 7...33 {
+            for h in [7, 8, 9, 13] {
+                let (count, c) = (2, 3), tiles = ((h + 1) / 2) * ((w + 1) / 2), ld = count * tiles + 3
+                let plane = c * ld + 5
+                let x = randn([count, c, h, w], UInt64(300 + w * 20 + h)).scalars
+                let sentinel: Float = -7.25
+                func transforms(_ path: KernelPath) -> [[Float]] {
+                    var v = [Float](repeating: sentinel, count: 16 * plane), y = [Float](repeating: sentinel, count: x.count)
+                    var adj = v
+                    let bias: [Float] = [0.5, -1, 2]
+                    drift_winograd_input(path.code, x, Int(count), Int(c), Int(h), Int(w), &v, ld, plane)
+                    drift_winograd_output_adjoint(path.code, x, Int(count), Int(c), Int(h), Int(w), &adj, ld, plane)
+                    drift_winograd_output(path.code, v, Int(count), Int(c), Int(h), Int(w), ld, plane, bias, &y)
+                    return [v, adj, y]
+                }
+                let portable = transforms(.generic)
+                for path in KernelPath.supported where path != .generic {
+                    let got = transforms(path)
+                    for (k, what) in ["input V", "output adjoint", "output Y"].enumerated() {
+                        XCTAssertEqual(got[k].map(\.bitPattern), portable[k].map(\.bitPattern), "\(h)×\(w) on \(path): \(what)")
+                    }
+                }
+                XCTAssertEqual(portable[0].filter { $0 == sentinel }.count, 16 * plane - 16 * c * count * tiles, "\(h)×\(w): V outside the tiles")
             }
         }
     }
