@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Drift's GEMM against OpenBLAS on this CPU: 1024³, unet28's convolution shapes (im2col and
-# Winograd), mlp2d's; once per OpenBLAS core type, so Drift is compared with the best
+# Winograd), the convolutions whole, mlp2d's; once per OpenBLAS core type, so Drift is compared with the best
 # OpenBLAS kernel for this CPU. Needs libopenblas-dev (a yardstick only; Drift does not link it).
 #   scripts/bench-gemm.sh            # prints a Markdown table; raw lines in $OUT (default /tmp/drift-gemm-bench)
 set -euo pipefail

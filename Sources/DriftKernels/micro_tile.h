@@ -20,7 +20,8 @@
 /* The first `rows` (a constant after inlining, ≤ MR) of the tile's rows and the first `nv` (also
  * constant, 1 … NV) of its NV vector columns; rows past `mr` and columns past `nr` (runtime, the
  * part of C that exists) are computed but neither loaded nor stored — the last vector goes
- * through a lane mask. So an edge tile of C is read and written in place, and computes only
+ * through a lane mask, for C and for B alike (so B's last columns can be read in place, where
+ * nothing lies past them). So an edge tile of C is read and written in place, and computes only
  * the rows and vectors that hold C (rounded up to `rows`). A full tile has rows = mr = MR and
  * nv·VLEN = nr = NR, where the compiler drops the masks' branches. */
 static inline __attribute__((always_inline))
@@ -36,7 +37,8 @@ void KERNEL_NAME(micro_tile_part)(long kc, const float *restrict a, const float 
         }
     for (long p = 0; p < kc; p++) {
         VEC bv[NV];
-        for (int v = 0; v < nv; v++) bv[v] = VLOADU(b + VLEN * v);
+        for (int v = 0; v < nv; v++)
+            bv[v] = v < nv - 1 || tail == VLEN ? VLOADU(b + VLEN * v) : VLOADU_N(b + VLEN * v, tail);
         for (int i = 0; i < rows; i++) {
             VEC ai = VSET1(a[i]);
             for (int v = 0; v < nv; v++) acc[i][v] = VFMA(ai, bv[v], acc[i][v]);

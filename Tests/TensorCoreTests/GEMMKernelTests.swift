@@ -1,5 +1,8 @@
 import XCTest
 import TensorCore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Drift's own GEMM (`Sources/DriftKernels`) on every kernel path this CPU supports.
 ///
@@ -170,6 +173,40 @@ final class GEMMKernelTests: XCTestCase {
                             }
                         }
                     }
+                }
+            }
+        }
+    }
+
+    func testOperandsEndingAtAnUnreadablePageAreReadOnlyWhereTheyLie() {
+        // With a small k and B row-major, B is read in place (not packed), its ragged last columns
+        // through lane masks. Each operand here ends at the last byte of a readable page and the
+        // next page is unreadable: a read past the end would crash the test.
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        func guarded(_ values: [Float], _ body: (UnsafePointer<Float>) -> Void) {
+            let bytes = values.count * 4, span = (bytes + page - 1) / page * page
+            let base = mmap(nil, span + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)!
+            defer { munmap(base, span + page) }
+            XCTAssertEqual(mprotect(base + span, page, PROT_NONE), 0)
+            let start = (base + span - bytes).bindMemory(to: Float.self, capacity: values.count)
+            start.update(from: values, count: values.count)
+            body(UnsafePointer(start))
+        }
+        for path in KernelPath.supported {
+            for (m, n, k) in [(32, 196, 32), (8, 4, 16), (13, 17, 64), (5, 50, 9), (12, 33, 1), (9, 100, 65)] {
+                for (ta, tb) in transposes {
+                    let (a, b) = operands(m, n, k, ta, tb, seed: UInt64(7 * m + n))
+                    let expected = product(path, ta, tb, m, n, k, a, b)
+                    var c = [Float](repeating: .nan, count: m * n)
+                    guarded(a) { pa in
+                        guarded(b) { pb in
+                            c.withUnsafeMutableBufferPointer { pc in
+                                sgemmSerial(transA: ta, transB: tb, m: m, n: n, k: k, alpha: 1, a: pa, lda: ta ? m : k,
+                                            b: pb, ldb: tb ? k : n, beta: 0, c: pc.baseAddress!, ldc: n, path: path)
+                            }
+                        }
+                    }
+                    XCTAssertEqual(c.map(\.bitPattern), expected.map(\.bitPattern), "\(path) \(m)×\(n)×\(k) transposes \(ta) \(tb)")
                 }
             }
         }
