@@ -51,13 +51,16 @@ static void blas(job j) {
                 j.ta ? j.m : j.k, j.b, j.tb ? j.k : j.n, 0, j.c, j.n);
 }
 
+/* n floats, 64-byte aligned. */
+static float *floats(long n) { return aligned_alloc(64, (size_t)(n * 4 + 63) / 64 * 64); }
+
 static void settle(void) { struct timespec d = { 0, 300000000 }; nanosleep(&d, NULL); }
 
 static int cmp(const void *x, const void *y) { double a = *(const double *)x, b = *(const double *)y; return a < b ? -1 : a > b; }
 
 static void shape(const char *label, long m, long n, long k, int ta, int tb, int threads) {
-    float *a = aligned_alloc(64, (m * k * 4 + 63) / 64 * 64), *b = aligned_alloc(64, (k * n * 4 + 63) / 64 * 64);
-    float *c = aligned_alloc(64, (m * n * 4 + 63) / 64 * 64);
+    float *a = floats(m * k), *b = floats(k * n);
+    float *c = floats(m * n);
     for (long i = 0; i < m * k; i++) a[i] = (float)rand() / (float)RAND_MAX - 0.5f;
     for (long i = 0; i < k * n; i++) b[i] = (float)rand() / (float)RAND_MAX - 0.5f;
     job base = { ta, tb, m, n, k, 0, n, a, b, c, drift_kernel_best() };
@@ -97,10 +100,10 @@ static void shape(const char *label, long m, long n, long k, int ta, int tb, int
 static void conv(const char *label, long count, long c, long o, long h, long w) {
     long tiles = (h + 1) / 2 * ((w + 1) / 2) * count, p = h * w * count;
     long vp = drift_winograd_plane_stride(c * tiles), mp = drift_winograd_plane_stride(o * tiles);
-    float *x = aligned_alloc(64, (count * c * h * w * 4 + 63) / 64 * 64), *y = aligned_alloc(64, (count * o * h * w * 4 + 63) / 64 * 64);
-    float *u = aligned_alloc(64, (16 * o * c * 4 + 63) / 64 * 64), *v = aligned_alloc(64, 16 * vp * 4), *m = aligned_alloc(64, 16 * mp * 4);
-    float *wt = aligned_alloc(64, (o * 9 * c * 4 + 63) / 64 * 64), *col = aligned_alloc(64, (9 * c * p * 4 + 63) / 64 * 64);
-    float *out = aligned_alloc(64, (o * p * 4 + 63) / 64 * 64);
+    float *x = floats(count * c * h * w), *y = floats(count * o * h * w);
+    float *u = floats(16 * o * c), *v = floats(16 * vp), *m = floats(16 * mp);
+    float *wt = floats(o * 9 * c), *col = floats(9 * c * p);
+    float *out = floats(o * p);
     for (long i = 0; i < count * c * h * w; i++) x[i] = (float)rand() / (float)RAND_MAX - 0.5f;
     for (long i = 0; i < o * 9 * c; i++) wt[i] = (float)rand() / (float)RAND_MAX - 0.5f;
     for (long i = 0; i < 9 * c * p; i++) col[i] = (float)rand() / (float)RAND_MAX - 0.5f;

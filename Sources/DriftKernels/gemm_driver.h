@@ -193,8 +193,7 @@ void KERNEL_NAME(sgemm)(int transA, int transB, long m, long n, long k, float al
             int last = pc + kc == k;
             float scale = last ? alpha : 1.0f;
             const float *bsrc = transB ? b + jc * ldb + pc : b + pc * ldb + jc;
-            long full = direct ? nc : 0;
-            if (full < nc) KERNEL_NAME(pack_b)(transB, kc, nc - full, bsrc + full, ldb, bp);
+            if (!direct) KERNEL_NAME(pack_b)(transB, kc, nc, bsrc, ldb, bp);
             for (long ic = 0; ic < m; ic += MC) {
                 long mc = m - ic < MC ? m - ic : MC;
                 const float *asrc = transA ? a + pc * lda + ic : a + ic * lda + pc;
@@ -219,12 +218,11 @@ void KERNEL_NAME(sgemm)(int transA, int transB, long m, long n, long k, float al
                                     KERNEL_NAME(prefetch_rows)(ep->act + row * ep->ldact + col, ep->ldact, rows, nr, 1);
                             }
                         }
-                        int inPlace = jr < full;
-                        const float *bt = inPlace ? bsrc + jr : bp + (jr - full) * kc;
-                        long ldbk = inPlace ? ldb : NR;
+                        const float *bt = direct ? bsrc + jr : bp + jr * kc;
+                        long ldbk = direct ? ldb : NR;
                         if (mr == MR && nr == NR) {
 #ifdef MICRO_TILE_DIRECT
-                            if (inPlace) KERNEL_NAME(micro_tile_direct)(kc, ap + ir * kc, bt, ldbk, ct, ldc, load, scale);
+                            if (direct) KERNEL_NAME(micro_tile_direct)(kc, ap + ir * kc, bt, ldbk, ct, ldc, load, scale);
                             else
 #endif
                             KERNEL_NAME(micro_tile)(kc, ap + ir * kc, bt, ct, ldc, load, scale);
