@@ -1,11 +1,21 @@
 #!/usr/bin/env bash
-# Sets up the machine, builds Drift (release, with testing enabled) once, and runs the whole test suite.
+# Sets up the machine, builds Drift (release, with testing enabled) once, and runs the whole test suite,
+# then the kernel-level suites again under every GEMM path this CPU has. Ends with one line counting
+# every test case of every run: "N passed, N failed" (", N skipped" when any were skipped).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 FLAGS=(-c release -Xswiftc -enable-testing)
 swift build "${FLAGS[@]}" --build-tests
-swift test "${FLAGS[@]}" --skip-build --parallel --num-workers 2
+REPORTS=$(mktemp -d)
+trap 'rm -rf "$REPORTS"' EXIT
+status=0
+run=0
+suite() {  # swift test arguments…; XCTest's results go to an xUnit report per run
+  run=$((run + 1))
+  swift test "${FLAGS[@]}" --skip-build --parallel --num-workers 2 --xunit-output "$REPORTS/run-$run.xml" "$@" || status=1
+}
+suite
 # The kernel-level suites again under every GEMM path this CPU has (DRIFT_KERNEL forces one;
 # the whole suite above ran on the best path). Paths are told apart by CPU features.
 flags=$(grep -m1 '^flags' /proc/cpuinfo || true)
@@ -15,5 +25,7 @@ has avx2 fma && paths="$paths avx2"
 has avx512f avx512bw avx512vl avx512dq && paths="$paths avx512"
 for p in $paths; do
   echo "== TensorCore and NN tests with DRIFT_KERNEL=$p"
-  DRIFT_KERNEL=$p swift test "${FLAGS[@]}" --skip-build --parallel --num-workers 2 --filter 'TensorCoreTests|NNTests'
+  DRIFT_KERNEL=$p suite --filter 'TensorCoreTests|NNTests'
 done
+scripts/count-tests.sh "$REPORTS"/run-*.xml || status=1
+exit $status

@@ -164,7 +164,7 @@ struct Bench {
     /// dx/dt = −v(x, 1 − t): the same trajectory and the same evaluations.
     func integrate(_ sampler: BenchSampler, steps n: Int, from x0: Tensor) -> (Tensor, Int) {
         let tableau: ButcherTableau = sampler == .euler ? .euler : .heun
-        let s = Sampler(method: .rungeKutta(tableau), grid: TimeGrid(.uniform, steps: n))
+        let s = Sampler(solver: RungeKutta(tableau), grid: TimeGrid(.uniform, steps: n))
         let model = ReferenceTimeVelocity(network: network)
         guard let r = try? s.sample(model, noise: x0, key: key) else {
             preconditionFailure("bench: a uniform Euler/Heun grid on the rectified path cannot fail")

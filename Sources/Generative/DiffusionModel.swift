@@ -28,6 +28,16 @@ public protocol DiffusionModel {
     /// A continuous normalizing flow's velocity does not: it is sampled by ODEs only, and a
     /// stochastic sampler, which adds the score's drift to the velocity, is refused.
     var hasScore: Bool { get }
+    /// Whether the fields are exact in closed form (the analytic mixture): they are then finite
+    /// wherever the path is, α = 0 and σ = 0 included (default false).
+    var isExact: Bool { get }
+    /// Whether one evaluation at t yields a finite `field` (velocity, score, …). The default: an
+    /// exact model everywhere, otherwise where the closed-form conversion from `parametrization`
+    /// has finite coefficients (an x₀ model has no velocity at σ = 0, a score model none at α = 0).
+    func gives(_ field: Parametrization, at t: Double) -> Bool
+    /// The class each batch row is drawn for and the guidance weight, for a model that carries
+    /// them (`GuidedModel`); nil for a model evaluated without (default).
+    var conditioning: Conditioning? { get }
     /// One evaluation with one class per row (nil: unconditional, the null class), in
     /// `parametrization`. Unconditional models take only nils (the default forwards to `evaluate`).
     func evaluate(_ x: Tensor, t: Double, classes: [Int?]) -> Tensor
@@ -39,6 +49,14 @@ public protocol DiffusionModel {
 extension DiffusionModel {
     public var classNames: [String] { [] }
     public var hasScore: Bool { true }
+    public var isExact: Bool { false }
+    public var conditioning: Conditioning? { nil }
+
+    public func gives(_ field: Parametrization, at t: Double) -> Bool {
+        if isExact { return true }
+        let c = path.conversionCoefficients(from: parametrization, to: field, t: t)
+        return c.x.isFinite && c.y.isFinite
+    }
 
     public func evaluate(_ x: Tensor, t: Double, classes: [Int?]) -> Tensor {
         precondition(classes.allSatisfy { $0 == nil }, "an unconditional model takes no classes")
@@ -54,5 +72,16 @@ extension DiffusionModel {
 
     public func fields(_ x: Tensor, t: Double) -> Fields {
         path.fields(from: evaluate(x, t: t), as: parametrization, x: x, t: t)
+    }
+}
+
+/// What a class-conditional sampling run carries with its model: the class of each batch row
+/// (nil: unconditional) and the classifier-free guidance weight w ≥ 0.
+public struct Conditioning: Sendable, Equatable {
+    public var classes: [Int?]
+    public var guidance: Double
+    public init(classes: [Int?], guidance: Double) {
+        self.classes = classes
+        self.guidance = guidance
     }
 }

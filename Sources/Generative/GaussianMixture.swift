@@ -89,6 +89,9 @@ public struct GaussianMixture: DiffusionModel, Sendable {
         posterior(x, t: t, outputs: [outputCoefficients(parametrization, t: t)])[0]
     }
 
+    /// The mixture's fields are computed in closed form, finite at α = 0 and at σ = 0.
+    public var isExact: Bool { true }
+
     /// Exact fields from one pass (finite at α = 0 and at σ = 0, unlike a conversion of `evaluate`).
     public func fields(_ x: Tensor, t: Double) -> Fields {
         let r = posterior(x, t: t, outputs: [.x0, .epsilon, .velocity, .score].map { outputCoefficients($0, t: t) })

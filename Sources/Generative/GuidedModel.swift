@@ -39,6 +39,9 @@ public struct GuidedModel: DiffusionModel {
     public var sampleShape: [Int] { base.sampleShape }
     public var classNames: [String] { base.classNames }
     public var hasScore: Bool { base.hasScore }
+    public var isExact: Bool { base.isExact }
+    public func gives(_ field: Parametrization, at t: Double) -> Bool { base.gives(field, at: t) }
+    public var conditioning: Conditioning? { Conditioning(classes: classes, guidance: guidance) }
 
     /// Whether an evaluation combines two predictions.
     public var isGuided: Bool { guidance > 0 && classes.contains { $0 != nil } }

@@ -50,3 +50,16 @@ public struct DDIM: Solver, Sendable, Equatable {
         return (a1, Swift.max(0, s1 * s1 - s * s).squareRoot(), s)
     }
 }
+
+extension SolverEntry {
+    /// `eta` ≥ 0 (0: the deterministic ODE sampler).
+    public static let ddim = SolverEntry("ddim", summary: "DDIM, η = eta (0: ODE)") { f in
+        DDIM(eta: try f.number("eta", default: 0, min: 0))
+    }
+    /// DDIM with η > 0 (default 1: ancestral sampling).
+    public static let ancestral = SolverEntry("ancestral", summary: "ancestral sampling: DDIM with eta > 0 (1)") { f in
+        let eta = try f.number("eta", default: 1, min: 0)
+        guard eta > 0 else { throw SamplerError("field 'eta' must be > 0 for solver 'ancestral' (eta 0 is solver 'ddim')") }
+        return DDIM(eta: eta)
+    }
+}

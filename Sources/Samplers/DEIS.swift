@@ -47,3 +47,10 @@ public struct DEIS: Solver {
                           state: State(history: Array(points.suffix(maxOrder - 1))))
     }
 }
+
+extension SolverEntry {
+    /// `order` 1…3 (3).
+    public static let deis = SolverEntry("deis", summary: "DEIS, time-AB exponential integrator of order ≤ 3") { f in
+        DEIS(maxOrder: try f.integer("order", default: 3, min: 1, max: 3))
+    }
+}

@@ -46,3 +46,7 @@ public struct DPMSolverPlusPlus2M: Solver {
         return SolverStep(x: Tensor.combination([(s1 / s0, x), (a1 * -Foundation.expm1(-h), d)]), state: next)
     }
 }
+
+extension SolverEntry {
+    public static let dpmpp2M = SolverEntry("dpmpp-2m", summary: "DPM-Solver++(2M), ODE") { _ in DPMSolverPlusPlus2M() }
+}

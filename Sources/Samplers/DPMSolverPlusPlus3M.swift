@@ -98,3 +98,13 @@ func lowerOrderFinal(_ context: StepContext) -> Int {
     guard let n = context.stepCount, n < 15 else { return Int.max }
     return Swift.max(1, n - context.stepIndex)
 }
+
+extension SolverEntry {
+    public static let dpmpp3M = SolverEntry("dpmpp-3m", summary: "DPM-Solver++(3M), ODE") { _ in DPMSolverPlusPlus3M(eta: 0) }
+    /// The SDE variant, `eta` > 0 (1).
+    public static let dpmpp3MSDE = SolverEntry("dpmpp-3m-sde", summary: "DPM-Solver++(3M) SDE, eta > 0 (1)") { f in
+        let eta = try f.number("eta", default: 1, min: 0)
+        guard eta > 0 else { throw SamplerError("field 'eta' must be > 0 for solver 'dpmpp-3m-sde' (eta 0 is solver 'dpmpp-3m')") }
+        return DPMSolverPlusPlus3M(eta: eta)
+    }
+}

@@ -75,3 +75,14 @@ public struct EDMStochasticSampler: Solver, Sendable, Equatable {
         return SolverStep(x: xNext * Float(path.alpha(t1)))
     }
 }
+
+extension SolverEntry {
+    /// `sChurn` (0), `sTmin` (0), `sTmax` (∞), `sNoise` (1).
+    public static let edm = SolverEntry("edm", summary: "EDM Algorithm 2 (churn), Algorithm 1 at sChurn 0") { f in
+        let tmin = try f.number("sTmin", default: 0, min: 0)
+        let tmax = try f.number("sTmax", default: .infinity, min: 0)
+        guard tmin <= tmax else { throw SamplerError("field 'sTmin' (\(tmin)) must not exceed 'sTmax' (\(tmax))") }
+        return EDMStochasticSampler(churn: try f.number("sChurn", default: 0, min: 0), minNoiseLevel: tmin,
+                                    maxNoiseLevel: tmax, noiseScale: try f.number("sNoise", default: 1, min: 0))
+    }
+}

@@ -46,18 +46,13 @@ public struct Equation {
             e.diffusion = { _, t in Tensor(scalar: Float(dynamics.g(t))) }
         }
         e.model = model
-        let path = model.path, parametrization = model.parametrization
-        let exact = model is GaussianMixture
+        let path = model.path
         e.isDefined = { t in
             // The velocity needs α′ and σ′ (VP's σ′ is infinite at t = 0, where σ ∝ √t).
             guard path.alphaDot(t).isFinite && path.sigmaDot(t).isFinite else { return false }
-            // The analytic mixture computes its fields exactly at α = 0 and σ = 0.
-            if exact { return true }
-            let velocity = path.conversionCoefficients(from: parametrization, to: .velocity, t: t)
-            guard velocity.x.isFinite && velocity.y.isFinite else { return false }
-            if dynamics.gSquared(t) == 0 { return true }
-            let score = path.conversionCoefficients(from: parametrization, to: .score, t: t)
-            return score.x.isFinite && score.y.isFinite
+            // The model says where it has a velocity (and a score, for a stochastic drift).
+            guard model.gives(.velocity, at: t) else { return false }
+            return dynamics.gSquared(t) == 0 || model.gives(.score, at: t)
         }
         return e
     }

@@ -37,3 +37,10 @@ public struct EulerMaruyama: Solver {
         return SolverStep(x: Tensor.combination([(1, x), (t1 - t0, f), (1, noise)]))
     }
 }
+
+extension SolverEntry {
+    /// `diffusion`: "forward", "zero", "scaled:k" or "constant:c" (forward).
+    public static let eulerMaruyama = SolverEntry("euler-maruyama", summary: "Euler–Maruyama on the reverse SDE, diffusion level g") { f in
+        EulerMaruyama(level: try f.level())
+    }
+}

@@ -39,3 +39,10 @@ public struct IPNDM: Solver {
                           state: State(history: Array(points.suffix(maxOrder - 1))))
     }
 }
+
+extension SolverEntry {
+    /// `order` 1…4 (4).
+    public static let ipndm = SolverEntry("ipndm", summary: "iPNDM, Adams–Bashforth of order ≤ 4") { f in
+        IPNDM(maxOrder: try f.integer("order", default: 4, min: 1, max: 4))
+    }
+}

@@ -68,7 +68,7 @@ extension Sampler {
     public func inpaint(_ model: any DiffusionModel, data: Tensor, known: [Bool], settings: Inpainting,
                         key: RandomKey, firstSample: Int = 0,
                         progress: ((SolveProgress) -> Void)? = nil) throws -> InpaintResult {
-        guard case .ddim(let eta) = method, eta > 0, controller == nil else {
+        guard let eta = (solver as? DDIM)?.eta, eta > 0, controller == nil else {
             throw SamplerError("inpainting steps with the ancestral Gaussian step (its density weighs particles): "
                                + "use an ancestral preset (e.g. ancestral-100) or a DDIM preset with eta > 0")
         }

@@ -67,3 +67,10 @@ public struct PredictorCorrector: Solver {
         return SolverStep(x: y)
     }
 }
+
+extension SolverEntry {
+    /// `snr` (0.16), `correctorSteps` (1).
+    public static let predictorCorrector = SolverEntry("pc", summary: "reverse-diffusion predictor + Langevin corrector") { f in
+        PredictorCorrector(snr: try f.number("snr", default: 0.16, min: 0), correctorSteps: try f.integer("correctorSteps", default: 1, min: 0))
+    }
+}

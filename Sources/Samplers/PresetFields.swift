@@ -1,87 +1,50 @@
 import Foundation
 import Generative
 
-/// The field-by-field decoding of a preset object into a `Sampler` (see `SamplerPreset`).
-struct PresetFields {
+/// The field-by-field decoding of a preset object into a `Sampler` (see `SamplerPreset`): the
+/// fields every sampler shares (grid, endpoints, final step, step-size control) here, each
+/// solver's own fields by its `SolverEntry`, through the typed readers below.
+public struct PresetFields {
     let fields: [String: JSONValue]
     /// Fields read so far; anything else left at the end is an error.
     private var used: Set<String> = ["description", "solver"]
 
     init(_ fields: [String: JSONValue]) { self.fields = fields }
 
-    static let solverNames = ["euler", "heun", "midpoint", "rk4", "bosh3", "dopri5", "ddim", "dpmpp-2m", "dpmpp-3m",
-                              "dpmpp-3m-sde", "ipndm", "deis", "unipc", "restart", "euler-maruyama", "ancestral", "pc", "edm", "dpmpp-2m-sde"]
+    /// The fields every preset may hold; each solver reads those of its own it needs.
     static let known: Set<String> = ["description", "solver", "steps", "grid", "rho", "tStart", "tEnd", "sigmaMax",
                                      "sigmaMin", "finalStep", "rtol", "atol", "maxSteps", "minStep", "eta",
                                      "diffusion", "snr", "correctorSteps", "sChurn", "sTmin", "sTmax", "sNoise",
                                      "order", "variant", "restartSigmaMin", "restartSigmaMax", "restarts", "restartSteps"]
 
-    mutating func sampler() throws -> (Sampler, String) {
+    mutating func sampler(registry: SolverRegistry) throws -> (Sampler, String) {
         if let unknown = fields.keys.filter({ !Self.known.contains($0) }).sorted().first {
             throw SamplerError("unknown field '\(unknown)' (known fields: \(Self.known.sorted().joined(separator: ", ")))")
         }
+        let names = registry.names.joined(separator: ", ")
         guard let solverValue = fields["solver"] else {
-            throw SamplerError("missing field 'solver' (one of \(Self.solverNames.joined(separator: ", ")))")
+            throw SamplerError("missing field 'solver' (one of \(names))")
         }
-        guard case .string(let solver) = solverValue else {
+        guard case .string(let solverName) = solverValue else {
             throw SamplerError("field 'solver' must be a string, got \(solverValue.kindDescription)")
         }
         if let d = fields["description"], case .string = d {} else if let d = fields["description"] {
             throw SamplerError("field 'description' must be a string, got \(d.kindDescription)")
         }
-        let method: Sampler.Method
-        switch solver {
-        case "euler": method = .rungeKutta(.euler)
-        case "heun": method = .rungeKutta(.heun)
-        case "midpoint": method = .rungeKutta(.midpoint)
-        case "rk4": method = .rungeKutta(.rk4)
-        case "bosh3": method = .rungeKutta(.bogackiShampine)
-        case "dopri5": method = .rungeKutta(.dormandPrince)
-        case "ddim": method = .ddim(eta: try number("eta", default: 0, min: 0))
-        case "ancestral":
-            let eta = try number("eta", default: 1, min: 0)
-            guard eta > 0 else { throw SamplerError("field 'eta' must be > 0 for solver 'ancestral' (eta 0 is solver 'ddim')") }
-            method = .ddim(eta: eta)
-        case "dpmpp-2m": method = .dpmSolver2M
-        case "dpmpp-3m": method = .dpmSolver3M(eta: 0)
-        case "dpmpp-3m-sde":
-            let eta = try number("eta", default: 1, min: 0)
-            guard eta > 0 else { throw SamplerError("field 'eta' must be > 0 for solver 'dpmpp-3m-sde' (eta 0 is solver 'dpmpp-3m')") }
-            method = .dpmSolver3M(eta: eta)
-        case "ipndm": method = .ipndm(order: try integer("order", default: 4, min: 1, max: 4))
-        case "deis": method = .deis(order: try integer("order", default: 3, min: 1, max: 3))
-        case "restart":
-            method = .restart(RestartSampler.Settings(sigmaMin: try number("restartSigmaMin", default: 0.06, min: 0, exclusive: true),
-                                                      sigmaMax: try number("restartSigmaMax", default: 0.30, min: 0, exclusive: true),
-                                                      restarts: try integer("restarts", default: 2, min: 0),
-                                                      steps: try integer("restartSteps", default: 4, min: 1)))
-        case "unipc":
-            method = .unipc(order: try integer("order", default: 2, min: 1, max: 3),
-                            variant: UniPC.Variant(rawValue: try string("variant", default: "bh2", allowed: UniPC.Variant.allCases.map(\.rawValue)))!)
-        case "dpmpp-2m-sde": method = .sdeDPMSolver2M(eta: try number("eta", default: 1, min: 0))
-        case "euler-maruyama": method = .eulerMaruyama(level: try level())
-        case "pc":
-            method = .predictorCorrector(snr: try number("snr", default: 0.16, min: 0),
-                                         correctorSteps: try integer("correctorSteps", default: 1, min: 0))
-        case "edm":
-            let tmin = try number("sTmin", default: 0, min: 0)
-            let tmax = try number("sTmax", default: .infinity, min: 0)
-            guard tmin <= tmax else { throw SamplerError("field 'sTmin' (\(tmin)) must not exceed 'sTmax' (\(tmax))") }
-            method = .edm(EDMStochasticSampler(churn: try number("sChurn", default: 0, min: 0), minNoiseLevel: tmin,
-                                               maxNoiseLevel: tmax, noiseScale: try number("sNoise", default: 1, min: 0)))
-        default:
-            throw SamplerError("unknown solver '\(solver)' (one of \(Self.solverNames.joined(separator: ", ")))")
+        guard let entry = registry.entry(named: solverName) else {
+            throw SamplerError("unknown solver '\(solverName)' (one of \(names))")
         }
+        let solver = try entry.solver(&self)
         var grid = TimeGrid(.uniform, steps: 1)
         var controller: PIController?
-        let adaptive = Sampler(method: method, grid: grid).solver.isAdaptive
+        let adaptive = solver.isAdaptive
         if adaptive {
             let rtol = try number("rtol", default: 1e-3, min: 0), atol = try number("atol", default: 1e-5, min: 0)
             guard rtol + atol > 0 else { throw SamplerError("fields 'rtol' and 'atol' must not both be 0") }
             controller = PIController(rtol: rtol, atol: atol, maxSteps: try integer("maxSteps", default: 10_000, min: 1),
                                       minStep: try number("minStep", default: 1e-10, min: 0))
         } else {
-            guard fields["steps"] != nil else { throw SamplerError("missing field 'steps' (solver '\(solver)' uses a fixed grid)") }
+            guard fields["steps"] != nil else { throw SamplerError("missing field 'steps' (solver '\(solverName)' uses a fixed grid)") }
             grid.steps = try integer("steps", default: 1, min: 1)
             let spacing = try string("grid", default: "uniform", allowed: ["uniform", "karras", "logsnr", "quadratic"])
             switch spacing {
@@ -99,10 +62,10 @@ struct PresetFields {
             throw SamplerError("field 'finalStep' = \"zero\" needs a fixed grid; adaptive solvers integrate to tEnd (use \"denoise\" or set tEnd)")
         }
         if let unused = fields.keys.filter({ !used.contains($0) }).sorted().first {
-            throw SamplerError("field '\(unused)' does not apply to solver '\(solver)'"
+            throw SamplerError("field '\(unused)' does not apply to solver '\(solverName)'"
                                + (unused == "rho" ? " with grid '\(fieldText("grid") ?? "uniform")'" : ""))
         }
-        return (Sampler(method: method, grid: grid, controller: controller), solver)
+        return (Sampler(solver: solver, grid: grid, controller: controller), solverName)
     }
 
     func fieldText(_ name: String) -> String? {
@@ -110,7 +73,7 @@ struct PresetFields {
         return nil
     }
 
-    mutating func number(_ name: String, default value: Double, min: Double, exclusive: Bool = false) throws -> Double {
+    public mutating func number(_ name: String, default value: Double, min: Double, exclusive: Bool = false) throws -> Double {
         used.insert(name)
         guard let v = fields[name] else { return value }
         guard case .number(let x) = v else { throw SamplerError("field '\(name)' must be a number, got \(v.kindDescription)") }
@@ -120,7 +83,7 @@ struct PresetFields {
         return x
     }
 
-    mutating func integer(_ name: String, default value: Int, min: Int, max: Int = Int.max) throws -> Int {
+    public mutating func integer(_ name: String, default value: Int, min: Int, max: Int = Int.max) throws -> Int {
         used.insert(name)
         guard let v = fields[name] else { return value }
         guard case .number(let x) = v, x == x.rounded(), Swift.abs(x) < 1e9 else {
@@ -132,7 +95,7 @@ struct PresetFields {
         return Int(x)
     }
 
-    mutating func string(_ name: String, default value: String, allowed: [String]) throws -> String {
+    public mutating func string(_ name: String, default value: String, allowed: [String]) throws -> String {
         used.insert(name)
         guard let v = fields[name] else { return value }
         guard case .string(let s) = v else { throw SamplerError("field '\(name)' must be a string, got \(v.kindDescription)") }
@@ -142,6 +105,7 @@ struct PresetFields {
         return s
     }
 
+    /// A time or EDM noise-level endpoint (`tStart` or `sigmaMax`, not both).
     mutating func endpoint(time: String, level: String) throws -> TimeGrid.Endpoint? {
         let hasTime = fields[time] != nil, hasLevel = fields[level] != nil
         if hasTime && hasLevel { throw SamplerError("give '\(time)' or '\(level)', not both") }
@@ -153,7 +117,7 @@ struct PresetFields {
     }
 
     /// "forward", "zero", "scaled:k" or "constant:c".
-    mutating func level() throws -> DiffusionLevel {
+    public mutating func level() throws -> DiffusionLevel {
         let text = try string("diffusion", default: "forward", allowed: [fieldText("diffusion") ?? "forward"])
         let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
         let bad = SamplerError("field 'diffusion' must be \"forward\", \"zero\", \"scaled:k\" or \"constant:c\" (k, c ≥ 0), got '\(text)'")

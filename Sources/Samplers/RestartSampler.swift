@@ -12,7 +12,7 @@ import Generative
 /// (the Gaussian path's transition kernel from t_min to t_max; ε_k independent for each restart,
 /// from Brownian paths 2 + k keyed by seed and sample). The large added noise contracts the
 /// accumulated error (the paper's Theorem 3) while the steps stay deterministic. The grid
-/// (`restartTimes`) holds the jumps as steps that go up in time; they cost no evaluation.
+/// (`stepTimes`) holds the jumps as steps that go up in time; they cost no evaluation.
 public struct RestartSampler: Solver {
     /// The restart interval as EDM noise levels σ/α, restarts K and Heun steps per restart pass.
     public struct Settings: Sendable, Equatable {
@@ -70,7 +70,7 @@ public struct RestartSampler: Solver {
 
     /// The main grid with t_min (σ/α = sigmaMin) inserted and, there, the restart loops: K times a
     /// jump up to t_max followed by `steps` Karras-spaced Heun steps back down to t_min.
-    public func restartTimes(_ main: [Double], on path: GaussianPath) throws -> [Double] {
+    public func stepTimes(_ main: [Double], on path: GaussianPath) throws -> [Double] {
         let tMin = path.time(logSNR: -Foundation.log(settings.sigmaMin)), tMax = path.time(logSNR: -Foundation.log(settings.sigmaMax))
         guard settings.restarts > 0, let i = main.firstIndex(where: { $0 <= tMin }), i > 0, main[0] > tMax else { return main }
         let inner = try TimeGrid(.karras(rho: 7), steps: settings.steps, start: .time(tMax), end: .time(tMin)).times(on: path)
@@ -78,5 +78,15 @@ public struct RestartSampler: Solver {
         if main[i] < tMin { times.append(tMin) }
         for _ in 0..<settings.restarts { times += inner }
         return times + main[i...]
+    }
+}
+
+extension SolverEntry {
+    /// `restartSigmaMin`, `restartSigmaMax` (σ/α: 0.06, 0.30), `restarts` (2), `restartSteps` (4).
+    public static let restart = SolverEntry("restart", summary: "Restart sampling: Heun with forward-noise restarts") { f in
+        RestartSampler(RestartSampler.Settings(sigmaMin: try f.number("restartSigmaMin", default: 0.06, min: 0, exclusive: true),
+                                               sigmaMax: try f.number("restartSigmaMax", default: 0.30, min: 0, exclusive: true),
+                                               restarts: try f.integer("restarts", default: 2, min: 0),
+                                               steps: try f.integer("restartSteps", default: 4, min: 1)))
     }
 }

@@ -61,3 +61,12 @@ public struct RungeKutta: Solver {
         return SolverStep(x: x1, error: error, state: next, stateIfRejected: start)
     }
 }
+
+extension SolverEntry {
+    public static let euler = SolverEntry(.euler, summary: "forward Euler, order 1")
+    public static let heun = SolverEntry(.heun, summary: "Heun's method, order 2 (EDM Algorithm 1 on a Karras grid)")
+    public static let midpoint = SolverEntry(.midpoint, summary: "explicit midpoint rule, order 2")
+    public static let rk4 = SolverEntry(.rk4, summary: "classical Runge–Kutta, order 4")
+    public static let bosh3 = SolverEntry(.bogackiShampine, summary: "Bogacki–Shampine 3(2), adaptive")
+    public static let dopri5 = SolverEntry(.dormandPrince, summary: "Dormand–Prince 5(4), adaptive")
+}

@@ -55,3 +55,10 @@ public struct SDEDPMSolverPlusPlus2M: Solver {
         return SolverStep(x: Tensor.combination(terms), state: State(previous: (h, d0)))
     }
 }
+
+extension SolverEntry {
+    /// `eta` ≥ 0 (1).
+    public static let dpmpp2MSDE = SolverEntry("dpmpp-2m-sde", summary: "SDE-DPM-Solver++(2M), eta (1)") { f in
+        SDEDPMSolverPlusPlus2M(eta: try f.number("eta", default: 1, min: 0))
+    }
+}

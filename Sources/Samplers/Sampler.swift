@@ -2,68 +2,23 @@ import Foundation
 import TensorCore
 import Generative
 
-/// A complete sampler: the method, its time grid (or step-size control) and its noise
-/// settings — what one preset file in `samplers/` describes. Independent of any model: it is
-/// checked against a model's path and run by `sample(_:noise:key:firstSample:progress:)`.
-public struct Sampler: Sendable, Equatable {
-    /// The integration method and its own parameters.
-    public enum Method: Sendable, Equatable {
-        /// An explicit Runge–Kutta tableau on the probability-flow ODE (adaptive if `controller` is set).
-        case rungeKutta(ButcherTableau)
-        /// DDIM with η (0: deterministic ODE sampler; > 0: ancestral, see `DDIM`).
-        case ddim(eta: Double)
-        /// DPM-Solver++(2M) on the PF-ODE.
-        case dpmSolver2M
-        /// DPM-Solver++(3M): η = 0 on the PF-ODE, η > 0 its SDE variant.
-        case dpmSolver3M(eta: Double)
-        /// iPNDM: Adams–Bashforth on the PF-ODE, order 1…4.
-        case ipndm(order: Int)
-        /// DEIS, time-Adams–Bashforth exponential integrator, order 1…3.
-        case deis(order: Int)
-        /// UniPC predictor–corrector of predictor order 1…3 and B(h) variant.
-        case unipc(order: Int, variant: UniPC.Variant)
-        /// Restart sampling: Heun on the PF-ODE with forward-noise restarts over an interval.
-        case restart(RestartSampler.Settings)
-        /// Euler–Maruyama on the reverse SDE with diffusion level g.
-        case eulerMaruyama(level: DiffusionLevel)
-        /// Reverse-diffusion predictor + Langevin corrector.
-        case predictorCorrector(snr: Double, correctorSteps: Int)
-        /// EDM's Algorithm 2 (Algorithm 1 when churn = 0).
-        case edm(EDMStochasticSampler)
-        /// SDE-DPM-Solver++(2M) with η.
-        case sdeDPMSolver2M(eta: Double)
-    }
-
-    public var method: Method
+/// A complete sampler: the solver (with its own parameters), its time grid (or step-size
+/// control) and its noise settings — what one preset file in `samplers/` describes. Independent
+/// of any model: it is checked against a model's path and run by `sample(_:noise:key:firstSample:progress:)`.
+/// Every fact about the sampler (stochastic, adaptive, evaluations per step, extra grid times,
+/// what it needs of the path) is the solver's own.
+public struct Sampler: Sendable {
+    /// The integration method: one `step`, and its facts.
+    public var solver: any Solver
     /// Endpoints and final step always; spacing and step count for fixed-step methods.
     public var grid: TimeGrid
     /// Step-size control: set for adaptive Runge–Kutta (embedded tableaus), nil otherwise.
     public var controller: PIController?
 
-    public init(method: Method, grid: TimeGrid, controller: PIController? = nil) {
-        self.method = method
+    public init(solver: any Solver, grid: TimeGrid, controller: PIController? = nil) {
+        self.solver = solver
         self.grid = grid
         self.controller = controller
-    }
-
-    /// The solver that runs the method: the one place the method becomes a step type. Every
-    /// fact about the sampler (stochastic, adaptive, evaluations per step, what it needs of the
-    /// path) is the solver's own.
-    public var solver: any Solver {
-        switch method {
-        case .rungeKutta(let t): return RungeKutta(t)
-        case .ddim(let eta): return DDIM(eta: eta)
-        case .dpmSolver2M: return DPMSolverPlusPlus2M()
-        case .dpmSolver3M(let eta): return DPMSolverPlusPlus3M(eta: eta)
-        case .ipndm(let order): return IPNDM(maxOrder: order)
-        case .deis(let order): return DEIS(maxOrder: order)
-        case let .unipc(order, variant): return UniPC(maxOrder: order, variant: variant)
-        case .restart(let settings): return RestartSampler(settings)
-        case .eulerMaruyama(let level): return EulerMaruyama(level: level)
-        case let .predictorCorrector(snr, m): return PredictorCorrector(snr: snr, correctorSteps: m)
-        case .edm(let e): return e
-        case .sdeDPMSolver2M(let eta): return SDEDPMSolverPlusPlus2M(eta: eta)
-        }
     }
 
     /// Whether the method injects noise (an SDE sampler).
@@ -81,11 +36,10 @@ public struct Sampler: Sendable, Equatable {
         return steps.reduce(0, +) + (grid.finalStep == .denoise ? 1 : 0)
     }
 
-    /// The times a fixed-grid run visits: the grid's, with restart sampling's loops inserted.
+    /// The times a fixed-grid run visits: the grid's, with whatever the solver inserts (restart
+    /// sampling's loops).
     public func fixedTimes(on path: GaussianPath) throws -> [Double] {
-        let times = try grid.times(on: path, edmDefaults: isStochastic)
-        if case .restart(let settings) = method { return try RestartSampler(settings).restartTimes(times, on: path) }
-        return times
+        try solver.stepTimes(try grid.times(on: path, edmDefaults: isStochastic), on: path)
     }
 
     /// Checks the sampler against a path: grid endpoints in the domain, and the solver's needs.
@@ -126,7 +80,7 @@ public struct Sampler: Sendable, Equatable {
         precondition(Array(noise.shape.dropFirst()) == model.sampleShape,
                      "Sampler.sample: noise shape \(noise.shape) does not match sample shape \(model.sampleShape)")
         try validate(for: model)
-        let (t0, t1) = try endpoints(on: path)
+        let (t0, _) = try endpoints(on: path)
         guard Equation.probabilityFlow(model).isDefined(t0) else {
             throw SamplerError("a \(model.parametrization.rawValue) model on the \(path.kind.rawValue) path cannot be evaluated "
                                + "at tStart = \(t0); start below it (tStart or sigmaMax)")

@@ -9,7 +9,7 @@ import Generative
 ///
 /// | field | for | meaning (default) |
 /// |---|---|---|
-/// | `solver` | all | euler, heun, midpoint, rk4, bosh3, dopri5, ddim, dpmpp-2m, dpmpp-3m, dpmpp-3m-sde, ipndm, deis, unipc, restart, euler-maruyama, ancestral, pc, edm, dpmpp-2m-sde (required) |
+/// | `solver` | all | a name in `SolverRegistry.standard` (required) |
 /// | `description` | all | free text |
 /// | `steps` | fixed-step solvers | number of steps ≥ 1 (required) |
 /// | `grid` | fixed-step solvers | uniform, karras, logsnr, quadratic (uniform) |
@@ -42,7 +42,9 @@ public struct SamplerPreset: Sendable {
     public var json: String { JSONValue.text(fields) }
 
     /// Decodes preset JSON, applying `overrides` (field → value) first.
-    public static func decode(_ data: Data, source: String, overrides: [String: JSONValue] = [:]) throws -> SamplerPreset {
+    /// `registry` lists the solvers the `solver` field may name (default: every solver Drift ships).
+    public static func decode(_ data: Data, source: String, overrides: [String: JSONValue] = [:],
+                              registry: SolverRegistry = .standard) throws -> SamplerPreset {
         let value: JSONValue
         do {
             value = try JSONDecoder().decode(JSONValue.self, from: data)
@@ -55,7 +57,7 @@ public struct SamplerPreset: Sendable {
         for (k, v) in overrides { fields[k] = v }
         do {
             var reader = PresetFields(fields)
-            let (sampler, solver) = try reader.sampler()
+            let (sampler, solver) = try reader.sampler(registry: registry)
             let description: String? = if case .string(let s)? = fields["description"] { s } else { nil }
             return SamplerPreset(source: source, description: description, solverName: solver, sampler: sampler, fields: fields)
         } catch let e as SamplerError {

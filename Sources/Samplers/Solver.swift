@@ -11,7 +11,7 @@ import Generative
 /// Every solver declares its own facts — order, whether it draws noise, whether it can step
 /// adaptively (an error estimate), how many evaluations a step costs, the diffusion level of the
 /// dynamics it integrates and what it needs of the path — so no caller switches on its kind.
-public protocol Solver {
+public protocol Solver: Sendable {
     associatedtype State = Void
 
     /// Convergence order: the global order for ODE methods, the strong order for SDE methods
@@ -34,6 +34,10 @@ public protocol Solver {
     /// - Throws: `SamplerError` saying what to change.
     func validate(start t0: Double, on path: GaussianPath) throws
 
+    /// The times a fixed-grid run steps through, given the grid's (default: the grid itself;
+    /// restart sampling inserts its jumps back up and the steps down again).
+    func stepTimes(_ grid: [Double], on path: GaussianPath) throws -> [Double]
+
     /// The state before the first step.
     func initialState() -> State
     /// One step from (x, t₀) to t₁ (t₁ < t₀ when sampling).
@@ -50,6 +54,7 @@ extension Solver {
     public var isAdaptive: Bool { errorEstimateOrder != nil }
     public func seeded(_ state: State, derivative: Tensor, at t: Double) -> State { state }
     public func validate(start t0: Double, on path: GaussianPath) throws {}
+    public func stepTimes(_ grid: [Double], on path: GaussianPath) throws -> [Double] { grid }
 }
 
 /// The check of solvers that work in log-SNR λ = log(α/σ) (exponential integrators, EDM's

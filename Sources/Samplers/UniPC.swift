@@ -107,3 +107,11 @@ public struct UniPC: Solver {
         (0..<rows).map { i in r.prefix(rows).map { Foundation.pow($0, Double(i)) } }
     }
 }
+
+extension SolverEntry {
+    /// `order` 1…3 (2), `variant` bh1 or bh2 (bh2).
+    public static let unipc = SolverEntry("unipc", summary: "UniPC predictor–corrector, order ≤ 3, variant bh1/bh2") { f in
+        UniPC(maxOrder: try f.integer("order", default: 2, min: 1, max: 3),
+              variant: UniPC.Variant(rawValue: try f.string("variant", default: "bh2", allowed: UniPC.Variant.allCases.map(\.rawValue)))!)
+    }
+}

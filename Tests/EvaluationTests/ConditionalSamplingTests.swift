@@ -76,13 +76,13 @@ final class ConditionalSamplingTests: XCTestCase {
             let model = GuidedModel(g, classes: classes, guidance: w)
             var errors = [Double]()
             for steps in [10, 40] {
-                let sampler = Sampler(method: .rungeKutta(.rk4), grid: TimeGrid(.uniform, steps: steps))
+                let sampler = Sampler(solver: RungeKutta(.rk4), grid: TimeGrid(.uniform, steps: steps))
                 let out = try sampler.sample(model, noise: noise, key: key).samples
                 let exact = try MixtureFlowReference(model: g, guidance: w).endpoints(of: sampler, noise: noise, classes: classes)
                 errors.append(rmsRowDistance(FeatureSet(out), exact))
             }
             // The guided samples really moved: far from the unguided exact conditional flow.
-            let sampler = Sampler(method: .rungeKutta(.rk4), grid: TimeGrid(.uniform, steps: 40))
+            let sampler = Sampler(solver: RungeKutta(.rk4), grid: TimeGrid(.uniform, steps: 40))
             let unguided = try MixtureFlowReference(model: g).endpoints(of: sampler, noise: noise, classes: classes)
             let exact = try MixtureFlowReference(model: g, guidance: w).endpoints(of: sampler, noise: noise, classes: classes)
             let moved = rmsRowDistance(exact, unguided)

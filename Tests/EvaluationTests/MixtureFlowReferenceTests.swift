@@ -31,7 +31,7 @@ final class MixtureFlowReferenceTests: XCTestCase {
         let noise = Sampler.initialNoise(count: 64, sampleShape: [2], key: key)
         var errors = [Double]()
         for steps in [10, 40] {
-            let sampler = Sampler(method: .rungeKutta(.rk4), grid: TimeGrid(.uniform, steps: steps))
+            let sampler = Sampler(solver: RungeKutta(.rk4), grid: TimeGrid(.uniform, steps: steps))
             let out = try sampler.sample(ring, noise: noise, key: key).samples
             let exact = try MixtureFlowReference(model: ring).endpoints(of: sampler, noise: noise)
             errors.append(rmsRowDistance(FeatureSet(out), exact))

@@ -84,6 +84,22 @@ final class GuidedModelTests: XCTestCase {
         XCTAssertEqual(GuidedModel(g, classes: [0, nil], guidance: 2).networkPasses, 2)
     }
 
+    /// A wrapper says what its model can do: nobody asks which type it is.
+    func testAGuidedModelForwardsItsModelsFacts() throws {
+        let g = try mixture(.standard(.rectified), .score)
+        let guided = GuidedModel(g, classes: [0, nil], guidance: 1.5)
+        XCTAssertTrue(guided.isExact)
+        XCTAssertEqual(guided.conditioning, Conditioning(classes: [0, nil], guidance: 1.5))
+        XCTAssertNil(g.conditioning)
+        // The exact score mixture has a velocity at t = 1 (α = 0); a network predicting the score does not.
+        XCTAssertTrue(guided.gives(.velocity, at: 1))
+        let network = NetworkLike(mixture: g)
+        XCTAssertFalse(network.isExact)
+        XCTAssertFalse(network.gives(.velocity, at: 1))
+        XCTAssertFalse(GuidedModel(network, classes: [nil]).gives(.velocity, at: 1))
+        XCTAssertTrue(GuidedModel(network, classes: [nil]).gives(.velocity, at: 0.5))
+    }
+
     func maxAbs(_ t: Tensor) -> Float { t.scalars.map { Swift.abs($0) }.max() ?? 0 }
 }
 

@@ -35,7 +35,7 @@ final class InpaintingTests: XCTestCase {
     }
 
     func inpaint(particles: Int, repaint: Int = 1, steps: Int, n: Int, seed: UInt64 = 7) throws -> (Tensor, InpaintResult) {
-        let sampler = Sampler(method: .ddim(eta: 1), grid: TimeGrid(.uniform, steps: steps, finalStep: .zero))
+        let sampler = Sampler(solver: DDIM(eta: 1), grid: TimeGrid(.uniform, steps: steps, finalStep: .zero))
         let data = Tensor([Float](repeating: 0, count: n * 2).enumerated().map { $0.offset % 2 == 1 ? Float(given) : 0 }, shape: [n, 2])
         let r = try sampler.inpaint(mixture, data: data, known: [false, true],
                                     settings: try Inpainting(particles: particles, repaint: repaint), key: RandomKey(seed: seed))
@@ -70,7 +70,7 @@ final class InpaintingTests: XCTestCase {
     }
 
     func testSampleIDependsOnlyOnTheSeedAndIWhateverTheBatch() throws {
-        let sampler = Sampler(method: .ddim(eta: 1), grid: TimeGrid(.uniform, steps: 30, finalStep: .zero))
+        let sampler = Sampler(solver: DDIM(eta: 1), grid: TimeGrid(.uniform, steps: 30, finalStep: .zero))
         let data = Tensor((0..<12).map { Float($0) * 0.1 - 0.5 }, shape: [6, 2])
         let settings = try Inpainting(particles: 8)
         let key = RandomKey(seed: 3)
@@ -82,7 +82,7 @@ final class InpaintingTests: XCTestCase {
     }
 
     func testWhatInpaintingCannotDoIsOneClearError() throws {
-        let ancestral = Sampler(method: .ddim(eta: 1), grid: TimeGrid(.uniform, steps: 10, finalStep: .zero))
+        let ancestral = Sampler(solver: DDIM(eta: 1), grid: TimeGrid(.uniform, steps: 10, finalStep: .zero))
         let data = Tensor([0, 0.5], shape: [1, 2])
         func message(_ body: () throws -> Void) -> String {
             do { try body() } catch { return "\(error)" }
@@ -95,7 +95,7 @@ final class InpaintingTests: XCTestCase {
             .contains("nothing to fill in"))
         XCTAssertTrue(message { _ = try ancestral.inpaint(self.mixture, data: data, known: [false, false], settings: one, key: RandomKey(seed: 0)) }
             .contains("plain sampling"))
-        let ode = Sampler(method: .dpmSolver2M, grid: TimeGrid(.uniform, steps: 10, finalStep: .zero))
+        let ode = Sampler(solver: DPMSolverPlusPlus2M(), grid: TimeGrid(.uniform, steps: 10, finalStep: .zero))
         XCTAssertTrue(message { _ = try ode.inpaint(self.mixture, data: data, known: [false, true], settings: one, key: RandomKey(seed: 0)) }
             .contains("ancestral preset"))
         XCTAssertTrue(message { _ = try Inpainting(particles: 4, repaint: 3) }.contains("not both"))

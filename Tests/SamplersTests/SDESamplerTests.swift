@@ -112,7 +112,7 @@ final class SDESamplerTests: XCTestCase {
         let path = GaussianPath.standard(.vp)
         let r = RestartSampler(.init(sigmaMin: 0.1, sigmaMax: 0.5, restarts: 2, steps: 3))
         let main = try TimeGrid(.karras(rho: 7), steps: 8, start: .noiseLevel(80), end: .noiseLevel(0.002)).times(on: path)
-        let times = try r.restartTimes(main, on: path)
+        let times = try r.stepTimes(main, on: path)
         let tMin = path.time(logSNR: -Foundation.log(0.1)), tMax = path.time(logSNR: -Foundation.log(0.5))
         XCTAssertEqual(times.count, main.count + 1 + 2 * 4)
         let ups = zip(times, times.dropFirst()).filter { $0.1 > $0.0 }

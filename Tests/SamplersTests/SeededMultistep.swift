@@ -13,7 +13,8 @@ protocol SeedableMultistep: Solver {
     func seededState(times: [Double], exact: [Tensor], equation: Equation) -> State
 }
 
-struct Seeded<S: SeedableMultistep>: Solver {
+/// Immutable; its history tensors are never mutated, so it may cross threads as the solvers do.
+struct Seeded<S: SeedableMultistep>: Solver, @unchecked Sendable {
     let base: S
     let state: S.State
     var order: Double { base.order }

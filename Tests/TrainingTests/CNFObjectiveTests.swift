@@ -126,11 +126,11 @@ final class CNFObjectiveTests: XCTestCase {
     func testACNFHasNoScoreAndStochasticSamplersRefuseIt() throws {
         let model = try TrainedModel(network: smallNetwork(), path: .standard(.rectified), objective: ObjectiveConfig(kind: .cnf))
         XCTAssertFalse(model.hasScore)
-        let sde = Sampler(method: .eulerMaruyama(level: .forward), grid: TimeGrid(.uniform, steps: 10))
+        let sde = Sampler(solver: EulerMaruyama(level: .forward), grid: TimeGrid(.uniform, steps: 10))
         XCTAssertThrowsError(try sde.sample(model, noise: batch(), key: RandomKey(seed: 0))) { error in
             XCTAssertTrue("\(error)".contains("the model has no score"), "\(error)")
         }
-        let ode = Sampler(method: .rungeKutta(.heun), grid: TimeGrid(.uniform, steps: 10))
+        let ode = Sampler(solver: RungeKutta(.heun), grid: TimeGrid(.uniform, steps: 10))
         XCTAssertNoThrow(try ode.sample(model, noise: batch(), key: RandomKey(seed: 0)))
     }
 

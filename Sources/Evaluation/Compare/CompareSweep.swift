@@ -121,7 +121,7 @@ public struct CompareSweep {
                 guard model.sampleShape == FeatureClassifier.imageShape, images != nil else {
                     throw EvaluationError("metric \(m.rawValue) is for 1×28×28 images with the feature classifier and real images")
                 }
-                guard let classes = (model as? GuidedModel)?.classes, classes.allSatisfy({ $0 != nil }) else {
+                guard let classes = model.conditioning?.classes, classes.allSatisfy({ $0 != nil }) else {
                     throw EvaluationError("metric \(m.rawValue) needs class-conditional sampling (drift compare --guidance)")
                 }
             }
@@ -138,8 +138,8 @@ public struct CompareSweep {
         self.images = images
     }
 
-    /// The class each sample is drawn for (a class-conditional sweep: the model is a `GuidedModel`).
-    public var classes: [Int]? { (model as? GuidedModel)?.classes.compactMap { $0 } }
+    /// The class each sample is drawn for (a class-conditional sweep: the model carries its `conditioning`).
+    public var classes: [Int]? { model.conditioning?.classes.compactMap { $0 } }
 
     /// The key of everything random in the sweep.
     public var key: RandomKey { RandomKey(seed: seed) }
@@ -246,7 +246,7 @@ public struct CompareSweep {
                                       reference: reference, flowCache: &flowCache)
         return CompareCell(samplerName: named.name, isStochastic: stochastic, requestedNFE: budget, nfe: result.evaluations,
                            steps: fitted.steps, rtol: fitted.rtol, seconds: seconds, metrics: values, samples: result.samples,
-                           guidance: (model as? GuidedModel)?.guidance)
+                           guidance: model.conditioning?.guidance)
     }
 
     /// Every requested metric of `samples` that applies (ode-error: deterministic samplers only;

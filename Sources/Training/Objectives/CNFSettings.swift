@@ -20,8 +20,9 @@ public struct CNFSettings: Codable, Equatable, Sendable {
         case backprop
     }
 
-    /// The Runge–Kutta methods a CNF can be integrated with (`--ode-solver`).
-    public static let solverNames = ["euler", "heun", "midpoint", "rk4", "bosh3", "dopri5"]
+    /// The Runge–Kutta methods a CNF can be integrated with (`--ode-solver`): the registry's
+    /// explicit Runge–Kutta entries.
+    public static var solverNames: [String] { SolverRegistry.standard.rungeKutta.map(\.name) }
 
     public var divergence: Divergence
     public var gradient: Gradient
@@ -53,19 +54,16 @@ public struct CNFSettings: Codable, Equatable, Sendable {
     }
 
     /// The Runge–Kutta tableau of `solver`.
+    /// - Precondition: `solver` names an explicit Runge–Kutta method (`validate()` checks it).
     public var tableau: ButcherTableau {
-        switch solver {
-        case "euler": return .euler
-        case "heun": return .heun
-        case "midpoint": return .midpoint
-        case "rk4": return .rk4
-        case "bosh3": return .bogackiShampine
-        default: return .dormandPrince
+        guard let t = SolverRegistry.standard.entry(named: solver)?.tableau else {
+            preconditionFailure("CNFSettings: '\(solver)' is not an explicit Runge–Kutta method (validate() first)")
         }
+        return t
     }
 
     /// Whether `solver` chooses its own steps.
-    public var isAdaptive: Bool { RungeKutta(tableau).isAdaptive }
+    public var isAdaptive: Bool { SolverRegistry.standard.entry(named: solver)?.tableau.map { RungeKutta($0).isAdaptive } ?? false }
 
     /// How the ODE on [0, 1] is stepped.
     public var stepping: ODEStepping {

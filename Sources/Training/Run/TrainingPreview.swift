@@ -12,7 +12,7 @@ public enum TrainingPreview {
     /// The preview sampler: Heun on the probability-flow ODE over EDM's noise levels
     /// σ̃ ∈ [0.002, 80] (Karras ρ = 7 spacing, clipped to the path), `steps` steps (2 NFE each).
     public static func sampler(steps: Int) -> Sampler {
-        Sampler(method: .rungeKutta(.heun), grid: TimeGrid(.karras(rho: 7), steps: steps))
+        Sampler(solver: RungeKutta(.heun), grid: TimeGrid(.karras(rho: 7), steps: steps))
     }
 
     /// `count` samples of the trainer's EMA model, shape [count] + sampleShape, sample i of class
