@@ -29,7 +29,10 @@ struct TrainCommand: ParsableCommand {
     var model: ModelChoice?
     @Option(help: "Objective: dsm, edm, cfm (default), ot-cfm or cnf (maximum likelihood through the ODE; MLP only).")
     var objective: ObjectiveKind?
-    @Option(help: "Gaussian path (default: rectified for cfm, vp for dsm, edm for edm).")
+    // Parsed by a closure, not as an ExpressibleByArgument enum: with six values ArgumentParser
+    // would list them on six lines after a bad one, where this names them all in one.
+    @Option(help: "Gaussian path: \(PathKind.allCases.map(\.rawValue).joined(separator: ", ")) (default: rectified for cfm, vp for dsm, edm for edm).",
+            completion: .list(PathKind.allCases.map(\.rawValue)), transform: { try GaussianPath.kind(named: $0) })
     var path: PathKind?
     @Option(name: .customLong("time-sampling"), help: "Flow-matching times: uniform (default) or logit-normal(0, 1).")
     var timeSampling: TimeSamplingChoice?
@@ -324,7 +327,6 @@ struct TrainCommand: ParsableCommand {
 }
 
 extension ObjectiveKind: ExpressibleByArgument {}
-extension PathKind: ExpressibleByArgument {}
 extension CNFSettings.Divergence: ExpressibleByArgument {}
 extension CNFSettings.Gradient: ExpressibleByArgument {}
 extension LearningRateDecay: ExpressibleByArgument {}

@@ -235,6 +235,10 @@ final class SampleRegenerationTests: XCTestCase {
             XCTAssertTrue(grid.contains("'cubic'") && grid.contains("karras") && !grid.contains("\n"), grid)
             XCTAssertNil(DocumentedCommandsTests.problem(args + ["--steps", "9", "--final-step", "denoise", "--rtol", "1e-4"]))
         }
+        let train = ["train", "--data", "toy:moons", "--out", "r", "--path"]
+        XCTAssertNil(DocumentedCommandsTests.problem(train + ["VP"]))
+        XCTAssertEqual(DocumentedCommandsTests.problem(train + ["vpp"]),
+                       "The value 'vpp' is invalid for '--path <path>': unknown path 'vpp': use one of rectified, vp, subvp, ve, edm, cosine")
         let help = SampleCommand.helpMessage(columns: 200)
         XCTAssertTrue(help.contains("(values: uniform, karras, logsnr, quadratic)") && help.contains("(values: none, zero, denoise)"), help)
     }
