@@ -36,12 +36,12 @@ struct CompareCommand: ParsableCommand {
             rank 0 writes the report.
             """)
 
-    @Option(help: "Model: a checkpoint (.h5) or a Gaussian-mixture spec (.json).") var model: String
+    @OptionGroup var modelOption: ModelOption
     @Option(name: .customLong("sampler"), help: "Sampler preset (repeat for several; default: 4 ODE and 4 SDE presets, 2 and 2 for images).")
     var samplers: [String] = []
     @Option(help: "Comma-separated NFE budgets (default: 10,20,50,100,200; images 10,20,50).") var nfe: String?
     @Option(help: "Samples per cell (default: 2000 for low-dimensional data, 256 images).") var n: Int?
-    @Option(help: "Seed of the noise, the Brownian motion and the reference samples.") var seed: UInt64 = 0
+    @OptionGroup var seeding: SeedOption
     @Option(help: "Output folder (default: compare-MODEL).") var out: String?
     @Option(name: .customLong("metric"), help: "Metric: sw2, mmd, nll, ode-error, fd, kid, precision, recall, classes (repeat; default: all that fit).")
     var metricNames: [String] = []
@@ -52,7 +52,11 @@ struct CompareCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Classifier-free guidance weights to sweep at the largest budget, e.g. 0,1,2,4 (class-conditional image models).")
     var guidance: String?
     @Flag(help: "Replace OUT if it exists.") var force = false
-    @Option(help: "Compute threads (default: all cores).") var threads: Int?
+    @OptionGroup var threading: ThreadOptions
+
+    var model: String { modelOption.model }
+    /// The seed of the noise, the Brownian motion and the reference samples.
+    var seed: UInt64 { seeding.seed ?? 0 }
 
     static let defaultSamplers = ["euler-50", "heun-karras-18", "dpmpp-2m-20", "dopri5",
                                   "em-500", "ancestral-100", "edm-churn", "dpmpp-2m-sde-20"]
@@ -61,7 +65,6 @@ struct CompareCommand: ParsableCommand {
     func validate() throws {
         if let n, n < 8 { throw ValidationError("--n must be ≥ 8, got \(n)") }
         if trajectories < 0 { throw ValidationError("--trajectories must be ≥ 0, got \(trajectories)") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be ≥ 1, got \(threads)") }
         if let nfe { _ = try Self.budgets(nfe) }
         if let guidance { _ = try Self.weights(guidance) }
         _ = try Self.metrics(metricNames)
@@ -108,7 +111,7 @@ struct CompareCommand: ParsableCommand {
     }
 
     func compare() throws {
-        if let threads { ComputeThreads.set(threads) }
+        threading.apply()
         let loaded = try ModelLoader.load(model)
         let m = loaded.model
         let mixture = m as? GaussianMixture

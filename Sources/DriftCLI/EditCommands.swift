@@ -5,10 +5,10 @@ import Generative
 import Samplers
 import TensorCore
 
-/// The sampler of an editing command, checked against the model.
-private func editingSampler(_ name: String, model: any DiffusionModel, needsODE: Bool, command: String,
-                            overrides: [String: JSONValue] = [:]) throws -> SamplerPreset {
-    let preset = try PresetLibrary.resolve(name, in: SampleCommand.presetDirectories(), overrides: overrides)
+/// The sampler of an editing command (--sampler or `defaultName`, with the override flags), checked against the model.
+private func editingSampler(_ options: SamplerOptions, default defaultName: String, model: any DiffusionModel, needsODE: Bool,
+                            command: String) throws -> SamplerPreset {
+    let preset = try options.preset(default: defaultName)
     try preset.validate(for: model)
     if needsODE, preset.sampler.isStochastic {
         throw CLIError("--sampler \(preset.source) is stochastic; \(command) integrates the probability-flow ODE: use an ODE sampler (e.g. dopri5, heun-karras-18, dpmpp-2m-20)")
@@ -18,9 +18,9 @@ private func editingSampler(_ name: String, model: any DiffusionModel, needsODE:
 
 /// The model an editing command runs: `m` itself, or with `--class` (one class for every row) and
 /// `--guidance` a `GuidedModel` for batches of `rows` rows.
-private func conditioned(_ m: any DiffusionModel, _ choice: String?, guidance: Double, model: String) throws -> (Int) -> any DiffusionModel {
-    guard let choice else {
-        guard guidance == 0 else { throw CLIError("--guidance needs --class (guidance pushes toward a class)") }
+private func conditioned(_ m: any DiffusionModel, _ options: ClassOptions, model: String) throws -> (Int) -> any DiffusionModel {
+    let guidance = options.weight
+    guard let choice = options.classChoice else {
         try SampleCommand.checkUnconditional(m, choice: nil, guidance: 0, model: model)
         return { _ in m }
     }
@@ -28,11 +28,6 @@ private func conditioned(_ m: any DiffusionModel, _ choice: String?, guidance: D
     guard case .one(let k) = parsed else { throw CLIError("--class all is for drift sample; give one class (an index or a name)") }
     try SampleCommand.checkUnconditional(m, choice: parsed, guidance: guidance, model: model)
     return { rows in GuidedModel(m, classes: [Int?](repeating: k, count: rows), guidance: guidance) }
-}
-
-/// `--guidance` must be a number ≥ 0.
-private func checkGuidance(_ w: Double) throws {
-    if !(w >= 0 && w.isFinite) { throw ValidationError("--guidance must be a number ≥ 0, got \(w)") }
 }
 
 /// Root mean square and largest absolute difference of two tensors.
@@ -48,7 +43,8 @@ struct EncodeCommand: ParsableCommand {
         abstract: "Encode PNG images to noise by integrating the probability-flow ODE from data to noise; HDF5 /noise out.",
         discussion: """
             Example:
-              drift encode --model checkpoints/fashion-cfm-unet28.h5 --image shoe.png --sampler dopri5 --rtol 1e-5 --out shoe-noise.h5
+              drift sample --model checkpoints/fashion-cfm-unet28.h5 --n 4 --out samples/
+              drift encode --model checkpoints/fashion-cfm-unet28.h5 --image samples/sample-0000.png --sampler dopri5 --rtol 1e-5 --out shoe-noise.h5
               drift sample --model checkpoints/fashion-cfm-unet28.h5 --sampler dopri5 --init-noise shoe-noise.h5 --n 1 --out back.png
             The image is taken as the state at the sampler's end time and integrated with the sampler's own solver over its
             grid reversed (adaptive solvers: between the same endpoints) to the start time; /noise is x(t_start)/σ(t_start), the
@@ -56,21 +52,17 @@ struct EncodeCommand: ParsableCommand {
             reconstruction error printed and stored (attributes reconstruction_rms, reconstruction_max; pixels in [−1, 1]).
             """)
 
-    @Option(help: "Model: a checkpoint (.h5) or a Gaussian-mixture spec (.json).") var model: String
+    @OptionGroup var modelOption: ModelOption
     @Option(name: .customLong("image"), help: "PNG image of the model's size and channels (repeat for several).") var images: [String] = []
-    @Option(help: "ODE sampler preset (default: dopri5).") var sampler: String = "dopri5"
-    @Option(parsing: .unconditional, help: "Override: relative tolerance (bosh3, dopri5).") var rtol: Double?
-    @Option(parsing: .unconditional, help: "Override: absolute tolerance (bosh3, dopri5).") var atol: Double?
     @Option(help: "Output HDF5 file (dataset /noise).") var out: String
-    @Option(name: .customLong("class"), help: "Class of a class-conditional model (an index or a name; default: unconditional).")
-    var classChoice: String?
-    @Option(parsing: .unconditional, help: "Classifier-free guidance weight ≥ 0 with --class (default 0).") var guidance: Double = 0
-    @Option(help: "Compute threads (default: all cores).") var threads: Int?
+    @OptionGroup var classes: ClassOptions
+    @OptionGroup var threading: ThreadOptions
+    @OptionGroup(title: "Sampler (an ODE preset)") var sampling: SamplerOptions
+
+    var model: String { modelOption.model }
 
     func validate() throws {
         if images.isEmpty { throw ValidationError("give at least one --image") }
-        try checkGuidance(guidance)
-        if let threads, threads < 1 { throw ValidationError("--threads must be ≥ 1, got \(threads)") }
     }
 
     func run() throws {
@@ -78,14 +70,11 @@ struct EncodeCommand: ParsableCommand {
     }
 
     func encode() throws {
-        if let threads { ComputeThreads.set(threads) }
+        threading.apply()
         let loaded = try ModelLoader.load(model)
         let m = loaded.model
-        var overrides = [String: JSONValue]()
-        if let rtol { overrides["rtol"] = .number(rtol) }
-        if let atol { overrides["atol"] = .number(atol) }
-        let preset = try editingSampler(sampler, model: m, needsODE: true, command: "encode", overrides: overrides)
-        let runModel = try conditioned(m, classChoice, guidance: guidance, model: model)(images.count)
+        let preset = try editingSampler(sampling, default: "dopri5", model: m, needsODE: true, command: "encode")
+        let runModel = try conditioned(m, classes, model: model)(images.count)
         let x = try ImageInput.read(images, sampleShape: m.sampleShape, flag: "--image")
         let writer = try HDF5Writer(path: out)
         let key = RandomKey(seed: 0)
@@ -128,23 +117,25 @@ struct EditCommand: ParsableCommand {
 
     enum Mode: String, ExpressibleByArgument, CaseIterable { case sdedit, inpaint }
 
-    @Option(help: "Model: a checkpoint (.h5) or a Gaussian-mixture spec (.json).") var model: String
+    @OptionGroup var modelOption: ModelOption
     @Option(name: .customLong("image"), help: "PNG image of the model's size and channels (repeat for several).") var images: [String] = []
-    @Option(help: "Editing mode: sdedit (default) or inpaint.") var mode: Mode = .sdedit
+    @Option(help: "Editing mode.") var mode: Mode = .sdedit
     @Option(parsing: .unconditional, help: "SDEdit strengths in (0, 1], comma-separated (default 0.5).") var strength: String?
     @Option(help: "Inpainting: PNG mask of the images' size; white pixels are filled in, black ones kept.") var mask: String?
     @Option(help: "Inpainting: particles per result (1: replacement only; default 8).") var particles: Int?
     @Option(help: "Inpainting: times each step is taken, RePaint-style (default 1; only with --particles 1).") var repaint: Int?
     @Option(help: "Inpainting: results per image (default 4).") var samples: Int?
-    @Option(help: "Sampler preset (default: \(SampleCommand.defaultSampler); inpainting: \(Self.inpaintingSampler)).") var sampler: String?
-    @Option(help: "Seed of the added noise (and of an SDE sampler's Brownian motion).") var seed: UInt64 = 0
+    @OptionGroup var seeding: SeedOption
     @Option(help: "Output PNG grid.") var out: String
-    @Option(name: .customLong("class"), help: "Class of a class-conditional model (an index or a name; default: unconditional).")
-    var classChoice: String?
-    @Option(parsing: .unconditional, help: "Classifier-free guidance weight ≥ 0 with --class (default 0).") var guidance: Double = 0
-    @Option(help: "Compute threads (default: all cores).") var threads: Int?
+    @OptionGroup var classes: ClassOptions
+    @OptionGroup var threading: ThreadOptions
+    @OptionGroup(title: "Sampler") var sampling: SamplerOptions
 
     static let inpaintingSampler = "ancestral-100"
+
+    var model: String { modelOption.model }
+    /// The seed of the added noise (and of an SDE sampler's Brownian motion).
+    var seed: UInt64 { seeding.seed ?? 0 }
 
     static func strengths(_ text: String) throws -> [Double] {
         try text.split(separator: ",", omittingEmptySubsequences: false).map {
@@ -170,9 +161,7 @@ struct EditCommand: ParsableCommand {
             if let samples, samples < 1 || samples > 64 { throw ValidationError("--samples must be in 1…64, got \(samples)") }
             _ = try inpainting()
         }
-        try checkGuidance(guidance)
         if URL(fileURLWithPath: out).pathExtension.lowercased() != "png" { throw ValidationError("--out must be a .png file, got \(out)") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be ≥ 1, got \(threads)") }
     }
 
     /// The inpainting settings the flags give.
@@ -194,11 +183,11 @@ struct EditCommand: ParsableCommand {
     }
 
     func sdedit() throws {
-        if let threads { ComputeThreads.set(threads) }
+        threading.apply()
         let loaded = try ModelLoader.load(model)
         let m = loaded.model
-        let preset = try editingSampler(sampler ?? SampleCommand.defaultSampler, model: m, needsODE: false, command: "edit")
-        let runModel = try conditioned(m, classChoice, guidance: guidance, model: model)(images.count)
+        let preset = try editingSampler(sampling, default: SampleCommand.defaultSampler, model: m, needsODE: false, command: "edit")
+        let runModel = try conditioned(m, classes, model: model)(images.count)
         let x = try ImageInput.read(images, sampleShape: m.sampleShape, flag: "--image")
         try checkOutputFolder()
         let levels = try Self.strengths(strength ?? "0.5")
@@ -220,11 +209,11 @@ struct EditCommand: ParsableCommand {
     }
 
     func inpaint() throws {
-        if let threads { ComputeThreads.set(threads) }
+        threading.apply()
         let settings = try inpainting()
         let loaded = try ModelLoader.load(model)
         let m = loaded.model
-        let preset = try editingSampler(sampler ?? Self.inpaintingSampler, model: m, needsODE: false, command: "edit")
+        let preset = try editingSampler(sampling, default: Self.inpaintingSampler, model: m, needsODE: false, command: "edit")
         let x = try ImageInput.read(images, sampleShape: m.sampleShape, flag: "--image")
         let known = try ImageInput.readMask(mask!, sampleShape: m.sampleShape)
         try checkOutputFolder()
@@ -234,7 +223,7 @@ struct EditCommand: ParsableCommand {
         var rows = [Float]()
         for i in 0..<b { for _ in 0..<perImage { rows += x.scalars[(i * d)..<((i + 1) * d)] } }
         let data = Tensor(rows, shape: [b * perImage] + m.sampleShape)
-        let runModel = try conditioned(m, classChoice, guidance: guidance, model: model)(b * perImage * settings.particles)
+        let runModel = try conditioned(m, classes, model: model)(b * perImage * settings.particles)
         let start = Date()
         let result: InpaintResult
         do {
@@ -280,21 +269,19 @@ struct InterpolateCommand: ParsableCommand {
             """)
 
     @Argument(help: "The two PNG images.") var ends: [String] = []
-    @Option(help: "Model: a checkpoint (.h5) or a Gaussian-mixture spec (.json).") var model: String
-    @Option(help: "Frames K ≥ 2, both ends included (default 8).") var frames: Int = 8
-    @Option(help: "ODE sampler preset (default: \(SampleCommand.defaultSampler)).") var sampler: String = SampleCommand.defaultSampler
+    @OptionGroup var modelOption: ModelOption
+    @Option(help: "Frames K ≥ 2, both ends included.") var frames: Int = 8
     @Option(help: "Output PNG strip.") var out: String
-    @Option(name: .customLong("class"), help: "Class of a class-conditional model (an index or a name; default: unconditional).")
-    var classChoice: String?
-    @Option(parsing: .unconditional, help: "Classifier-free guidance weight ≥ 0 with --class (default 0).") var guidance: Double = 0
-    @Option(help: "Compute threads (default: all cores).") var threads: Int?
+    @OptionGroup var classes: ClassOptions
+    @OptionGroup var threading: ThreadOptions
+    @OptionGroup(title: "Sampler (an ODE preset)") var sampling: SamplerOptions
+
+    var model: String { modelOption.model }
 
     func validate() throws {
         if ends.count != 2 { throw ValidationError("give exactly two images, got \(ends.count)") }
         if frames < 2 || frames > 256 { throw ValidationError("--frames must be in 2…256, got \(frames)") }
-        try checkGuidance(guidance)
         if URL(fileURLWithPath: out).pathExtension.lowercased() != "png" { throw ValidationError("--out must be a .png file, got \(out)") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be ≥ 1, got \(threads)") }
     }
 
     func run() throws {
@@ -302,11 +289,11 @@ struct InterpolateCommand: ParsableCommand {
     }
 
     func interpolate() throws {
-        if let threads { ComputeThreads.set(threads) }
+        threading.apply()
         let loaded = try ModelLoader.load(model)
         let m = loaded.model
-        let preset = try editingSampler(sampler, model: m, needsODE: true, command: "interpolate")
-        let runModel = try conditioned(m, classChoice, guidance: guidance, model: model)
+        let preset = try editingSampler(sampling, default: SampleCommand.defaultSampler, model: m, needsODE: true, command: "interpolate")
+        let runModel = try conditioned(m, classes, model: model)
         let x = try ImageInput.read(ends, sampleShape: m.sampleShape, flag: "image")
         let folder = URL(fileURLWithPath: out).deletingLastPathComponent().path
         guard FileManager.default.fileExists(atPath: folder) else { throw CLIError("--out \(out): no such folder '\(folder)'") }

@@ -27,28 +27,31 @@ struct LikelihoodCommand: ParsableCommand {
 
     enum EstimatorChoice: String, ExpressibleByArgument, CaseIterable { case exact, hutchinson }
 
-    @Option(help: "Model: a checkpoint (.h5) or a Gaussian-mixture spec (.json).") var model: String
+    @OptionGroup var modelOption: ModelOption
     @Option(help: "Data: fashion-mnist[:test], toy:NAME, gmm:FILE.json or folder:PATH.") var data: String
     @Option(help: "Number of data points.") var n: Int = 1000
-    @Option(help: "Seed (data order, dequantization and probes).") var seed: UInt64 = 0
+    @OptionGroup var seeding: SeedOption
     @Option(help: "Divergence: exact or hutchinson (default: exact up to 16 dimensions).") var estimator: EstimatorChoice?
     @Option(help: "Hutchinson probes per sample.") var probes: Int = 1
     @Option(help: "Hutchinson probe distribution: rademacher or gaussian.") var probe: ProbeDistribution = .rademacher
     @Option(parsing: .unconditional, help: "Relative tolerance of the adaptive solve.") var rtol: Double = 1e-5
     @Option(parsing: .unconditional, help: "Absolute tolerance of the adaptive solve.") var atol: Double = 1e-5
     @Option(help: "Data points per solve.") var batch: Int = 500
-    @Option(help: "Compute threads (default: all cores).") var threads: Int?
+    @OptionGroup var threading: ThreadOptions
     @Flag(help: "Print exactly one JSON object.") var json = false
     @Option(help: "2-D models: also write the model's density p(x) = exp(−NLL) on a grid as a heat map PNG.") var heatmap: String?
     @Option(name: .customLong("heatmap-cells"), help: "Grid cells per side of the heat map (default 100).") var heatmapCells: Int = 100
     @Option(name: .customLong("heatmap-range"), help: "The heat map covers [−L, L]² (default 3).") var heatmapRange: Double = 3
+
+    var model: String { modelOption.model }
+    /// The seed of the data order, the dequantization and the probes.
+    var seed: UInt64 { seeding.seed ?? 0 }
 
     func validate() throws {
         if n < 2 { throw ValidationError("--n must be ≥ 2, got \(n)") }
         if probes < 1 { throw ValidationError("--probes must be ≥ 1, got \(probes)") }
         if batch < 1 { throw ValidationError("--batch must be ≥ 1, got \(batch)") }
         if !(rtol >= 0 && atol >= 0 && rtol + atol > 0) { throw ValidationError("--rtol and --atol must be ≥ 0 and not both 0") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be ≥ 1, got \(threads)") }
         if let heatmap, !heatmap.lowercased().hasSuffix(".png") { throw ValidationError("--heatmap writes a PNG: give a path ending in .png, got '\(heatmap)'") }
         if !(2...1000).contains(heatmapCells) { throw ValidationError("--heatmap-cells must be in 2…1000, got \(heatmapCells)") }
         if !(heatmapRange > 0 && heatmapRange.isFinite) { throw ValidationError("--heatmap-range must be > 0, got \(heatmapRange)") }
@@ -59,7 +62,7 @@ struct LikelihoodCommand: ParsableCommand {
     }
 
     func measure() throws {
-        if let threads { ComputeThreads.set(threads) }
+        threading.apply()
         let loaded = try ModelLoader.load(model)
         let m = loaded.model
         let spec = try DataSpec.parse(data, imageSize: m.sampleShape.last ?? 28, color: m.sampleShape.first == 1 ? .gray : .rgb)

@@ -7,7 +7,21 @@ import TensorCore
 enum SamplePicture {
     /// Whether samples of this shape have a picture.
     static func canDraw(sampleShape: [Int]) -> Bool {
-        sampleShape == [2] || (sampleShape.count == 3 && (sampleShape[0] == 1 || sampleShape[0] == 3))
+        sampleShape == [2] || isImage(sampleShape: sampleShape)
+    }
+
+    /// Whether samples of this shape are grey or RGB images [C, H, W].
+    static func isImage(sampleShape: [Int]) -> Bool {
+        sampleShape.count == 3 && (sampleShape[0] == 1 || sampleShape[0] == 3)
+    }
+
+    /// The most samples an image grid shows (the first ones).
+    static let gridLimit = 64
+
+    /// One image sample [1, C, H, W] as a PNG of its own size (values in [−1, 1] to 0…255, as in
+    /// the grids), which the editing commands read back as it is.
+    static func writeImage(_ sample: Tensor, to path: String, text: [PNGText]) throws {
+        try PNG.write(ImageGrid.make(sample, nrow: 1, padding: 0), to: path, text: text)
     }
 
     /// Writes a picture of `samples` if their shape has one; returns whether it did.
@@ -18,8 +32,8 @@ enum SamplePicture {
             try ScatterPlot(xRange: -r...r, yRange: -r...r).write(samples, to: path, text: text)
             return true
         }
-        if sampleShape.count == 3, sampleShape[0] == 1 || sampleShape[0] == 3 {
-            let n = min(samples.shape[0], 64), per = samples.count / samples.shape[0]
+        if isImage(sampleShape: sampleShape) {
+            let n = min(samples.shape[0], gridLimit), per = samples.count / samples.shape[0]
             let first = Tensor(Array(samples.scalars.prefix(n * per)), shape: [n] + sampleShape)
             try ImageGrid.write(first, to: path, nrow: 8, scale: sampleShape[1] <= 32 ? 2 : 1, text: text)
             return true

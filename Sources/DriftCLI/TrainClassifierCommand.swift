@@ -19,15 +19,17 @@ struct TrainClassifierCommand: ParsableCommand {
     @Option(help: "Passes over the 60,000 training images.") var epochs: Int = 4
     @Option(help: "Batch size.") var batch: Int = 128
     @Option(help: "Peak learning rate (Adam; warm-up then cosine decay).") var lr: Double = 2e-3
-    @Option(help: "Seed of the initial weights, the order and the flips.") var seed: UInt64 = 0
+    @OptionGroup var seeding: SeedOption
     @Option(help: "Output HDF5 file.") var out: String
-    @Option(help: "Compute threads (default: all cores).") var threads: Int?
+    @OptionGroup var threading: ThreadOptions
+
+    /// The seed of the initial weights, the order and the flips.
+    var seed: UInt64 { seeding.seed ?? 0 }
 
     func validate() throws {
         if epochs < 1 { throw ValidationError("--epochs must be ≥ 1, got \(epochs)") }
         if batch < 1 { throw ValidationError("--batch must be ≥ 1, got \(batch)") }
         if !(lr > 0) { throw ValidationError("--lr must be > 0, got \(lr)") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be ≥ 1, got \(threads)") }
     }
 
     func run() throws {
@@ -35,7 +37,7 @@ struct TrainClassifierCommand: ParsableCommand {
     }
 
     func train() throws {
-        if let threads { ComputeThreads.set(threads) }
+        threading.apply()
         let trainSet = try ExampleSet.fashionMNIST(.train), testSet = try ExampleSet.fashionMNIST(.test)
         let start = Date()
         let isTerminal = isatty(STDERR_FILENO) == 1

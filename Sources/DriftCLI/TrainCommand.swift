@@ -29,8 +29,11 @@ struct TrainCommand: ParsableCommand {
     var model: ModelChoice?
     @Option(help: "Objective: dsm, edm, cfm (default), ot-cfm or cnf (maximum likelihood through the ODE; MLP only).")
     var objective: ObjectiveKind?
-    @Option(help: "Gaussian path: \(PathKind.allCases.map(\.rawValue).joined(separator: ", ")) (default: rectified for cfm, vp for dsm, edm for edm).")
-    var path: String?
+    // Parsed by a closure, not as an ExpressibleByArgument enum: with six values ArgumentParser
+    // would list them on six lines after a bad one, where this names them all in one.
+    @Option(help: "Gaussian path: \(PathKind.allCases.map(\.rawValue).joined(separator: ", ")) (default: rectified for cfm, vp for dsm, edm for edm).",
+            completion: .list(PathKind.allCases.map(\.rawValue)), transform: { try GaussianPath.kind(named: $0) })
+    var path: PathKind?
     @Option(name: .customLong("time-sampling"), help: "Flow-matching times: uniform (default) or logit-normal(0, 1).")
     var timeSampling: TimeSamplingChoice?
     @Flag(name: .customLong("likelihood-weighting"), help: "DSM: weight the loss by g²/σ² (maximum-likelihood training).")
@@ -65,7 +68,7 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("weight-decay"), help: "Weight decay: decoupled for Adam (AdamW), L2 for SGD (default 0).") var weightDecay: Double?
     @Option(help: "Clip the global gradient norm (default 1; 0: no clipping).") var clip: Double?
     @Option(help: "EMA decay of the sampling weights (default 0.999).") var ema: Double?
-    @Option(help: "Seed of every random stream (default 0).") var seed: UInt64?
+    @OptionGroup var seeding: SeedOption
     @Flag(help: "Random horizontal flips (image data).") var flip = false
 
     @Option(help: "U-Net base channels (default 32).") var channels: Int?
@@ -85,13 +88,15 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("keep-every"), help: "Steps between kept EMA snapshots, snapshots/step-N.h5 (for curves over training, e.g. scripts/fd-curve.sh; default 0: none; may change on --resume).") var keepEvery: Int?
     @Option(name: .customLong("log-every"), help: "Steps between log.csv lines (default 50).") var logEvery: Int?
     @Option(name: .customLong("preview-steps"), help: "Heun steps for previews (default 32).") var previewSteps: Int?
-    @Option(help: "Compute threads (default: all cores; on --resume, as many as the run used).") var threads: Int?
+    @OptionGroup var threading: ThreadOptions
 
     enum TimeSamplingChoice: String, ExpressibleByArgument, CaseIterable { case uniform, logitNormal = "logit-normal" }
     enum OptimizerName: String, ExpressibleByArgument, CaseIterable { case adam, sgd }
 
+    var seed: UInt64? { seeding.seed }
+    var threads: Int? { threading.threads }
+
     func validate() throws {
-        if let threads, threads < 1 { throw ValidationError("--threads must be ≥ 1, got \(threads)") }
         if let keepEvery, keepEvery < 0 { throw ValidationError("--keep-every must be ≥ 0, got \(keepEvery)") }
         if resume != nil {
             let fixed: [(String, Bool)] = [
@@ -230,7 +235,7 @@ struct TrainCommand: ParsableCommand {
             model = m
             objectiveConfig = ObjectiveConfig(kind: kind, timeSampling: sampling, likelihoodWeighting: likelihoodWeighting,
                                               cnf: kind == .cnf ? cnfSettings(dimension: spec.sampleShape.reduce(1, *)) : nil)
-            gaussianPath = .standard(try path.map { try GaussianPath.kind(named: $0) } ?? kind.defaultPath)
+            gaussianPath = .standard(path ?? kind.defaultPath)
         }
         return TrainingConfig(
             data: spec, model: model, objective: objectiveConfig, path: gaussianPath, steps: steps ?? 10_000, batchSize: batch ?? defaults.batch, learningRate: lr ?? defaults.lr,
