@@ -10,7 +10,8 @@ import Generative
 ///
 /// Every solver declares its own facts — order, whether it draws noise, whether it can step
 /// adaptively (an error estimate), how many evaluations a step costs, the diffusion level of the
-/// dynamics it integrates and what it needs of the path — so no caller switches on its kind.
+/// dynamics it integrates, what it needs of the path and whether its step is one Gaussian draw
+/// (`hasGaussianStep`, what inpainting's particles weigh by) — so no caller switches on its kind.
 public protocol Solver {
     associatedtype State = Void
 

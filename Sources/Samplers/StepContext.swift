@@ -10,7 +10,9 @@ import Generative
 /// EDM churn, the predictor–corrector's predictor on path 0 and its Langevin corrector on an
 /// independent path 1). So the same seed gives the same Brownian motion at every step count —
 /// a coarse step's noise is the sum of the finer steps' noise over the same interval — which
-/// is what a comparison of budgets on common random numbers needs.
+/// is what a comparison of budgets on common random numbers needs. A wrapper of a solver
+/// (inpainting) draws its own noise from named streams, per sample or per group of rows, and
+/// retakes a step on independent paths (`pass`), leaving the numbered paths to the wrapped solver.
 public final class StepContext {
     /// The equation being integrated.
     public let equation: Equation
