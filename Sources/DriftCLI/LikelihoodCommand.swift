@@ -79,7 +79,7 @@ struct LikelihoodCommand: ParsableCommand {
         if choice == .exact && d > 256 {
             throw CLIError("--estimator exact needs \(d) VJPs per evaluation for \(d)-dimensional data; use --estimator hutchinson")
         }
-        let divergence: DivergenceEstimator = choice == .exact ? .exact : .hutchinson(probes: probes, distribution: probe)
+        let divergence: Divergence = choice == .exact ? .exact : .hutchinson(probes: probes, distribution: probe)
         let key = RandomKey(seed: seed)
         let source = try spec.makeSource()
         let likelihood = ProbabilityFlowLikelihood(model: m, estimator: divergence,

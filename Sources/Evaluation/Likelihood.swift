@@ -3,25 +3,6 @@ import Generative
 import Samplers
 import TensorCore
 
-/// How the divergence ∇·û of the probability-flow velocity is computed.
-public enum DivergenceEstimator: Sendable, Equatable {
-    /// Σⱼ ∂ûⱼ/∂xⱼ from d vector–Jacobian products with the basis vectors (low dimension).
-    case exact
-    /// Hutchinson's estimator (Hutchinson 1990; FFJORD, Grathwohl et al. 2019, eq. 7):
-    /// ∇·û ≈ (1/K)·Σₖ εₖᵀ(∂û/∂x)εₖ with K probes per sample, one VJP each. The probes are drawn
-    /// once per sample (keyed by the seed and the sample index) and held fixed along the ODE, so
-    /// the integral is an unbiased estimate of the exact one.
-    case hutchinson(probes: Int, distribution: ProbeDistribution)
-}
-
-/// The probes of Hutchinson's estimator: both have E[εεᵀ] = I.
-public enum ProbeDistribution: String, Sendable, CaseIterable {
-    /// ±1 with equal probability (the lowest-variance choice, Hutchinson 1990).
-    case rademacher
-    /// Standard normal.
-    case gaussian
-}
-
 /// Per-sample negative log-likelihoods and what they cost.
 public struct LikelihoodResult: Sendable {
     /// −log p₀(xᵢ) in nats, one per sample.
@@ -42,18 +23,18 @@ public struct LikelihoodResult: Sendable {
 /// integrated from the data (t = lower end of the path's domain) to T = the path's noise time with
 /// adaptive Dormand–Prince 5(4) through `solve`, on the state [x, ∫∇·û] (one [B, d + 1] tensor).
 /// The prior is N(0, σ(T)²·I), exact where α(T) = 0 (the rectified and cosine paths) and the
-/// sampler's own approximation elsewhere. The divergence comes from vector–Jacobian products of
-/// `DiffusionModel.differentiableVelocity` on the tape.
+/// sampler's own approximation elsewhere. The divergence (`Divergence`, shared with CNF training)
+/// comes from vector–Jacobian products of `DiffusionModel.differentiableVelocity` on the tape.
 ///
 /// Caveats: the result is the ODE model's likelihood (exact for the analytic mixture, whose PF-ODE
 /// transports p₀ to p_T exactly); VP and sub-VP paths start at t = 10⁻⁵, not 0; the adaptive steps
 /// follow the error of the whole batch, so batch splits agree to within the tolerance.
 public struct ProbabilityFlowLikelihood {
     public var model: any DiffusionModel
-    public var estimator: DivergenceEstimator
+    public var estimator: Divergence
     public var controller: PIController
 
-    public init(model: any DiffusionModel, estimator: DivergenceEstimator,
+    public init(model: any DiffusionModel, estimator: Divergence,
                 controller: PIController = PIController(rtol: 1e-5, atol: 1e-5)) {
         self.model = model
         self.estimator = estimator
@@ -74,12 +55,12 @@ public struct ProbabilityFlowLikelihood {
         }
         let b = x.shape[0], d = x.count / Swift.max(b, 1)
         let shape = x.shape, m = model
-        let probes = Self.probes(estimator, batch: b, dimension: d, key: key, firstSample: firstSample)
+        let probes = estimator.probes(batch: b, dimension: d, key: key, firstSample: firstSample)
         let equation = Equation(drift: { z, t in
             let state = z.slice(axis: 1, 0..<d).reshaped(shape).detached
             let leaf = state.trackingGradient()
             let u = m.differentiableVelocity(leaf, t: t)
-            let divergence = Self.divergence(of: u, at: leaf, probes: probes, batch: b, dimension: d)
+            let divergence = Divergence.evaluate(u, at: leaf, probes: probes).divergence
             return Tensor.concat([u.detached.reshaped([b, d]), divergence.reshaped([b, 1])], axis: 1)
         })
         let start = Tensor.concat([x.reshaped([b, d]), Tensor.zeros([b, 1])], axis: 1)
@@ -94,42 +75,6 @@ public struct ProbabilityFlowLikelihood {
             return -(logPrior + Double(end[i * (d + 1) + d]))
         }
         return LikelihoodResult(nll: nll, evaluations: r.evaluations, acceptedSteps: r.acceptedSteps, rejectedSteps: r.rejectedSteps)
-    }
-
-    /// The fixed probes [B, d] of a Hutchinson estimator (none for the exact divergence).
-    static func probes(_ estimator: DivergenceEstimator, batch: Int, dimension: Int, key: RandomKey, firstSample: Int) -> [Tensor] {
-        guard case let .hutchinson(count, distribution) = estimator else { return [] }
-        return (0..<count).map { k in
-            let z = Tensor.randomNormal([batch, dimension], key: key.fold("hutchinson").fold(UInt64(k)), firstSample: firstSample)
-            switch distribution {
-            case .gaussian: return z
-            case .rademacher: return Tensor(z.scalars.map { $0 < 0 ? -1 : 1 }, shape: z.shape)
-            }
-        }
-    }
-
-    /// ∇·u per row [B]: exact from d basis VJPs when `probes` is empty, else the Hutchinson mean.
-    static func divergence(of u: Tensor, at leaf: Tensor, probes: [Tensor], batch: Int, dimension d: Int) -> Tensor {
-        var total = [Float](repeating: 0, count: batch)
-        if probes.isEmpty {
-            for j in 0..<d {
-                var basis = [Float](repeating: 0, count: batch * d)
-                for i in 0..<batch { basis[i * d + j] = 1 }
-                let g = (u.backward(seed: Tensor(basis, shape: u.shape))[leaf] ?? Tensor.zeros(leaf.shape)).scalars
-                for i in 0..<batch { total[i] += g[i * d + j] }
-            }
-        } else {
-            for probe in probes {
-                let g = (u.backward(seed: probe.reshaped(u.shape))[leaf] ?? Tensor.zeros(leaf.shape)).scalars
-                let e = probe.scalars
-                for i in 0..<batch {
-                    var s: Float = 0
-                    for j in 0..<d { s += g[i * d + j] * e[i * d + j] }
-                    total[i] += s / Float(probes.count)
-                }
-            }
-        }
-        return Tensor(total, shape: [batch])
     }
 }
 

@@ -39,6 +39,17 @@ public struct DDIM: Solver, Sendable, Equatable {
         return SolverStep(x: Tensor.combination(terms))
     }
 
+    /// The ancestral step (η > 0) is one Gaussian draw; η = 0 is deterministic.
+    public var hasGaussianStep: Bool { eta > 0 }
+
+    /// `step`'s Gaussian (η > 0): mean α₁·x̂₀ + √(σ₁² − s²)·ε̂, spread s.
+    public func gaussianStep(_ x: Tensor, from t0: Double, to t1: Double, state: Void, context: StepContext) -> GaussianStep<Void>? {
+        guard hasGaussianStep else { return nil }
+        let f = context.fields(x, at: t0)
+        let c = Self.coefficients(path: context.path, from: t0, to: t1, eta: eta)
+        return GaussianStep(mean: Tensor.combination([(c.alpha, f.x0), (c.keep, f.epsilon)]), spread: c.spread, state: ())
+    }
+
     /// The step's Gaussian: x₁ ~ N(alpha·x̂₀ + keep·ε̂, spread²·I) with alpha = α₁,
     /// spread = s = η·σ₁·√(1 − (α₀σ₁/(α₁σ₀))²) and keep = √(σ₁² − s²).
     public static func coefficients(path: GaussianPath, from t0: Double, to t1: Double, eta: Double)

@@ -10,7 +10,8 @@ import Generative
 ///
 /// Every solver declares its own facts — order, whether it draws noise, whether it can step
 /// adaptively (an error estimate), how many evaluations a step costs, the diffusion level of the
-/// dynamics it integrates and what it needs of the path — so no caller switches on its kind.
+/// dynamics it integrates, what it needs of the path and whether its step is one Gaussian draw
+/// (`hasGaussianStep`, what inpainting's particles weigh by) — so no caller switches on its kind.
 public protocol Solver: Sendable {
     associatedtype State = Void
 
@@ -44,6 +45,17 @@ public protocol Solver: Sendable {
     func step(_ x: Tensor, from t0: Double, to t1: Double, state: State, context: StepContext) -> SolverStep<State>
     /// The state, told that dx/dt = `derivative` at (x, t) (FSAL methods reuse it; others ignore it).
     func seeded(_ state: State, derivative: Tensor, at t: Double) -> State
+
+    /// Whether the step is one Gaussian draw, x₁ ~ N(mean, spread²·I) given x₀, with spread > 0
+    /// (except onto σ = 0), that `gaussianStep` describes: the density a particle method weighs
+    /// by (inpainting's SMC). Default false.
+    var hasGaussianStep: Bool { get }
+    /// The step from (x, t₀) to t₁ split into its Gaussian, x₁ = mean + spread·z with
+    /// z = `context.brownianNormal(from: t₀, to: t₁)` (path 0, as `step` draws it), taking the
+    /// same evaluations as `step`; nil (the default) when `hasGaussianStep` is false. A particle
+    /// method reweighs and resamples the means' rows before adding the noise, so a solver that
+    /// declares it must not keep per-row history in its `State`.
+    func gaussianStep(_ x: Tensor, from t0: Double, to t1: Double, state: State, context: StepContext) -> GaussianStep<State>?
 }
 
 extension Solver {
@@ -55,6 +67,10 @@ extension Solver {
     public func seeded(_ state: State, derivative: Tensor, at t: Double) -> State { state }
     public func validate(start t0: Double, on path: GaussianPath) throws {}
     public func stepTimes(_ grid: [Double], on path: GaussianPath) throws -> [Double] { grid }
+    public var hasGaussianStep: Bool { false }
+    public func gaussianStep(_ x: Tensor, from t0: Double, to t1: Double, state: State, context: StepContext) -> GaussianStep<State>? {
+        nil
+    }
 }
 
 /// The check of solvers that work in log-SNR λ = log(α/σ) (exponential integrators, EDM's
@@ -91,4 +107,20 @@ public struct SolverStep<State> {
 
 extension SolverStep where State == Void {
     public init(x: Tensor) { self.init(x: x, state: ()) }
+}
+
+/// A step as one Gaussian draw (`Solver.gaussianStep`): x₁ = mean + spread·z, z standard normal.
+public struct GaussianStep<State> {
+    /// The mean of x₁ given x₀.
+    public var mean: Tensor
+    /// The standard deviation of every element of x₁ given x₀ (0 onto σ = 0).
+    public var spread: Double
+    /// The state after the step.
+    public var state: State
+
+    public init(mean: Tensor, spread: Double, state: State) {
+        self.mean = mean
+        self.spread = spread
+        self.state = state
+    }
 }

@@ -57,7 +57,7 @@ final class ScoreMixtureCLITests: XCTestCase {
             if !preset.sampler.isStochastic {
                 let planned = preset.sampler.plannedEvaluations(for: mixture)
                 let bound = planned.map { $0 >= 20 ? 0.05 : 0.25 } ?? 0.01
-                let exact = try MixtureFlowReference(model: mixture).endpoints(of: preset.sampler, noise: noise)
+                let exact = try MixtureFlowOracle(model: mixture).endpoints(of: preset.sampler, noise: noise)
                 let rms = (zip(x.scalars, exact.values).map { pow(Double($0) - $1, 2) }.reduce(0, +) / Double(n)).squareRoot()
                 print("\(name): RMS distance to the exact flow map \(rms)")
                 XCTAssertLessThan(rms, bound, name)

@@ -78,13 +78,13 @@ final class ConditionalSamplingTests: XCTestCase {
             for steps in [10, 40] {
                 let sampler = Sampler(solver: RungeKutta(.rk4), grid: TimeGrid(.uniform, steps: steps))
                 let out = try sampler.sample(model, noise: noise, key: key).samples
-                let exact = try MixtureFlowReference(model: g, guidance: w).endpoints(of: sampler, noise: noise, classes: classes)
+                let exact = try MixtureFlowOracle(model: g, guidance: w).endpoints(of: sampler, noise: noise, classes: classes)
                 errors.append(rmsRowDistance(FeatureSet(out), exact))
             }
             // The guided samples really moved: far from the unguided exact conditional flow.
             let sampler = Sampler(solver: RungeKutta(.rk4), grid: TimeGrid(.uniform, steps: 40))
-            let unguided = try MixtureFlowReference(model: g).endpoints(of: sampler, noise: noise, classes: classes)
-            let exact = try MixtureFlowReference(model: g, guidance: w).endpoints(of: sampler, noise: noise, classes: classes)
+            let unguided = try MixtureFlowOracle(model: g).endpoints(of: sampler, noise: noise, classes: classes)
+            let exact = try MixtureFlowOracle(model: g, guidance: w).endpoints(of: sampler, noise: noise, classes: classes)
             let moved = rmsRowDistance(exact, unguided)
             print(String(format: "guidance %.0f: rk4 vs the exact guided flow, 10 steps %.2e, 40 steps %.2e; guided vs unguided endpoints %.3f",
                          w, errors[0], errors[1], moved))

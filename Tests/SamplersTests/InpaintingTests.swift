@@ -78,7 +78,25 @@ final class InpaintingTests: XCTestCase {
         let first = try sampler.inpaint(mixture, data: data.rows(0..<2), known: [false, true], settings: settings, key: key)
         let rest = try sampler.inpaint(mixture, data: data.rows(2..<6), known: [false, true], settings: settings, key: key, firstSample: 2)
         XCTAssertEqual(whole.scalars, first.samples.scalars + rest.samples.scalars)
-        XCTAssertEqual(first.evaluations, 2 * 8 * 30)
+        // NFE as `solve` counts it: one evaluation of the batch (2 samples × 8 particles) per step.
+        XCTAssertEqual(first.evaluations, 30)
+    }
+
+    /// Replacement and RePaint run inside `solve` too: keyed by sample, and counted as `solve` counts
+    /// (R evaluations of the batch per step, plus the final denoising).
+    func testReplacementAndRePaintAreKeyedBySampleAndCountedLikeAnySampler() throws {
+        let sampler = Sampler(solver: DDIM(eta: 1), grid: TimeGrid(.uniform, steps: 12, finalStep: .denoise))
+        let data = Tensor((0..<12).map { Float($0) * 0.1 - 0.5 }, shape: [6, 2])
+        let key = RandomKey(seed: 4)
+        for repaint in [1, 3] {
+            let settings = try Inpainting(repaint: repaint)
+            let whole = try sampler.inpaint(mixture, data: data, known: [false, true], settings: settings, key: key)
+            let first = try sampler.inpaint(mixture, data: data.rows(0..<4), known: [false, true], settings: settings, key: key)
+            let rest = try sampler.inpaint(mixture, data: data.rows(4..<6), known: [false, true], settings: settings, key: key, firstSample: 4)
+            XCTAssertEqual(whole.samples.scalars, first.samples.scalars + rest.samples.scalars, "repaint \(repaint)")
+            XCTAssertEqual(whole.evaluations, 12 * repaint + 1)
+            XCTAssertEqual(whole.meanEffectiveFraction, 1)
+        }
     }
 
     func testWhatInpaintingCannotDoIsOneClearError() throws {

@@ -98,11 +98,11 @@ final class CNFObjectiveTests: XCTestCase {
     /// mul) against central differences of the first.
     func testSecondDerivativesOfTheCNFRatesMatchFiniteDifferences() throws {
         let net = try smallNetwork()
-        let probe = CNFObjective.rademacher([5, 2], key: RandomKey(seed: 1), firstSample: 0)
-        for probe in [nil, probe] {
+        let probe = CNFSettings.Divergence.hutchinson.estimator.probes(batch: 5, dimension: 2, key: RandomKey(seed: 1))
+        for probes in [[], probe] {
             let report = checkSecondGradient(at: [batch(5)], h: 1e-2) { xs in
                 let v = net(x: xs[0], t: Tensor(repeating: 0.3, shape: [5]))
-                let (div, frob) = CNFObjective.divergence(of: v, at: xs[0], probe: probe, jacobian: true, createGraph: true)
+                let (div, frob) = Divergence.evaluate(v, at: xs[0], probes: probes, frobenius: true, createGraph: true)
                 return div + frob!
             }
             XCTAssertTrue(report.passed, "\(report)")
@@ -164,8 +164,9 @@ final class CNFObjectiveTests: XCTestCase {
         let b = try objective.lossAndGradients(net, data: batch(), key: RandomKey(seed: 9), firstSample: 40)
         XCTAssertEqual(a.loss, b.loss)
         for (k, g) in a.gradients { XCTAssertEqual(g.scalars, b.gradients[k]!.scalars, k) }
-        let whole = CNFObjective.rademacher([6, 2], key: RandomKey(seed: 9), firstSample: 40).scalars
-        let tail = CNFObjective.rademacher([2, 2], key: RandomKey(seed: 9), firstSample: 44).scalars
+        let hutchinson = CNFSettings.Divergence.hutchinson.estimator
+        let whole = hutchinson.probes(batch: 6, dimension: 2, key: RandomKey(seed: 9), firstSample: 40)[0].scalars
+        let tail = hutchinson.probes(batch: 2, dimension: 2, key: RandomKey(seed: 9), firstSample: 44)[0].scalars
         XCTAssertEqual(Array(whole[8...]), tail)
     }
 

@@ -6,7 +6,7 @@ public enum CompareMetric: String, CaseIterable, Sendable, Codable {
     case mmd
     /// Exact mean negative log-likelihood of the samples under the analytic mixture (nats), ± SE.
     case nll
-    /// RMS distance from the exact flow map of the same noise (float64 reference solve): the
+    /// RMS distance from the exact flow map of the same noise (`MixtureFlowOracle`, a float64 reference solve): the
     /// solver's error in isolation (deterministic samplers on the analytic mixture).
     case odeError = "ode-error"
     /// Fréchet distance in the feature classifier's penultimate features against real test images.

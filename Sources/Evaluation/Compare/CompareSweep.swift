@@ -270,7 +270,7 @@ public struct CompareSweep {
                 let (t0, t1) = try sampler.endpoints(on: mixture.path)
                 let cacheKey = "\(t0) \(t1) \(sampler.grid.finalStep)"
                 if flowCache[cacheKey] == nil {
-                    flowCache[cacheKey] = try MixtureFlowReference(model: mixture).endpoints(of: sampler, noise: noise)
+                    flowCache[cacheKey] = try MixtureFlowOracle(model: mixture).endpoints(of: sampler, noise: noise)
                 }
                 out[m] = Estimate(value: rmsRowDistance(features, flowCache[cacheKey]!), standardError: 0)
             case .fd:

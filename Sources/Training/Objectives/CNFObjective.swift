@@ -19,8 +19,9 @@ import TensorCore
 ///
 /// The divergence (and J) come from vector–Jacobian products taken with `createGraph`, so the
 /// parameter gradient differentiates through them; it is computed by the adjoint method or by
-/// backpropagating through the solver (`CNFSettings.gradient`). Hutchinson's probe of example q
-/// is keyed by (key, q), so a step is reproducible from (parameters, batch, key, position).
+/// backpropagating through the solver (`CNFSettings.gradient`); they are `Divergence`'s, the
+/// computation the likelihood uses too. Hutchinson's probe of example q is keyed by (key, q), so a
+/// step is reproducible from (parameters, batch, key, position).
 public struct CNFObjective {
     public let settings: CNFSettings
 
@@ -47,8 +48,7 @@ public struct CNFObjective {
     public func lossAndGradients(_ network: any Network, data x: Tensor, key: RandomKey, firstSample: Int = 0) throws -> Outcome {
         let b = x.shape[0], d = x.count / max(b, 1)
         let sampleShape = network.sampleShape
-        let probe = settings.divergence == .hutchinson
-            ? Self.rademacher([b, d], key: key.fold("hutchinson"), firstSample: firstSample) : nil
+        let probes = settings.divergence.estimator.probes(batch: b, dimension: d, key: key, firstSample: firstSample)
         let (kinetic, jacobian) = (settings.kinetic > 0, settings.jacobian > 0)
         let layout = StateLayout([[b, d], [b]] + (kinetic ? [[b]] : []) + (jacobian ? [[b]] : []))
         let field = ParametricField(parameters: network.namedParameters.map(\.tensor)) { s, t, theta in
@@ -57,7 +57,7 @@ public struct CNFObjective {
                 let state = layout.unpack(s)[0]
                 let z = state.isTracked ? state : state.trackingGradient()
                 let v = network(x: z.reshaped([b] + sampleShape), t: Tensor(repeating: Float(t), shape: [b])).reshaped([b, d])
-                let (divergence, frobenius) = Self.divergence(of: v, at: z, probe: probe, jacobian: jacobian, createGraph: tracked)
+                let (divergence, frobenius) = Divergence.evaluate(v, at: z, probes: probes, frobenius: jacobian, createGraph: tracked)
                 var rates = [v, divergence]
                 if kinetic { rates.append(v.square().sum(axes: [1])) }
                 if jacobian { rates.append(frobenius!) }
@@ -101,35 +101,14 @@ public struct CNFObjective {
         return Outcome(loss: Float(loss), nll: Float(nll), gradients: grads,
                        forwardEvaluations: result.forwardEvaluations, backwardEvaluations: result.backwardEvaluations)
     }
+}
 
-    /// ∇·v per row [B] (exact: d basis VJPs; else the probe's εᵀ(∂v/∂z)ε) and, when asked, the
-    /// squared Frobenius norm per row (exact Σⱼ‖eⱼᵀ∂v/∂z‖², or ‖εᵀ∂v/∂z‖² with the probe).
-    /// With `createGraph` both stay on the tape, differentiable in z and the parameters.
-    static func divergence(of v: Tensor, at z: Tensor, probe: Tensor?, jacobian: Bool,
-                           createGraph: Bool) -> (Tensor, Tensor?) {
-        let (b, d) = (v.shape[0], v.shape[1])
-        if let probe {
-            let g = gradients(of: v, wrt: [z], seed: probe, createGraph: createGraph)[0]
-            return ((g * probe).sum(axes: [1]), jacobian ? g.square().sum(axes: [1]) : nil)
+extension CNFSettings.Divergence {
+    /// The computation this choice stands for: exact, or Hutchinson with one Rademacher probe per example.
+    public var estimator: Samplers.Divergence {
+        switch self {
+        case .exact: return .exact
+        case .hutchinson: return .hutchinson(probes: 1, distribution: .rademacher)
         }
-        var divergence: Tensor?, frobenius: Tensor?
-        for j in 0..<d {
-            var basis = [Float](repeating: 0, count: b * d)
-            for i in 0..<b { basis[i * d + j] = 1 }
-            let g = gradients(of: v, wrt: [z], seed: Tensor(basis, shape: [b, d]), createGraph: createGraph)[0]
-            let diagonal = g.slice(axis: 1, j..<(j + 1)).reshaped([b])
-            divergence = divergence.map { $0 + diagonal } ?? diagonal
-            if jacobian {
-                let row = g.square().sum(axes: [1])
-                frobenius = frobenius.map { $0 + row } ?? row
-            }
-        }
-        return (divergence!, frobenius)
-    }
-
-    /// ±1 with equal probability, row i keyed by (key, firstSample + i).
-    static func rademacher(_ shape: [Int], key: RandomKey, firstSample: Int) -> Tensor {
-        let n = Tensor.randomNormal(shape, key: key, firstSample: firstSample)
-        return Tensor(n.scalars.map { $0 < 0 ? -1 : 1 }, shape: shape)
     }
 }

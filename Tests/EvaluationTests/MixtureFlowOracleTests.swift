@@ -4,13 +4,13 @@ import Generative
 import Samplers
 @testable import Evaluation
 
-final class MixtureFlowReferenceTests: XCTestCase {
+final class MixtureFlowOracleTests: XCTestCase {
     /// One Gaussian N(μ, s²): the PF-ODE keeps z = (x − αμ)/√(α²s² + σ²) constant, so the flow map
     /// is x₁ = α₁μ + (x₀ − α₀μ)·√(v₁/v₀) in closed form.
     func testFlowOfOneGaussianIsTheClosedForm() throws {
         for path in [GaussianPath.standard(.rectified), .standard(.vp), .standard(.cosine)] {
             let g = try GaussianMixture(weights: [1], means: [[0.7, -1.2]], stds: [[0.3, 0.8]], path: path)
-            let reference = MixtureFlowReference(model: g)
+            let reference = MixtureFlowOracle(model: g)
             let (t0, t1) = (0.9, 0.05)
             let x: [Double] = [0.4, 1.5]
             let y = try reference.flow(x, from: t0, to: t1)
@@ -33,7 +33,7 @@ final class MixtureFlowReferenceTests: XCTestCase {
         for steps in [10, 40] {
             let sampler = Sampler(solver: RungeKutta(.rk4), grid: TimeGrid(.uniform, steps: steps))
             let out = try sampler.sample(ring, noise: noise, key: key).samples
-            let exact = try MixtureFlowReference(model: ring).endpoints(of: sampler, noise: noise)
+            let exact = try MixtureFlowOracle(model: ring).endpoints(of: sampler, noise: noise)
             errors.append(rmsRowDistance(FeatureSet(out), exact))
         }
         print("rk4 on the ring vs the float64 reference: 10 steps \(errors[0]), 40 steps \(errors[1])")

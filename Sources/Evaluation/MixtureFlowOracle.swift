@@ -3,9 +3,16 @@ import Generative
 import Samplers
 import TensorCore
 
-/// The exact flow map of an analytic mixture's probability-flow ODE, to float64 accuracy: a tight
-/// adaptive Dormand–Prince 5(4) solve per sample in Double (the same tableau as the `dopri5`
-/// preset, run here on `GaussianMixture.exactVelocity`, rtol 1e-10, atol 1e-12 by default).
+/// The float64 reference oracle of an analytic mixture's probability-flow ODE: its exact flow map,
+/// for the tests and for `drift compare`'s exact-flow comparison (the `ode-error` metric,
+/// `CompareMetric.odeError`). A tight adaptive Dormand–Prince 5(4) solve per sample in Double (the
+/// same tableau as the `dopri5` preset, run here on `GaussianMixture.exactVelocity`, rtol 1e-10,
+/// atol 1e-12 by default).
+///
+/// It deliberately does not go through `solve`, the one integration loop of the samplers: an
+/// oracle must not share the code it checks, and it needs what `solve` does not give — float64
+/// states and the mixture's exact closed-form velocity (`solve` steps Float32 tensors through a
+/// `DiffusionModel`'s fields). It is not a sampler and never runs a network.
 ///
 /// For a deterministic sampler started from x = σ(t_start)·ε, the distance between its output and
 /// this map's from the same start is the solver's error in isolation: the model is exact and the
@@ -14,7 +21,7 @@ import TensorCore
 /// A row may be given a class k and a guidance weight w: it then follows the exact guided field
 /// (1 + w)·û_k − w·û of component k against the whole mixture (`GuidedModel`'s combination; w = 0:
 /// the exact conditional flow of component k alone).
-public struct MixtureFlowReference: Sendable {
+public struct MixtureFlowOracle: Sendable {
     public var model: GaussianMixture
     /// Guidance weight of rows with a class.
     public var guidance: Double
@@ -50,7 +57,7 @@ public struct MixtureFlowReference: Sendable {
         var steps = 0
         while (t1 - t) * (t1 - t0) > 0 {
             steps += 1
-            guard steps <= maxSteps else { throw EvaluationError("reference solve took more than \(maxSteps) steps near t = \(t)") }
+            guard steps <= maxSteps else { throw EvaluationError("the float64 reference solve took more than \(maxSteps) steps near t = \(t)") }
             if (t + h - t1) * (t1 - t0) > 0 { h = t1 - t }
             var k = [k1]
             var stage = y
