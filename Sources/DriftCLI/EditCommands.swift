@@ -4,6 +4,7 @@ import Foundation
 import Generative
 import Samplers
 import TensorCore
+import TensorIO
 
 /// The sampler of an editing command, checked against the model.
 private func editingSampler(_ name: String, model: any DiffusionModel, needsODE: Bool, command: String,

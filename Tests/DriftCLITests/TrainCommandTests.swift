@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 import DriftIO
+import TensorIO
 @testable import DriftCLI
 import Training
 
@@ -255,7 +256,7 @@ final class TrainCommandTests: XCTestCase {
         let folder = temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let blocker = folder.appendingPathComponent("a-file")
-        FileManager.default.createFile(atPath: blocker.path, contents: Data("x".utf8))
+        _ = FileManager.default.createFile(atPath: blocker.path, contents: Data("x".utf8))
 
         assertCleanFailure(try DriftProcess.run(tiny + ["--steps", "5", "--out", blocker.appendingPathComponent("run").path], in: folder),
                            mentions: ["cannot create output folder"])
