@@ -1,5 +1,5 @@
-/// Data that cannot be used: a `--data` value that does not parse, or examples that cannot be
-/// loaded or do not fit. Each a one-line message.
+/// Data that cannot be used: a `--data` value that does not parse, or data that cannot be
+/// loaded. Each a one-line message.
 public enum DataError: Error, Equatable, CustomStringConvertible {
     /// A `--data` value (or a setting it needs) that cannot work.
     case invalidSetting(String)
