@@ -26,7 +26,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
     ],
     targets: [
         // MARK: - C libraries (Debian packages; see scripts/setup.sh)
@@ -44,29 +43,38 @@ let package = Package(
         .systemLibrary(name: "CLAPACK", path: "Sources/CLAPACK", providers: [.apt(["liblapacke-dev", "liblapack-dev"])]),
 
         // MARK: - Layers (dependencies point down only)
+        // File formats know no tensors; TensorIO is the glue (HDF5 datasets and images as tensors).
+        .target(name: "DriftIO", dependencies: ["CHDF5", "CZlib", "CPNG"], swiftSettings: fastMath),
         .target(name: "TensorCore", dependencies: ["DriftKernels"], swiftSettings: fastMath),
-        .target(name: "DriftIO", dependencies: ["CHDF5", "CZlib", "CPNG", "TensorCore"], swiftSettings: fastMath),
+        .target(name: "TensorIO", dependencies: ["DriftIO", "TensorCore"], swiftSettings: fastMath),
+        .target(name: "Plotting", dependencies: ["DriftIO", "TensorCore"], swiftSettings: fastMath),
         .target(name: "NN", dependencies: ["TensorCore"], swiftSettings: fastMath),
         .target(name: "Generative", dependencies: ["TensorCore"], swiftSettings: fastMath),
         .target(name: "Samplers", dependencies: ["TensorCore", "Generative"], swiftSettings: fastMath),
-        .target(name: "Training", dependencies: ["TensorCore", "NN", "Generative", "Samplers", "DriftIO"], swiftSettings: fastMath),
-        .target(name: "Evaluation", dependencies: ["TensorCore", "NN", "Generative", "Samplers", "Training", "DriftIO", "CLAPACK"],
+        // What training and evaluation both read: example sources, data specs, Fashion-MNIST, image folders, toys.
+        .target(name: "Datasets", dependencies: ["TensorCore", "Generative", "DriftIO", "TensorIO"], swiftSettings: fastMath),
+        .target(name: "Training", dependencies: ["TensorCore", "NN", "Generative", "Samplers", "Datasets", "DriftIO", "TensorIO", "Plotting"],
+                swiftSettings: fastMath),
+        .target(name: "Evaluation", dependencies: ["TensorCore", "NN", "Generative", "Samplers", "Datasets", "DriftIO", "TensorIO", "Plotting",
+                                                   "CLAPACK"],
                 swiftSettings: fastMath),
         .target(name: "DriftCLI", dependencies: [
-            "TensorCore", "NN", "Generative", "Samplers", "Training", "Evaluation", "DriftIO", "MessagePassing",
+            "TensorCore", "NN", "Generative", "Samplers", "Datasets", "Training", "Evaluation", "DriftIO", "TensorIO", "Plotting",
+            "MessagePassing",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: fastMath),
         .executableTarget(name: "drift", dependencies: ["DriftCLI"]),
 
         // MARK: - Tests
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "DriftKernels"]),
-        .testTarget(name: "NNTests", dependencies: ["NN", "TensorCore", "DriftIO"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "DriftIOTests", dependencies: ["DriftIO", "TensorCore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "NNTests", dependencies: ["NN", "TensorCore", "DriftIO", "TensorIO"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "DriftIOTests", dependencies: ["DriftIO", "TensorIO", "Plotting", "TensorCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "GenerativeTests", dependencies: ["Generative", "TensorCore"]),
         .testTarget(name: "SamplersTests", dependencies: ["Samplers", "Generative", "TensorCore"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Evaluation", "NN", "Generative", "Samplers", "DriftIO", "TensorCore"]),
-        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Training", "Samplers", "Generative", "TensorCore"]),
-        .testTarget(name: "DriftCLITests", dependencies: ["DriftCLI", "Training", "Evaluation", "DriftIO", "TensorCore", "NN"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TensorCore"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Datasets", "Evaluation", "NN", "Generative", "Samplers", "DriftIO", "TensorIO",
+                                                         "TensorCore"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Datasets", "Samplers", "Generative", "DriftIO", "TensorIO", "TensorCore"]),
+        .testTarget(name: "DriftCLITests", dependencies: ["DriftCLI", "Training", "Evaluation", "Datasets", "DriftIO", "TensorIO", "TensorCore", "NN"]),
     ]
 )

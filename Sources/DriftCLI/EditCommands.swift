@@ -4,6 +4,7 @@ import Foundation
 import Generative
 import Samplers
 import TensorCore
+import TensorIO
 
 /// The sampler of an editing command (--sampler or `defaultName`, with the override flags), checked against the model.
 private func editingSampler(_ options: SamplerOptions, default defaultName: String, model: any DiffusionModel, needsODE: Bool,

@@ -1,6 +1,8 @@
 import DriftIO
 import Foundation
+import Plotting
 import TensorCore
+import TensorIO
 
 /// PNG images given to the editing commands, checked against the model's sample shape.
 enum ImageInput {

@@ -1,9 +1,11 @@
 import ArgumentParser
+import Datasets
 import DriftIO
 import Evaluation
 import Foundation
 import Generative
 import MessagePassing
+import Plotting
 import Samplers
 import TensorCore
 import Training

@@ -7,6 +7,7 @@ import NN
 import Samplers
 import Training
 import TensorCore
+import TensorIO
 
 /// `drift sample`: draw samples from a model with a sampler preset.
 struct SampleCommand: ParsableCommand {

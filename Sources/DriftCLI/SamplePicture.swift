@@ -1,5 +1,6 @@
 import DriftIO
 import Foundation
+import Plotting
 import TensorCore
 
 /// The picture `drift sample` writes beside its samples: a scatter plot for 2-D points, an image

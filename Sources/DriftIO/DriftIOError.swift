@@ -82,3 +82,16 @@ enum FileCheck {
         return Int(st.st_size)
     }
 }
+
+extension DriftIOError {
+    /// The underlying POSIX reason of a Foundation file error ("Permission denied"), else its
+    /// description: the words a one-line message about a file needs.
+    public static func reason(_ error: Error) -> String {
+        let ns = error as NSError
+        if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(underlying.code)))
+        }
+        if ns.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(ns.code))) }
+        return ns.localizedDescription
+    }
+}

@@ -1,5 +1,4 @@
 import Foundation
-import TensorCore
 
 /// Fashion-MNIST (Xiao, Rasul & Vollgraf 2017): 28×28 grayscale clothing
 /// images in 10 classes, 60,000 for training and 10,000 for testing.
@@ -50,9 +49,6 @@ public struct FashionMNIST: Sendable {
         }
         return FashionMNIST(images: images, labels: labels.bytes)
     }
-
-    /// Images as `[N, 1, 28, 28]` floats in `range` (default [-1, 1]).
-    public func imageTensor(range: ClosedRange<Float> = -1...1) -> Tensor { images.imageTensor(range: range) }
 
     /// `<name>.gz` or `<name>` in `directory`, else `datasetNotInstalled`.
     static func locate(_ name: String, in directory: String) throws -> String {

@@ -1,6 +1,5 @@
 import CHDF5
 import Foundation
-import TensorCore
 
 /// Reads an HDF5 file written by `HDF5Writer`, h5py or any HDF5 tool.
 ///
@@ -107,22 +106,6 @@ public final class HDF5Reader {
     }
 
     // MARK: - Datasets
-
-    /// Reads a float dataset (float32, or float64 rounded) as a tensor.
-    /// If `shape` is given, the stored shape must equal it.
-    public func readTensor(_ dataset: String, shape expected: [Int]? = nil) throws -> Tensor {
-        let ds = try openDataset(dataset)
-        return try HDF5Library.locked {
-            let name = hdf5Normalized(dataset)
-            let d = try describe(ds.id, name: name)
-            try check(d.info, as: Float.self, expected: expected, name: name)
-            let t = Tensor.zeros(d.info.shape)
-            try t.withUnsafeMutableBufferPointer { buf in
-                try readElements(ds.id, d, into: UnsafeMutableRawBufferPointer(buf), as: Float.self, name: name)
-            }
-            return t
-        }
-    }
 
     /// Reads a dataset as `T` (see `HDF5Element.accepts` for the allowed stored types).
     public func read<T: HDF5Element>(_ dataset: String, as type: T.Type, shape expected: [Int]? = nil) throws -> HDF5Array<T> {

@@ -1,6 +1,5 @@
 import CHDF5
 import Foundation
-import TensorCore
 
 /// Writes an HDF5 file atomically: groups, datasets with a CRC32 each, attributes.
 ///
@@ -19,7 +18,7 @@ import TensorCore
 ///
 ///     try HDF5Writer.write(to: "run/ckpt.h5") { w in
 ///         try w.setAttribute("format", .string("drift-checkpoint"))
-///         try w.write(weight, to: "/parameters/fc.weight")
+///         try w.write(weights, shape: [4, 2], to: "/parameters/fc.weight")
 ///     }
 public final class HDF5Writer {
     /// The final path of the file.
@@ -81,21 +80,16 @@ public final class HDF5Writer {
         _ = try openGroup(hdf5Components(group))
     }
 
-    /// Writes a float32 dataset with the tensor's shape (rank 0 → scalar dataset).
-    public func write(_ tensor: Tensor, to dataset: String) throws {
-        try tensor.withUnsafeBufferPointer { buf in
-            try writeRaw(UnsafeRawBufferPointer(buf), shape: tensor.shape,
-                         fileType: Float.hdf5FileType, memoryType: Float.hdf5MemoryType, to: dataset)
-        }
+    /// Writes `values` (row-major) as a dataset of `shape` in `T`'s stored type (rank 0 → scalar dataset).
+    public func write<T: HDF5Element>(_ values: UnsafeBufferPointer<T>, shape: [Int], to dataset: String) throws {
+        precondition(values.count == shape.reduce(1, *),
+                     "HDF5Writer.write: \(values.count) values do not fill shape \(shape) for \(dataset)")
+        try writeRaw(UnsafeRawBufferPointer(values), shape: shape, fileType: T.hdf5FileType, memoryType: T.hdf5MemoryType, to: dataset)
     }
 
     /// Writes `values` (row-major) as a dataset of `shape` in `T`'s stored type.
     public func write<T: HDF5Element>(_ values: [T], shape: [Int], to dataset: String) throws {
-        precondition(values.count == shape.reduce(1, *),
-                     "HDF5Writer.write: \(values.count) values do not fill shape \(shape) for \(dataset)")
-        try values.withUnsafeBytes { raw in
-            try writeRaw(raw, shape: shape, fileType: T.hdf5FileType, memoryType: T.hdf5MemoryType, to: dataset)
-        }
+        try values.withUnsafeBufferPointer { try write($0, shape: shape, to: dataset) }
     }
 
     /// Writes a 1-D dataset.

@@ -1,6 +1,5 @@
 import CZlib
 import Foundation
-import TensorCore
 
 /// An unsigned-byte array read from an IDX file (the MNIST format).
 public struct IDXArray: Equatable, Sendable {
@@ -13,13 +12,6 @@ public struct IDXArray: Equatable, Sendable {
         precondition(bytes.count == shape.reduce(1, *), "IDXArray: \(bytes.count) bytes for shape \(shape)")
         self.shape = shape
         self.bytes = bytes
-    }
-
-    /// Images `[N, rows, cols]` as a float tensor `[N, 1, rows, cols]`, 0...255 mapped linearly onto `range`.
-    public func imageTensor(range: ClosedRange<Float> = -1...1) -> Tensor {
-        precondition(shape.count == 3, "IDXArray.imageTensor: expected [N, rows, cols], got \(shape)")
-        let scale = (range.upperBound - range.lowerBound) / 255
-        return Tensor(bytes.map { range.lowerBound + scale * Float($0) }, shape: [shape[0], 1, shape[1], shape[2]])
     }
 }
 

@@ -1,10 +1,9 @@
-import TensorCore
-
 /// An 8-bit image: rows top to bottom, channels interleaved (HWC).
 ///
 /// Channels: 1 gray, 2 gray+alpha, 3 RGB, 4 RGBA. This is the interchange
-/// type between PNG files, the image helpers (`ImageGrid`, plots, resizing)
-/// and tensors (`tensor(range:)`, `init(tensor:range:)`).
+/// type between PNG files, the image helpers (resizing; grids and plots in
+/// Plotting) and float planes (`planarValues(range:)`, `init(planar:…)`; the
+/// tensor forms are in TensorIO).
 public struct PixelImage: Equatable, Sendable {
     public let width: Int
     public let height: Int
@@ -39,33 +38,38 @@ public struct PixelImage: Equatable, Sendable {
         set { pixels[(y * width + x) * channels + c] = newValue }
     }
 
-    /// The image as a `[C, H, W]` float tensor, 0...255 mapped linearly onto `range`.
-    public func tensor(range: ClosedRange<Float> = -1...1) -> Tensor {
+    /// The image as `[C, H, W]` floats (channel planes, rows top to bottom), 0...255 mapped
+    /// linearly onto `range`.
+    public func planarValues(range: ClosedRange<Float> = -1...1) -> [Float] {
         let scale = (range.upperBound - range.lowerBound) / 255
         let plane = width * height
         var values = [Float](repeating: 0, count: pixels.count)
         for i in 0..<plane {
             for c in 0..<channels { values[c * plane + i] = range.lowerBound + scale * Float(pixels[i * channels + c]) }
         }
-        return Tensor(values, shape: [channels, height, width])
+        return values
     }
 
-    /// Quantizes a `[C, H, W]` (C = 1...4) or `[H, W]` tensor: `range` maps
-    /// linearly onto 0...255, rounded to nearest; values outside are clamped
-    /// (NaN becomes 0).
-    public init(tensor: Tensor, range: ClosedRange<Float> = -1...1) {
-        let shape = tensor.rank == 2 ? [1] + tensor.shape : tensor.shape
-        precondition(shape.count == 3 && (1...4).contains(shape[0]),
-                     "PixelImage(tensor:): expected [C,H,W] with C in 1...4 or [H,W], got \(tensor.shape)")
-        let (c, h, w) = (shape[0], shape[1], shape[2])
+    /// Quantizes `[C, H, W]` floats (C = 1...4; channel planes, rows top to bottom): `range`
+    /// maps linearly onto 0...255, rounded to nearest; values outside are clamped (NaN becomes 0).
+    public init(planar values: UnsafeBufferPointer<Float>, channels c: Int, height h: Int, width w: Int,
+                range: ClosedRange<Float> = -1...1) {
+        precondition((1...4).contains(c) && values.count == c * h * w,
+                     "PixelImage(planar:): \(values.count) values for \(c)×\(h)×\(w) with C in 1...4")
         let plane = h * w
         var bytes = [UInt8](repeating: 0, count: c * plane)
-        tensor.withUnsafeBufferPointer { v in
-            for ch in 0..<c {
-                for i in 0..<plane { bytes[i * c + ch] = quantize(v[ch * plane + i], range) }
-            }
+        for ch in 0..<c {
+            for i in 0..<plane { bytes[i * c + ch] = Self.quantize(values[ch * plane + i], range: range) }
         }
         self.init(width: w, height: h, channels: c, pixels: bytes)
+    }
+
+    /// Maps `v` from `range` to 0...255, rounding to nearest and clamping (NaN becomes 0).
+    @inlinable
+    public static func quantize(_ v: Float, range: ClosedRange<Float>) -> UInt8 {
+        let t = (v - range.lowerBound) / (range.upperBound - range.lowerBound) * 255
+        guard t > 0 else { return 0 }   // also NaN
+        return t >= 255 ? 255 : UInt8(t + 0.5)
     }
 
     /// The same image with `channels` channels: gray ↔ RGB by replication or
@@ -87,14 +91,6 @@ public struct PixelImage: Equatable, Sendable {
         }
         return PixelImage(width: width, height: height, channels: target, pixels: out)
     }
-}
-
-/// Maps `v` from `range` to 0...255, rounding to nearest and clamping.
-@inline(__always)
-func quantize(_ v: Float, _ range: ClosedRange<Float>) -> UInt8 {
-    let t = (v - range.lowerBound) / (range.upperBound - range.lowerBound) * 255
-    guard t > 0 else { return 0 }   // also NaN
-    return t >= 255 ? 255 : UInt8(t + 0.5)
 }
 
 /// Rec. 709 luma of an RGB pixel (0.2126 R + 0.7152 G + 0.0722 B), rounded.

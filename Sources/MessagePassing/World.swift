@@ -6,7 +6,7 @@ import Foundation
 /// launcher and starts no MPI runtime).
 ///
 /// Only the calls Drift needs, all on the main thread (Drift's compute threads never call MPI):
-/// gathering rows to rank 0, all-gathering rows, broadcasting, a maximum, a barrier, abort.
+/// gathering rows to rank 0, an all-reduce sum, broadcasting, a maximum, a barrier, abort.
 /// Collective calls must be made by every rank in the same order.
 public final class World: @unchecked Sendable {
     /// The world this process belongs to (MPI is initialized on first use under a launcher).
@@ -113,19 +113,6 @@ public final class World: @unchecked Sendable {
         return isRoot ? (out, counts) : nil
     }
 
-    /// Every rank's `values` (all of the same length), concatenated in rank order, on every rank.
-    public func allGather(_ values: [Float]) throws -> [Float] {
-        guard usesMPI, size > 1 else { return values }
-        var out = [Float](repeating: 0, count: values.count * size)
-        try values.withUnsafeBufferPointer { send in
-            try out.withUnsafeMutableBufferPointer { receive in
-                try check(MPI_Allgather(send.baseAddress, Int32(values.count), drift_MPI_FLOAT(), receive.baseAddress,
-                                        Int32(values.count), drift_MPI_FLOAT(), drift_MPI_COMM_WORLD()), "all-gather")
-            }
-        }
-        return out
-    }
-
     /// The elementwise sum of every rank's `values` (equal lengths everywhere), on every rank,
     /// by a ring all-reduce (Patarasuk & Yuan 2009): the vector is cut into N chunks; in N − 1
     /// reduce-scatter steps rank r passes its running sum of chunk (r − s) mod N to rank r + 1,
@@ -203,7 +190,7 @@ public final class World: @unchecked Sendable {
         var length: Int32 = 0
         var text = [CChar](repeating: 0, count: Int(MPI_MAX_ERROR_STRING) + 1)
         MPI_Error_string(code, &text, &length)
-        throw WorldError("MPI \(what) failed on rank \(rank): \(String(cString: text))")
+        throw WorldError("MPI \(what) failed on rank \(rank): \(text.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })")
     }
 }
 

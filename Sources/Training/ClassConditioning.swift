@@ -1,3 +1,4 @@
+import Datasets
 import Foundation
 import TensorCore
 
@@ -33,18 +34,5 @@ public struct ClassConditioning: Codable, Equatable, Sendable {
         guard labelDropout > 0 else { return false }
         var stream = PhiloxStream(key: key, counter: UInt64(position))
         return Double(stream.next() >> 11) * 0x1p-53 < labelDropout
-    }
-}
-
-extension DataSpec {
-    /// The class names of the data (label = index), known without loading the examples; nil when
-    /// the data have no labels (a folder of PNGs without class sub-folders).
-    public func classNames() throws -> [String]? {
-        switch self {
-        case .fashionMNIST: return ExampleSet.fashionMNISTClasses
-        case .toy(let toy): return toy.classNames
-        case .gmm(let spec, _): return (0..<spec.weights.count).map(String.init)
-        case .folder(let path, _, _): return try ImageFolder.listing(path).classNames
-        }
     }
 }

@@ -3,6 +3,7 @@ import XCTest
 import NN
 import TensorCore
 import Training
+import DriftIO
 
 /// `drift compare`, run as a user would run it.
 final class CompareCommandTests: XCTestCase {
@@ -126,7 +127,7 @@ final class CompareGuidanceTests: XCTestCase {
         model.classCount = 10
         let config = TrainingConfig(data: .fashionMNIST(split: .train), model: model, objective: ObjectiveConfig(kind: .cfm),
                                     path: .standard(.rectified), steps: 1, batchSize: 8, learningRate: 1e-3,
-                                    conditioning: ClassConditioning(classNames: ExampleSet.fashionMNISTClasses, labelDropout: dropout))
+                                    conditioning: ClassConditioning(classNames: FashionMNIST.classNames, labelDropout: dropout))
         let net = try model.build(key: RandomKey(seed: 1))
         let file = folder.appendingPathComponent("conditional-\(dropout).h5").path
         try Checkpoint(training: config, step: 0, dataPosition: 0, rootKey: RandomKey(seed: config.seed),

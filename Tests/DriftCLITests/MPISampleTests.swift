@@ -1,5 +1,6 @@
 import DriftIO
 import Foundation
+import TensorIO
 import XCTest
 
 /// `mpirun -np N drift sample …`: each rank draws its contiguous share of the sample indices,

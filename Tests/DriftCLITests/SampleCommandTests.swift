@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 import DriftIO
 import TensorCore
+import TensorIO
 
 /// `drift sample`, run as a user would run it.
 final class SampleCommandTests: XCTestCase {

@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 import DriftIO
 import TensorCore
+import TensorIO
 
 /// The README's promise on real networks: sample i depends only on (seed, i) — not on
 /// `--batch`, `--threads` or the kernel path (`DRIFT_KERNEL`) — bit for bit.

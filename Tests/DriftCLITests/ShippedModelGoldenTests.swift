@@ -2,6 +2,7 @@ import DriftIO
 import Evaluation
 import Foundation
 import TensorCore
+import TensorIO
 import XCTest
 
 /// Every model shipped in `checkpoints/` loads and samples, through `drift sample` as a user

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 import DriftIO
+import TensorIO
 @testable import DriftCLI
 import Training
 

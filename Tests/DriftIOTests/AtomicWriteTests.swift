@@ -1,6 +1,7 @@
 import DriftIO
 import Foundation
 import TensorCore
+import TensorIO
 import XCTest
 
 /// The final path only ever holds a complete file.

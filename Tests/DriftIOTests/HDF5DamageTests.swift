@@ -1,6 +1,7 @@
 import DriftIO
 import Foundation
 import TensorCore
+import TensorIO
 import XCTest
 
 /// Damaged, foreign and locked files give one clear error and never crash.

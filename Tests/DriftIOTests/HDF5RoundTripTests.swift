@@ -1,5 +1,6 @@
 import DriftIO
 import TensorCore
+import TensorIO
 import XCTest
 
 /// Writing then reading an HDF5 file gives back every dataset and attribute exactly.

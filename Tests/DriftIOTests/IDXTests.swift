@@ -1,5 +1,6 @@
 import DriftIO
 import Foundation
+import TensorIO
 import XCTest
 
 /// IDX (MNIST-format) files, plain and gzip: exact contents, validation, clear errors.

@@ -1,4 +1,5 @@
 import DriftIO
+import Plotting
 import TensorCore
 import XCTest
 

@@ -1,6 +1,7 @@
 import DriftIO
 import Foundation
 import TensorCore
+import TensorIO
 import XCTest
 
 /// PNG writing and reading through libpng: exact pixels, text chunks, any input kind, clear errors.

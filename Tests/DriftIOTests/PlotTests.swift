@@ -1,6 +1,7 @@
-@testable import DriftIO
+import DriftIO
 import TensorCore
 import XCTest
+@testable import Plotting
 
 /// Scatter and line plots: points land where the axes say, ticks are nice numbers.
 final class PlotTests: XCTestCase {

@@ -2,7 +2,8 @@ import XCTest
 import Foundation
 import DriftIO
 import TensorCore
-import Training
+import Datasets
+import TensorIO
 @testable import Evaluation
 
 final class FeatureClassifierTests: XCTestCase {

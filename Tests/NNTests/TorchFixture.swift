@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 import TensorCore
 import DriftIO
+import TensorIO
 @testable import NN
 
 /// An export of `torch_reference.py --export` (see scripts/make_nn_fixtures.py):

@@ -66,7 +66,7 @@ final class AdjointTests: XCTestCase {
         for (n, x) in inputs.enumerated() {
             for e in Swift.stride(from: 0, to: x.count, by: Swift.max(1, x.count / 4)) {
                 func moved(_ d: Float) -> [Tensor] {
-                    var xs = inputs.map { $0.copy() }
+                    let xs = inputs.map { $0.copy() }
                     xs[n].withUnsafeMutableBufferPointer { $0[e] += d }
                     return xs
                 }

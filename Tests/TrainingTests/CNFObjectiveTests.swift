@@ -5,6 +5,7 @@ import Generative
 import NN
 import Samplers
 import TensorCore
+import Datasets
 @testable import Training
 
 /// Maximum-likelihood training of a continuous normalizing flow: its loss is the NLL that

@@ -3,6 +3,8 @@ import DriftIO
 import Generative
 import NN
 import TensorCore
+import Datasets
+import TensorIO
 @testable import Training
 
 /// The checkpoint file: what it holds, and one clear error for every way it can be wrong.

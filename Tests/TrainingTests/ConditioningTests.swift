@@ -3,6 +3,7 @@ import DriftIO
 import Generative
 import NN
 import TensorCore
+import Datasets
 @testable import Training
 
 /// Labels through the data path, label dropout, position-keyed draws and conditional training.

@@ -4,6 +4,7 @@ import NN
 import Samplers
 import TensorCore
 import Evaluation
+import Datasets
 @testable import Training
 
 /// Training works: flow matching on a 2-D toy lowers the loss, and samples drawn through the

@@ -1,6 +1,7 @@
 import XCTest
 import DriftIO
 import TensorCore
+import Datasets
 @testable import Training
 
 /// Image data: a folder of PNGs, and Fashion-MNIST when the Debian package is installed.

@@ -3,6 +3,7 @@ import XCTest
 import Generative
 import NN
 import TensorCore
+import Datasets
 @testable import Training
 
 final class ObjectiveTests: XCTestCase {

@@ -1,5 +1,6 @@
 import XCTest
 import TensorCore
+import Datasets
 @testable import Training
 
 final class OptimalTransportTests: XCTestCase {

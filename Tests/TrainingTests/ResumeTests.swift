@@ -3,6 +3,7 @@ import Generative
 import NN
 import TensorCore
 import DriftIO
+import Datasets
 @testable import Training
 
 /// Exact resume: N steps straight equal N/2 steps, a checkpoint file, and N/2 more — bit for bit.

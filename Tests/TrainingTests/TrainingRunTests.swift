@@ -2,6 +2,7 @@ import XCTest
 import Generative
 import NN
 import TensorCore
+import Datasets
 @testable import Training
 
 /// The run folder: stop on request, resume, log, configuration strings.

@@ -1,6 +1,7 @@
 import DriftIO
 import Foundation
 import TensorCore
+import TensorIO
 
 /// A trained `FeatureClassifier` in HDF5 (written atomically, CRC32 per dataset, like model checkpoints):
 ///

@@ -1,7 +1,7 @@
+import Datasets
 import Foundation
 import NN
 import TensorCore
-import Training
 
 /// Trains a `FeatureClassifier` on labelled images with Adam, cross-entropy, a linear warm-up and
 /// cosine decay, a fresh permutation of the examples every epoch (keyed by seed and epoch) and

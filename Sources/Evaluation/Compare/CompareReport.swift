@@ -1,5 +1,6 @@
 import DriftIO
 import Foundation
+import Plotting
 import TensorCore
 
 /// Trajectories of a few samples under one sampler, for the 2-D picture.

@@ -1,8 +1,8 @@
+import Datasets
 import Foundation
 import Generative
 import Samplers
 import TensorCore
-import Training
 
 /// Real images and the feature classifier for the image metrics: generated samples are compared
 /// with `real` (test images); `floor` (training images, as many) gives each metric's data floor.
@@ -181,7 +181,7 @@ public struct CompareSweep {
         var flowCache = [String: FeatureSet]()
         init(_ sweep: CompareSweep) throws {
             noise = sweep.noise
-            referenceSamples = try sweep.reference.map { FeatureSet($0.examples(at: 0, count: sweep.count, key: sweep.key.fold("reference"))) }
+            referenceSamples = sweep.reference.map { FeatureSet($0.examples(at: 0, count: sweep.count, key: sweep.key.fold("reference"))) }
         }
     }
 

@@ -3,6 +3,7 @@ import Foundation
 import Generative
 import NN
 import TensorCore
+import TensorIO
 
 extension Checkpoint {
     /// Writes the checkpoint atomically to `file` (temporary file in the same

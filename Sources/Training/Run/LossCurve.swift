@@ -1,5 +1,6 @@
 import DriftIO
 import Foundation
+import Plotting
 
 /// The loss curve of a run: `loss` against `step` from the CSV training log,
 /// drawn as `DIR/loss.png` (rewritten with every

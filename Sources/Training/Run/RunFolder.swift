@@ -1,3 +1,4 @@
+import DriftIO
 import Foundation
 
 /// The files of a training run in its output folder (`--out DIR`):
@@ -37,7 +38,7 @@ public struct RunFolder: Sendable {
             throw TrainingError.invalidSetting("--out \(url.path) is a file, not a folder")
         }
         do { try fm.createDirectory(at: url, withIntermediateDirectories: true) } catch {
-            throw TrainingError.invalidSetting("cannot create output folder \(url.path): \(Self.reason(error))")
+            throw TrainingError.invalidSetting("cannot create output folder \(url.path): \(DriftIOError.reason(error))")
         }
         let probe = url.appendingPathComponent(".drift-write-test.\(getpid())").path
         let fd = open(probe, O_CREAT | O_WRONLY | O_EXCL, 0o600)
@@ -46,15 +47,5 @@ public struct RunFolder: Sendable {
         }
         close(fd)
         unlink(probe)
-    }
-
-    /// The underlying POSIX reason of a Foundation file error, else its description.
-    static func reason(_ error: Error) -> String {
-        let ns = error as NSError
-        if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
-            return String(cString: strerror(Int32(underlying.code)))
-        }
-        if ns.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(ns.code))) }
-        return ns.localizedDescription
     }
 }

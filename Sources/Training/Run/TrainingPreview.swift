@@ -2,6 +2,7 @@ import DriftIO
 import Foundation
 import Generative
 import NN
+import Plotting
 import Samplers
 import TensorCore
 

@@ -1,3 +1,4 @@
+import DriftIO
 import Foundation
 import TensorCore
 

@@ -1,3 +1,5 @@
+import DriftIO
+
 /// A picture of 2-D trajectories: each path a polyline through its saved states, its start marked
 /// with a small disk and its end with a larger one, over axes like `ScatterPlot`'s.
 public struct TrajectoryPlot: Sendable {

@@ -1,6 +1,7 @@
 import DriftIO
 import Foundation
 import TensorCore
+import TensorIO
 
 /// A folder of PNG images as an example set (the user's own data): every
 /// `*.png` directly inside the folder, sorted by name, scaled to cover
@@ -30,12 +31,12 @@ public enum ImageFolder {
     public static func listing(_ folder: String) throws -> (files: [String], labels: [Int]?, classNames: [String]?) {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDir) else {
-            throw TrainingError.data("folder:\(folder): no such folder")
+            throw DataError.unreadable("folder:\(folder): no such folder")
         }
-        guard isDir.boolValue else { throw TrainingError.data("folder:\(folder) is a file; give the folder that holds the PNG images") }
+        guard isDir.boolValue else { throw DataError.unreadable("folder:\(folder) is a file; give the folder that holds the PNG images") }
         let names: [String]
         do { names = try FileManager.default.contentsOfDirectory(atPath: folder) } catch {
-            throw TrainingError.data("folder:\(folder): cannot list it (\(RunFolder.reason(error)))")
+            throw DataError.unreadable("folder:\(folder): cannot list it (\(DriftIOError.reason(error)))")
         }
         let pngs = names.filter { $0.lowercased().hasSuffix(".png") }.sorted()
         var files = pngs.map { (folder as NSString).appendingPathComponent($0) }
@@ -52,7 +53,7 @@ public enum ImageFolder {
                 if !images.isEmpty { classes.append((name, images.map { (sub as NSString).appendingPathComponent($0) })) }
             }
             guard !classes.isEmpty else {
-                throw TrainingError.data("folder:\(folder) holds no .png images (neither directly nor in class sub-folders)")
+                throw DataError.unreadable("folder:\(folder) holds no .png images (neither directly nor in class sub-folders)")
             }
             files = classes.flatMap(\.1)
             labels = classes.enumerated().flatMap { c, entry in [Int](repeating: c, count: entry.1.count) }

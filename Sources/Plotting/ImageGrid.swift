@@ -1,3 +1,4 @@
+import DriftIO
 import TensorCore
 
 /// Tiles a batch of images into one picture (like torchvision's `make_grid`).
@@ -31,7 +32,7 @@ public enum ImageGrid {
                         let row = (y0 + y) * width
                         for x in 0..<w {
                             let src = base + (y / scale) * srcW + x / scale
-                            for ch in 0..<c { out[(row + x0 + x) * c + ch] = quantize(v[src + ch * srcH * srcW], range) }
+                            for ch in 0..<c { out[(row + x0 + x) * c + ch] = PixelImage.quantize(v[src + ch * srcH * srcW], range: range) }
                         }
                     }
                 }

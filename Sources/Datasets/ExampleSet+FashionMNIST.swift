@@ -1,6 +1,7 @@
 import DriftIO
 import Foundation
 import TensorCore
+import TensorIO
 
 /// Which part of a dataset with a fixed split (Fashion-MNIST: 60,000 train, 10,000 test).
 public enum DataSplit: String, Codable, CaseIterable, Sendable { case train, test }
@@ -15,10 +16,6 @@ extension ExampleSet {
     public static func fashionMNIST(_ split: DataSplit, directory: String? = nil) throws -> ExampleSet {
         let folder = directory ?? ProcessInfo.processInfo.environment[fashionMNISTVariable] ?? FashionMNIST.defaultDirectory
         let data = try FashionMNIST.load(split == .train ? .train : .test, directory: folder)
-        return ExampleSet(values: data.imageTensor(range: -1...1), labels: data.labels.map(Int.init), classNames: fashionMNISTClasses)
+        return ExampleSet(values: data.imageTensor(range: -1...1), labels: data.labels.map(Int.init), classNames: FashionMNIST.classNames)
     }
-
-    /// Fashion-MNIST's class names, label 0…9 (Xiao et al. 2017, Table 1).
-    public static let fashionMNISTClasses = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-                                             "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
 }

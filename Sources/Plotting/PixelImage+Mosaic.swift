@@ -1,3 +1,5 @@
+import DriftIO
+
 extension PixelImage {
     /// Tiles RGB images into rows (row r, column c at the same place in every row; cells are as
     /// large as the largest image, which sits at the cell's top left), with `padding` pixels of

@@ -1,3 +1,4 @@
+import DriftIO
 import Foundation
 
 /// A line chart for loss curves: one or more (x, y) series with axes, tick

@@ -21,7 +21,7 @@ public struct MixtureSource: ExampleSource {
 extension DataSpec {
     /// Loads (or sets up the generator of) the training examples.
     /// - Parameter flip: random horizontal flips (image data only).
-    /// - Throws: `DriftIOError` / `TrainingError` with one line (missing dataset
+    /// - Throws: `DriftIOError` / `DataError` with one line (missing dataset
     ///   package, damaged file, empty folder…).
     public func makeSource(flip: Bool = false) throws -> ExampleSource {
         switch self {
@@ -29,7 +29,7 @@ extension DataSpec {
             return ToySource(toy)
         case .gmm(let spec, let file):
             do { return MixtureSource(try GaussianMixture(spec: spec)) } catch {
-                throw TrainingError.data("\(file): \(error)")
+                throw DataError.unreadable("\(file): \(error)")
             }
         case .fashionMNIST(let split):
             return ShuffledExamples(try ExampleSet.fashionMNIST(split), flip: flip)

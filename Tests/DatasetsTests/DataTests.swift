@@ -1,6 +1,6 @@
 import XCTest
 import TensorCore
-@testable import Training
+@testable import Datasets
 
 final class DataTests: XCTestCase {
     let key = RandomKey(seed: 7)

@@ -1,3 +1,4 @@
+import DriftIO
 import Foundation
 import Generative
 
@@ -24,29 +25,29 @@ public enum DataSpec: Equatable, Sendable {
             switch rest?.lowercased() {
             case nil, "train": return .fashionMNIST(split: .train)
             case "test": return .fashionMNIST(split: .test)
-            case let other?: throw TrainingError.invalidSetting("unknown Fashion-MNIST split '\(other)': use fashion-mnist or fashion-mnist:test")
+            case let other?: throw DataError.invalidSetting("unknown Fashion-MNIST split '\(other)': use fashion-mnist or fashion-mnist:test")
             }
         case "toy":
             let names = ToyDistribution.allCases.map(\.rawValue).joined(separator: ", ")
             guard let name = rest, let toy = ToyDistribution(name: name) else {
-                throw TrainingError.invalidSetting("unknown toy '\(rest ?? "")': use toy:NAME with NAME one of \(names)")
+                throw DataError.invalidSetting("unknown toy '\(rest ?? "")': use toy:NAME with NAME one of \(names)")
             }
             return .toy(toy)
         case "gmm":
-            guard let file = rest, !file.isEmpty else { throw TrainingError.invalidSetting("gmm needs a spec file: --data gmm:FILE.json") }
+            guard let file = rest, !file.isEmpty else { throw DataError.invalidSetting("gmm needs a spec file: --data gmm:FILE.json") }
             do {
                 return .gmm(spec: try GaussianMixtureSpec.load(from: URL(fileURLWithPath: file)), file: file)
             } catch let error as GenerativeError {
-                throw TrainingError.data("\(file): \(error.message)")
+                throw DataError.unreadable("\(file): \(error.message)")
             } catch {
-                throw TrainingError.data("\(file): \(error.localizedDescription)")
+                throw DataError.unreadable("\(file): \(error.localizedDescription)")
             }
         case "folder":
-            guard let path = rest, !path.isEmpty else { throw TrainingError.invalidSetting("folder needs a path: --data folder:PATH") }
-            guard imageSize >= 4 else { throw TrainingError.invalidSetting("--image-size must be at least 4, got \(imageSize)") }
+            guard let path = rest, !path.isEmpty else { throw DataError.invalidSetting("folder needs a path: --data folder:PATH") }
+            guard imageSize >= 4 else { throw DataError.invalidSetting("--image-size must be at least 4, got \(imageSize)") }
             return .folder(path: path, imageSize: imageSize, color: color)
         default:
-            throw TrainingError.invalidSetting("unknown data '\(text)': use fashion-mnist, toy:NAME, gmm:FILE.json or folder:PATH")
+            throw DataError.invalidSetting("unknown data '\(text)': use fashion-mnist, toy:NAME, gmm:FILE.json or folder:PATH")
         }
     }
 
@@ -72,6 +73,19 @@ public enum DataSpec: Equatable, Sendable {
 
     /// Whether examples are images (for sample grids and flips) rather than points.
     public var isImage: Bool { sampleShape.count == 3 }
+}
+
+extension DataSpec {
+    /// The class names of the data (label = index), known without loading the examples; nil when
+    /// the data have no labels (a folder of PNGs without class sub-folders).
+    public func classNames() throws -> [String]? {
+        switch self {
+        case .fashionMNIST: return FashionMNIST.classNames
+        case .toy(let toy): return toy.classNames
+        case .gmm(let spec, _): return (0..<spec.weights.count).map(String.init)
+        case .folder(let path, _, _): return try ImageFolder.listing(path).classNames
+        }
+    }
 }
 
 /// Grey-scale or colour images.

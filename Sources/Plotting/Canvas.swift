@@ -1,3 +1,4 @@
+import DriftIO
 import Foundation
 
 /// A tiny RGB raster for plots: rectangles, lines, disks and 5×7 digit text.

@@ -1,3 +1,4 @@
+import DriftIO
 import Foundation
 
 /// A heat map of a 2-D density on a square grid, with axes: cell (i, j) — column i from the left,
