@@ -51,6 +51,8 @@ let package = Package(
         .target(name: "NN", dependencies: ["TensorCore"], swiftSettings: fastMath),
         .target(name: "Generative", dependencies: ["TensorCore"], swiftSettings: fastMath),
         .target(name: "Samplers", dependencies: ["TensorCore", "Generative"], swiftSettings: fastMath),
+        // Sampler presets at the edge: JSON files and names decoded into `Sampler`s through the solver registry.
+        .target(name: "Presets", dependencies: ["Samplers", "Generative"], swiftSettings: fastMath),
         // What training and evaluation both read: example sources, data specs, Fashion-MNIST, image folders, toys.
         .target(name: "Datasets", dependencies: ["TensorCore", "Generative", "DriftIO", "TensorIO"], swiftSettings: fastMath),
         .target(name: "Training", dependencies: ["TensorCore", "NN", "Generative", "Samplers", "Datasets", "DriftIO", "TensorIO", "Plotting"],
@@ -59,7 +61,7 @@ let package = Package(
                                                    "CLAPACK"],
                 swiftSettings: fastMath),
         .target(name: "DriftCLI", dependencies: [
-            "TensorCore", "NN", "Generative", "Samplers", "Datasets", "Training", "Evaluation", "DriftIO", "TensorIO", "Plotting",
+            "TensorCore", "NN", "Generative", "Samplers", "Presets", "Datasets", "Training", "Evaluation", "DriftIO", "TensorIO", "Plotting",
             "MessagePassing",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: fastMath),
@@ -70,11 +72,11 @@ let package = Package(
         .testTarget(name: "NNTests", dependencies: ["NN", "TensorCore", "DriftIO", "TensorIO"], resources: [.copy("Fixtures")]),
         .testTarget(name: "DriftIOTests", dependencies: ["DriftIO", "TensorIO", "Plotting", "TensorCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "GenerativeTests", dependencies: ["Generative", "TensorCore"]),
-        .testTarget(name: "SamplersTests", dependencies: ["Samplers", "Generative", "TensorCore"]),
+        .testTarget(name: "SamplersTests", dependencies: ["Samplers", "Presets", "Generative", "TensorCore"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TensorCore"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Datasets", "Evaluation", "NN", "Generative", "Samplers", "DriftIO", "TensorIO",
                                                          "TensorCore"]),
-        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Datasets", "Samplers", "Generative", "DriftIO", "TensorIO", "TensorCore"]),
-        .testTarget(name: "DriftCLITests", dependencies: ["DriftCLI", "Training", "Evaluation", "Datasets", "DriftIO", "TensorIO", "TensorCore", "NN"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Datasets", "Samplers", "Presets", "Generative", "DriftIO", "TensorIO", "TensorCore"]),
+        .testTarget(name: "DriftCLITests", dependencies: ["DriftCLI", "Presets", "Samplers", "Generative", "Training", "Evaluation", "Datasets", "DriftIO", "TensorIO", "TensorCore", "NN"]),
     ]
 )

@@ -7,6 +7,7 @@ import Generative
 import MessagePassing
 import NN
 import Samplers
+import Presets
 import TensorCore
 import Training
 

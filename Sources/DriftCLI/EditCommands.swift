@@ -3,6 +3,7 @@ import DriftIO
 import Foundation
 import Generative
 import Samplers
+import Presets
 import TensorCore
 import TensorIO
 

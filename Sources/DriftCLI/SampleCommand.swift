@@ -5,6 +5,7 @@ import Generative
 import MessagePassing
 import NN
 import Samplers
+import Presets
 import Training
 import TensorCore
 import TensorIO

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Samplers
+import Presets
 import TensorCore
 
 // Options several commands share, declared once: the same flag, help, defaults and checks everywhere.

@@ -34,7 +34,7 @@ public enum JSONValue: Codable, Equatable, Sendable {
     }
 
     /// What kind of value this is, for messages ("a string", "a number", …).
-    var kindDescription: String {
+    public var kindDescription: String {
         switch self {
         case .number: return "a number"
         case .string: return "a string"

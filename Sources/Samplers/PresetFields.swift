@@ -9,7 +9,7 @@ public struct PresetFields {
     /// Fields read so far; anything else left at the end is an error.
     private var used: Set<String> = ["description", "solver"]
 
-    init(_ fields: [String: JSONValue]) { self.fields = fields }
+    public init(_ fields: [String: JSONValue]) { self.fields = fields }
 
     /// The fields every preset may hold; each solver reads those of its own it needs.
     static let known: Set<String> = ["description", "solver", "steps", "grid", "rho", "tStart", "tEnd", "sigmaMax",
@@ -17,7 +17,8 @@ public struct PresetFields {
                                      "diffusion", "snr", "correctorSteps", "sChurn", "sTmin", "sTmax", "sNoise",
                                      "order", "variant", "restartSigmaMin", "restartSigmaMax", "restarts", "restartSteps"]
 
-    mutating func sampler(registry: SolverRegistry) throws -> (Sampler, String) {
+    /// The sampler the fields describe, and its solver's name as written.
+    public mutating func sampler(registry: SolverRegistry) throws -> (Sampler, String) {
         if let unknown = fields.keys.filter({ !Self.known.contains($0) }).sorted().first {
             throw SamplerError("unknown field '\(unknown)' (known fields: \(Self.known.sorted().joined(separator: ", ")))")
         }

@@ -4,6 +4,7 @@ import DriftIO
 import Evaluation
 import Generative
 import Samplers
+import Presets
 import TensorCore
 
 /// An analytic mixture spec without a `parametrization` field is a score model. On the rectified

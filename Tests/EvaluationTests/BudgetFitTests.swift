@@ -3,6 +3,7 @@ import Foundation
 import TensorCore
 import Generative
 import Samplers
+import Presets
 @testable import Evaluation
 
 final class BudgetFitTests: XCTestCase {

@@ -2,6 +2,7 @@ import XCTest
 import TensorCore
 import Generative
 import Samplers
+import Presets
 @testable import Evaluation
 
 /// Class-conditional and guided sampling on the analytic mixture (class = component), where the

@@ -2,6 +2,7 @@ import XCTest
 import TensorCore
 import Generative
 @testable import Samplers
+import Presets
 
 /// Same seed ⇒ the same samples, whether N is drawn in one batch or several, on 1 or 2 threads:
 /// every random draw is keyed by (seed, sample index), and no step mixes samples.

@@ -2,6 +2,7 @@ import XCTest
 import TensorCore
 import Generative
 @testable import Samplers
+import Presets
 
 /// Every stochastic sampler draws its noise from the per-sample Brownian path, so one seed is
 /// one Brownian motion at every step count: as the step count grows, the samples of a seed

@@ -2,6 +2,7 @@ import XCTest
 import TensorCore
 import Generative
 @testable import Samplers
+import Presets
 
 /// Encoding (PF-ODE inversion), SDEdit and spherical interpolation on the analytic mixture.
 final class EditingTests: XCTestCase {

@@ -2,6 +2,7 @@ import XCTest
 import TensorCore
 import Generative
 @testable import Samplers
+import Presets
 
 final class PresetTests: XCTestCase {
     static let required = ["euler-50", "heun-karras-18", "midpoint-25", "rk4-20", "bosh3", "dopri5", "ddim-50",

@@ -2,6 +2,7 @@ import XCTest
 import TensorCore
 import Generative
 @testable import Samplers
+import Presets
 
 /// SDE samplers on the analytic mixture at large N: the sample mean, covariance and mixture
 /// weights (nearest-mean assignment; the components are ≥ 8 std apart) match the exact ones

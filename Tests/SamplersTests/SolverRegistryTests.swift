@@ -3,6 +3,7 @@ import Foundation
 import TensorCore
 import Generative
 @testable import Samplers
+import Presets
 
 /// A solver outside Drift, as a user would add one: its algorithm and its registry entry
 /// (here Ralston's second-order method, the explicit RK2 of minimal error bound; Ralston 1962).

@@ -1,4 +1,5 @@
 import Foundation
+import Samplers
 
 /// Finding presets by short name (`heun-karras-18`) or by path (`my/sampler.json`).
 public enum PresetLibrary {

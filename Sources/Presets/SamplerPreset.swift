@@ -1,4 +1,5 @@
 import Foundation
+import Samplers
 import Generative
 
 /// A sampler preset: one JSON file of `samplers/` (or a CLI's overrides of one), decoded with
