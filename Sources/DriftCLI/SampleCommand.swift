@@ -314,21 +314,37 @@ struct SampleCommand: ParsableCommand {
             : try SamplePicture.write(samples, sampleShape: shape, to: path, text: text)
     }
 
-    /// Each sample as its own PNG, `folder`/sample-0000.png …, with the recipe and its index.
+    /// Each sample as its own PNG, `folder`/sample-0000.png …, with the recipe and its index. All
+    /// or nothing: every image is written under a temporary name first and renamed only when all
+    /// are written; on an error the temporary files (and a folder this run created) are removed.
     func writeImages(_ samples: Tensor, recipe: SampleRecipe, to folder: String) throws {
+        let fm = FileManager.default
         let dir = URL(fileURLWithPath: folder)
-        do { try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: false) } catch {
+        var created = false
+        do { try fm.createDirectory(at: dir, withIntermediateDirectories: false); created = true } catch {
             var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            guard fm.fileExists(atPath: dir.path, isDirectory: &isDirectory), isDirectory.boolValue else {
                 throw CLIError("--out \(folder): cannot create the folder (\(CLIError(error).description))")
             }
         }
         let count = samples.shape[0]
-        for i in 0..<count {
-            var one = recipe
-            one.index = i
-            try SamplePicture.writeImage(Self.rows(samples, i, 1), to: dir.appendingPathComponent(Self.imageName(i, count: count)).path,
-                                         text: one.pngText)
+        let names = (0..<count).map { dir.appendingPathComponent(Self.imageName($0, count: count)).path }
+        let temporary = names.map { $0 + ".tmp.\(getpid())" }
+        do {
+            for i in 0..<count {
+                var one = recipe
+                one.index = i
+                try SamplePicture.writeImage(Self.rows(samples, i, 1), to: temporary[i], text: one.pngText)
+            }
+        } catch {
+            for t in temporary { try? fm.removeItem(atPath: t) }
+            if created { try? fm.removeItem(at: dir) }
+            throw error
+        }
+        for (t, name) in zip(temporary, names) {
+            guard rename(t, name) == 0 else {
+                throw CLIError("--out \(folder): cannot rename \(t) to \(name) (\(String(cString: strerror(errno))))")
+            }
         }
     }
 

@@ -56,6 +56,14 @@ public struct SamplerPreset: Sendable {
             throw SamplerError("sampler preset '\(source)': expected a JSON object, got \(value.kindDescription)")
         }
         for (k, v) in overrides { fields[k] = v }
+        // An override replaces what the preset said about the same thing: another grid drops the
+        // preset's Karras ρ, and an endpoint given as a time drops the preset's noise level for it
+        // (and the other way round), unless the overrides give both.
+        if let grid = overrides["grid"], grid != .string("karras"), overrides["rho"] == nil { fields["rho"] = nil }
+        for (a, b) in [("tStart", "sigmaMax"), ("tEnd", "sigmaMin")] {
+            if overrides[a] != nil, overrides[b] == nil { fields[b] = nil }
+            if overrides[b] != nil, overrides[a] == nil { fields[a] = nil }
+        }
         do {
             var reader = PresetFields(fields)
             let (sampler, solver) = try reader.sampler(registry: registry)

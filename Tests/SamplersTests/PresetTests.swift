@@ -107,4 +107,22 @@ final class PresetTests: XCTestCase {
         let edm18 = try PresetLibrary.resolve("heun-karras-18", in: [presetDirectory]).sampler
         XCTAssertEqual(edm18.plannedEvaluations(for: NetworkLike(mixture: x0Model)), 35)
     }
+
+    /// An override replaces what the preset said about the same thing: another grid drops the
+    /// preset's ρ, a time endpoint its noise level (and the other way round).
+    func testOverridingTheGridOrAnEndpointReplacesWhatThePresetSaidAboutIt() throws {
+        let logSNR = try PresetLibrary.resolve("ipndm-10", in: [presetDirectory], overrides: ["grid": .string("logsnr")])
+        XCTAssertEqual(logSNR.sampler.grid.spacing, .logSNR)
+        XCTAssertNil(logSNR.fields["rho"])
+        let karras = try PresetLibrary.resolve("ipndm-10", in: [presetDirectory], overrides: ["rho": .number(3)])
+        XCTAssertEqual(karras.sampler.grid.spacing, .karras(rho: 3))
+        let level = Data(#"{"solver": "heun", "steps": 4, "sigmaMax": 10}"#.utf8)
+        let time = try SamplerPreset.decode(level, source: "level.json", overrides: ["tStart": .number(0.9)])
+        XCTAssertEqual(time.sampler.grid.start, .time(0.9))
+        XCTAssertNil(time.fields["sigmaMax"])
+        XCTAssertThrowsError(try PresetLibrary.resolve("heun-karras-18", in: [presetDirectory],
+                                                       overrides: ["tStart": .number(0.9), "sigmaMax": .number(10)])) { error in
+            XCTAssertTrue("\(error)".contains("give 'tStart' or 'sigmaMax', not both"), "\(error)")
+        }
+    }
 }
