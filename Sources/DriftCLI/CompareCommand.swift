@@ -50,6 +50,8 @@ struct CompareCommand: ParsableCommand {
     @Option(help: "Reference data for sw2/mmd: toy:NAME or gmm:FILE.json (default: the mixture or the checkpoint's training data).")
     var data: String?
     @Option(help: "Trajectories drawn per sampler in the 2-D picture (0: none).") var trajectories: Int = 8
+    @Option(help: "Bootstrap resamples behind every standard error and paired difference (0: none; needs --n ≥ \(Bootstrap.minimumCount)).")
+    var bootstrap: Int = 200
     @Option(help: "Feature classifier for image metrics (default: checkpoints/fashion-classifier.h5).") var classifier: String?
     @Option(parsing: .unconditional, help: "Classifier-free guidance weights to sweep at the largest budget, e.g. 0,1,2,4 (class-conditional image models).")
     var guidance: String?
@@ -150,7 +152,7 @@ struct CompareCommand: ParsableCommand {
             return NamedSampler(name: preset.source, sampler: preset.sampler)
         }
         let sweep = try CompareSweep(model: m, samplers: named, budgets: budgets, count: count, seed: seed, metrics: metrics,
-                                     reference: reference, mixture: mixture, images: images)
+                                     reference: reference, mixture: mixture, images: images, bootstrapResamples: bootstrap)
         // Under mpirun the cells are shared among the ranks (each cell whole on one rank, so every
         // number is what one process computes); rank 0 collects them and alone writes the report.
         let world = World.shared
@@ -163,7 +165,7 @@ struct CompareCommand: ParsableCommand {
             let guidanceMetrics = requested?.filter { $0.requirement == .featureClassifier || $0.requirement == .conditionalImages }
                 ?? [.fd, .accuracy, .diversity, .precision, .recall]
             let g = try GuidanceSweep(model: m, samplers: named, budget: budgets.last!, count: count, seed: seed, weights: weights,
-                                      metrics: guidanceMetrics, images: images)
+                                      metrics: guidanceMetrics, images: images, bootstrapResamples: bootstrap)
             let bar = SweepProgress()
             guided = try g.run(partition: partition) { done, elapsed, cell in bar.update(done: done, elapsed: elapsed, cell: cell) }
             bar.finish()
@@ -189,6 +191,9 @@ struct CompareCommand: ParsableCommand {
         }
         print(results.csv, terminator: "")
         if let guided { print(guided.csv, terminator: "") }
+        if let ratio = results.medianWidthRatio {
+            print(String(format: "paired 95%% intervals of differences to the best sampler: median %.2f× the width of unpaired ones (winners.csv, paired.csv)", ratio))
+        }
         print("report: \(folder.appendingPathComponent("report.html").path) (\(results.cells.count) cells, \(results.skipped.count) not run)")
     }
 

@@ -29,6 +29,14 @@ public struct FeatureSet: Sendable {
                    count: range.count, dimension: dimension)
     }
 
+    /// The rows `indices` in that order (repeats allowed: a bootstrap resample).
+    public func rows(_ indices: [Int]) -> FeatureSet {
+        var out = [Double]()
+        out.reserveCapacity(indices.count * dimension)
+        for i in indices { out += values[(i * dimension)..<((i + 1) * dimension)] }
+        return FeatureSet(values: out, count: indices.count, dimension: dimension)
+    }
+
     /// Squared Euclidean distance between row i of self and row j of `other`.
     @inline(__always)
     func squaredDistance(_ i: Int, _ other: FeatureSet, _ j: Int) -> Double {

@@ -17,16 +17,21 @@ public struct PrecisionRecall: Sendable, Equatable {
 
     /// - Throws: `EvaluationError` for different dimensions or sets of at most k points.
     public init(real: FeatureSet, generated: FeatureSet, k: Int = 3) throws {
+        try Self.check(real: real, generated: generated, k: k)
+        let realRadii = Self.kthNeighbourSquaredDistances(real, k: k)
+        let generatedRadii = Self.kthNeighbourSquaredDistances(generated, k: k)
+        precision = Self.coverage(of: generated, by: real, radii: realRadii)
+        recall = Self.coverage(of: real, by: generated, radii: generatedRadii)
+    }
+
+    /// - Throws: `EvaluationError` for different dimensions or sets of at most k points.
+    static func check(real: FeatureSet, generated: FeatureSet, k: Int) throws {
         guard real.dimension == generated.dimension else {
             throw EvaluationError("precision/recall between \(real.dimension)- and \(generated.dimension)-dimensional features")
         }
         guard k >= 1, real.count > k, generated.count > k else {
             throw EvaluationError("precision/recall with k = \(k) needs more than \(k) points in each set")
         }
-        let realRadii = Self.kthNeighbourSquaredDistances(real, k: k)
-        let generatedRadii = Self.kthNeighbourSquaredDistances(generated, k: k)
-        precision = Self.coverage(of: generated, by: real, radii: realRadii)
-        recall = Self.coverage(of: real, by: generated, radii: generatedRadii)
     }
 
     /// Squared distance from each point to its k-th nearest other point of the set.
@@ -55,5 +60,58 @@ public struct PrecisionRecall: Sendable, Equatable {
             }
         }
         return Double(inside) / Double(points.count)
+    }
+}
+
+extension PrecisionRecall {
+    /// Which generated point lies in which real point's ball and the other way round, with the
+    /// radii of the full sets: precision and recall of any resample of the two sets (bootstrap
+    /// replicates, the radii held at their full-sample values) by counting alone.
+    public struct Coverage: Sendable {
+        let generatedCount: Int, realCount: Int
+        /// [i·M + j]: generated i inside real j's ball.
+        let generatedInReal: [Bool]
+        /// [i·M + j]: real j inside generated i's ball.
+        let realInGenerated: [Bool]
+
+        public init(real: FeatureSet, generated: FeatureSet, k: Int = 3) throws {
+            try PrecisionRecall.check(real: real, generated: generated, k: k)
+            let realRadii = PrecisionRecall.kthNeighbourSquaredDistances(real, k: k)
+            let generatedRadii = PrecisionRecall.kthNeighbourSquaredDistances(generated, k: k)
+            let n = generated.count, m = real.count
+            var a = [Bool](repeating: false, count: n * m), b = a
+            for i in 0..<n {
+                for j in 0..<m {
+                    let d = generated.squaredDistance(i, real, j)
+                    a[i * m + j] = d <= realRadii[j]
+                    b[i * m + j] = d <= generatedRadii[i]
+                }
+            }
+            generatedCount = n
+            realCount = m
+            generatedInReal = a
+            realInGenerated = b
+        }
+
+        /// Fraction of the generated `rows` inside the manifold of the real `referenceRows`.
+        public func precision(rows: [Int], referenceRows: [Int]) -> Double {
+            let present = Self.present(referenceRows, count: realCount)
+            let inside = rows.filter { i in present.contains { generatedInReal[i * realCount + $0] } }.count
+            return Double(inside) / Double(Swift.max(rows.count, 1))
+        }
+
+        /// Fraction of the real `referenceRows` inside the manifold of the generated `rows`.
+        public func recall(rows: [Int], referenceRows: [Int]) -> Double {
+            let present = Self.present(rows, count: generatedCount)
+            let inside = referenceRows.filter { j in present.contains { realInGenerated[$0 * realCount + j] } }.count
+            return Double(inside) / Double(Swift.max(referenceRows.count, 1))
+        }
+
+        /// The distinct indices of a resample.
+        static func present(_ rows: [Int], count: Int) -> [Int] {
+            var seen = [Bool](repeating: false, count: count)
+            for r in rows { seen[r] = true }
+            return seen.indices.filter { seen[$0] }
+        }
     }
 }

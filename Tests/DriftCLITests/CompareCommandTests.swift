@@ -24,20 +24,23 @@ final class CompareCommandTests: XCTestCase {
         let run = try DriftProcess.run(args + ["--out", out.path], in: root)
         XCTAssertEqual(run.status, 0, run.stderr)
         XCTAssertTrue(run.stderr.contains("100%") && run.stderr.contains("ETA"), "progress: \(run.stderr)")
-        for file in ["results.csv", "report.html", "grid.png", "trajectories.png", "cells/heun-karras-18-nfe5.png"] {
+        for file in ["results.csv", "winners.csv", "paired.csv", "report.html", "grid.png", "trajectories.png", "cells/heun-karras-18-nfe5.png"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent(file).path), file)
         }
         let table = try rows(out)
-        XCTAssertEqual(table[0], ["sampler", "kind", "requested_nfe", "nfe", "steps", "rtol", "seconds", "sw2", "mmd2", "mmd2_se",
-                                  "nll", "nll_se", "ode_error"])
+        XCTAssertEqual(table[0], ["sampler", "kind", "requested_nfe", "nfe", "steps", "rtol", "seconds", "sw2", "sw2_se", "mmd2", "mmd2_se",
+                                  "nll", "nll_se", "ode_error", "ode_error_se"])
         // Heun on the exact mixture: 2 NFE a step (the step to σ = 0 is defined), so 2 steps fit 5 NFE.
         let heun5 = try XCTUnwrap(table.first { $0[0] == "heun-karras-18" && $0[2] == "5" })
         XCTAssertEqual(Array(heun5[1...4]), ["ODE", "5", "4", "2"])
         let heun20 = try XCTUnwrap(table.first { $0[0] == "heun-karras-18" && $0[2] == "20" })
-        XCTAssertLessThan(try XCTUnwrap(Double(heun20[12])), try XCTUnwrap(Double(heun5[12])), "ODE error shrinks with NFE")
+        XCTAssertLessThan(try XCTUnwrap(Double(heun20[13])), try XCTUnwrap(Double(heun5[13])), "ODE error shrinks with NFE")
+        // Every metric has a standard error: the bootstrap's for SW2 and the flow-map error.
+        XCTAssertGreaterThan(try XCTUnwrap(Double(heun20[8])), 0, "sw2_se")
+        XCTAssertGreaterThan(try XCTUnwrap(Double(heun20[14])), 0, "ode_error_se")
         let em = try XCTUnwrap(table.first { $0[0] == "em-500" && $0[2] == "20" })
         XCTAssertEqual(em[1], "SDE")
-        XCTAssertEqual(em[12], "", "no flow-map error for an SDE sampler")
+        XCTAssertEqual(em[13], "", "no flow-map error for an SDE sampler")
         XCTAssertNil(table.first { $0[0] == "dopri5" && $0[2] == "5" }, "dopri5 cannot run in 5 NFE")
         XCTAssertEqual(table.last?[0], "exact-vs-exact")
         let html = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
@@ -60,6 +63,10 @@ final class CompareCommandTests: XCTestCase {
         assertCleanFailure(try DriftProcess.run(base + ["--nfe", ""], in: root), mentions: ["--nfe is empty"])
         assertCleanFailure(try DriftProcess.run(base + ["--nfe", "10,0"], in: root), mentions: ["'0' is not a positive integer"])
         assertCleanFailure(try DriftProcess.run(base + ["--nfe", "10,x"], in: root), mentions: ["'x'"])
+        // Too few samples for the bootstrap to mean anything (the limit is said), and a negative count.
+        assertCleanFailure(try DriftProcess.run(["compare", "--model", ring, "--n", "12", "--out", out], in: root),
+                           mentions: ["at least 20 samples", "--bootstrap 0"])
+        assertCleanFailure(try DriftProcess.run(base + ["--bootstrap=-1"], in: root), mentions: ["resamples ≥ 0"])
         assertCleanFailure(try DriftProcess.run(["compare", "--model", ring, "--n", "100000000000", "--out", out], in: root),
                            mentions: ["--n 100000000000", "in one batch", "TB of memory"])
         XCTAssertFalse(FileManager.default.fileExists(atPath: out), "no partial report")
@@ -93,12 +100,13 @@ final class CompareImageMetricsTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: folder) }
         let out = folder.appendingPathComponent("cmp")
         let run = try DriftProcess.run(["compare", "--model", root.appendingPathComponent("checkpoints/fashion-cfm-unet28.h5").path,
-                                        "--sampler", "dpmpp-2m-20", "--nfe", "3", "--n", "12", "--out", out.path], in: root)
+                                        "--sampler", "dpmpp-2m-20", "--nfe", "3", "--n", "12", "--bootstrap", "0", "--out", out.path], in: root)
         XCTAssertEqual(run.status, 0, run.stderr)
         let table = try String(contentsOf: out.appendingPathComponent("results.csv"), encoding: .utf8)
             .split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
-        XCTAssertEqual(table[0], ["sampler", "kind", "requested_nfe", "nfe", "steps", "rtol", "seconds", "fd", "kid", "kid_se",
-                                  "precision", "recall", "class_deviation"])
+        XCTAssertEqual(table[0], ["sampler", "kind", "requested_nfe", "nfe", "steps", "rtol", "seconds", "fd", "fd_se", "kid", "kid_se",
+                                  "precision", "precision_se", "recall", "recall_se", "class_deviation", "class_deviation_se"])
+        XCTAssertEqual(table[1][8], "", "no bootstrap, no fd_se")
         XCTAssertEqual(table.count, 3)
         XCTAssertEqual(table[2][0], "train-vs-test")
         let fd = try XCTUnwrap(Double(table[1][7])), floor = try XCTUnwrap(Double(table[2][7]))
@@ -146,11 +154,12 @@ final class CompareGuidanceTests: XCTestCase {
         XCTAssertEqual(run.status, 0, run.stderr)
         let table = try String(contentsOf: out.appendingPathComponent("guidance.csv"), encoding: .utf8)
             .split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
-        XCTAssertEqual(table[0], ["sampler", "kind", "guidance", "requested_nfe", "nfe", "steps", "rtol", "seconds", "fd",
-                                  "class_accuracy", "class_accuracy_se", "diversity", "precision", "recall"])
+        XCTAssertEqual(table[0], ["sampler", "kind", "guidance", "requested_nfe", "nfe", "steps", "rtol", "seconds", "fd", "fd_se",
+                                  "class_accuracy", "class_accuracy_se", "diversity", "diversity_se", "precision", "precision_se",
+                                  "recall", "recall_se"])
         XCTAssertEqual(table.map { $0[2] }.dropFirst(), ["0", "3", ""])
         for row in table.dropFirst() {
-            let accuracy = try XCTUnwrap(Double(row[9]))
+            let accuracy = try XCTUnwrap(Double(row[10]))
             XCTAssertTrue((0...1).contains(accuracy))
         }
         // Training images with their own labels: the classifier agrees with most of them.

@@ -77,6 +77,8 @@ public struct CellPartition {
         var metrics: [String: [UInt64]]
         var shape: [Int]
         var guidance: Double?
+        /// Metric name → its bootstrap replicates as IEEE bit patterns.
+        var replicates: [String: [UInt64]]
     }
 
     static func encode(_ outcomes: [(Int, CellOutcome)]) throws -> [UInt8] {
@@ -93,7 +95,8 @@ public struct CellPartition {
                                          steps: c.steps, rtol: c.rtol, seconds: c.seconds,
                                          metrics: Dictionary(uniqueKeysWithValues: c.metrics.map {
                                              ($0.key.rawValue, [$0.value.value.bitPattern, $0.value.standardError.bitPattern]) }),
-                                         shape: c.samples.shape, guidance: c.guidance)
+                                         shape: c.samples.shape, guidance: c.guidance,
+                                         replicates: Dictionary(uniqueKeysWithValues: c.replicates.map { ($0.key.rawValue, $0.value.map(\.bitPattern)) }))
                 samples = c.samples.scalars
             }
             let json = try JSONEncoder().encode(header)
@@ -129,9 +132,15 @@ public struct CellPartition {
                     guard let m = CompareMetric(rawValue: name), v.count == 2 else { throw EvaluationError("a process sent an unknown metric '\(name)'") }
                     metrics[m] = Estimate(value: Double(bitPattern: v[0]), standardError: Double(bitPattern: v[1]))
                 }
+                var replicates = [CompareMetric: [Double]]()
+                for (name, v) in c.replicates {
+                    guard let m = CompareMetric(rawValue: name) else { throw EvaluationError("a process sent an unknown metric '\(name)'") }
+                    replicates[m] = v.map { Double(bitPattern: $0) }
+                }
                 out.append((header.job, .measured(CompareCell(
                     samplerName: c.samplerName, isStochastic: c.isStochastic, requestedNFE: c.requestedNFE, nfe: c.nfe, steps: c.steps,
-                    rtol: c.rtol, seconds: c.seconds, metrics: metrics, samples: Tensor(samples, shape: c.shape), guidance: c.guidance))))
+                    rtol: c.rtol, seconds: c.seconds, metrics: metrics, samples: Tensor(samples, shape: c.shape), guidance: c.guidance,
+                    replicates: replicates))))
             } else {
                 throw EvaluationError("a process sent an empty sweep result")
             }

@@ -53,8 +53,25 @@ public enum CompareMetric: String, CaseIterable, Sendable, Codable {
         }
     }
 
-    /// Whether the value comes with a standard error.
-    public var hasStandardError: Bool { self == .mmd || self == .nll || self == .kid || self == .accuracy }
+    /// Whether the value comes with a standard error: every metric does (the bootstrap's or an
+    /// analytic one); the column is empty where it was not estimated (`--bootstrap 0`).
+    public var hasStandardError: Bool { true }
+
+    /// Whether the standard error is analytic (the rest are the bootstrap's).
+    public var hasAnalyticStandardError: Bool { self == .mmd || self == .nll || self == .kid || self == .accuracy }
+
+    /// Which way is better, for the best sampler of a budget and the Pareto front.
+    public enum Goal: Sendable { case lower, higher, nearReference }
+
+    /// Lower is better for distances and errors, higher for precision, recall and class accuracy;
+    /// the NLL of samples and their diversity are best where the data's own value is (the floor).
+    public var goal: Goal {
+        switch self {
+        case .sw2, .mmd, .odeError, .fd, .kid, .classes: return .lower
+        case .precision, .recall, .accuracy: return .higher
+        case .nll, .diversity: return .nearReference
+        }
+    }
 
     /// Whether it applies to stochastic samplers (the exact flow map is the ODE's).
     public var appliesToStochasticSamplers: Bool { self != .odeError }

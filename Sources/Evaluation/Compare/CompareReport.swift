@@ -81,6 +81,10 @@ public struct CompareReport {
     /// Writes every file into `folder` (which must exist and be empty).
     public func write(to folder: URL) throws {
         try results.csv.write(to: folder.appendingPathComponent("results.csv"), atomically: true, encoding: .utf8)
+        if !results.cells.isEmpty {
+            try results.winnersCSV.write(to: folder.appendingPathComponent("winners.csv"), atomically: true, encoding: .utf8)
+            try results.pairedCSV.write(to: folder.appendingPathComponent("paired.csv"), atomically: true, encoding: .utf8)
+        }
         let cellsFolder = folder.appendingPathComponent("cells")
         try FileManager.default.createDirectory(at: cellsFolder, withIntermediateDirectories: true)
         var images = [String: PixelImage]()
@@ -149,7 +153,8 @@ public struct CompareReport {
             let series: [SVGChart.Series] = g.samplerNames.compactMap { name in
                 let cells = g.cells.filter { $0.samplerName == name && $0.metrics[m] != nil && $0.guidance != nil }
                 guard let first = cells.first else { return nil }
-                return SVGChart.Series(name: name, stochastic: first.isStochastic, points: cells.map { ($0.guidance!, $0.metrics[m]!.value) })
+                return SVGChart.Series(name: name, stochastic: first.isStochastic, points: cells.map { ($0.guidance!, $0.metrics[m]!.value) },
+                                       errors: cells.map { $0.metrics[m]!.standardError })
             }
             let floor = g.reference[m].map { (label: "training images", y: $0.value) }
             h += SVGChart(title: m.label + " vs guidance", xLabel: "guidance weight w", yLabel: m.rawValue, series: series,
@@ -203,7 +208,7 @@ public struct CompareReport {
             <p>Command: <code>\(e(command))</code></p>
             <p>\(count) samples per cell, seed \(seed): every cell starts from the same initial noise and its stochastic
             samplers see the same Brownian motion (common random numbers). ODE samplers: solid lines, round markers;
-            SDE samplers: dashed lines, square markers. Dotted line: the same metric between two independent sets of
+            SDE samplers: dashed lines, square markers. Bars: ±1 standard error (bootstrap over samples, or analytic). Dotted line: the same metric between two independent sets of
             exact samples of the same size (the estimator's floor), or for images between as many training images and
             the test images (the data's floor). Wall time is of one run of the cell on this machine.</p>
 
@@ -213,7 +218,8 @@ public struct CompareReport {
                 results.samplerNames.compactMap { name in
                     let cells = results.cells.filter { $0.samplerName == name && $0.metrics[m] != nil }
                     guard let first = cells.first else { return nil }
-                    return SVGChart.Series(name: name, stochastic: first.isStochastic, points: cells.map { (x($0), $0.metrics[m]!.value) })
+                    return SVGChart.Series(name: name, stochastic: first.isStochastic, points: cells.map { (x($0), $0.metrics[m]!.value) },
+                                           errors: cells.map { $0.metrics[m]!.standardError })
                 }
             }
             let floor = results.reference[m].map { (label: results.referenceName.replacingOccurrences(of: "-", with: " "), y: $0.value) }
@@ -246,10 +252,35 @@ public struct CompareReport {
             h += "<img src=\"data:image/png;base64,\(trajectoryData)\">\n"
         }
         if let guidance { h += guidanceHTML(guidance, images: guidanceImages) }
+        h += winnersHTML
         h += "<h2>Results</h2>\n" + Self.table(results.csv)
         if !results.skipped.isEmpty {
             h += "<h2>Cells not run</h2>\n<ul>\n" + results.skipped.map { "<li>\(e($0.samplerName)) at NFE ≤ \($0.requestedNFE): \(e($0.reason))</li>" }.joined(separator: "\n") + "\n</ul>\n"
         }
         return h + "</body></html>\n"
+    }
+}
+
+extension CompareReport {
+    /// The best sampler per budget and metric, and the samplers that cannot be told apart from it
+    /// (paired 95% intervals of the difference, from the bootstrap on common resamples).
+    var winnersHTML: String {
+        let winners = results.winners
+        guard !winners.isEmpty, results.cells.contains(where: { !$0.replicates.isEmpty }) else { return "" }
+        let e = SVGChart.escape
+        var h = "<h2>Best sampler per budget</h2>\n"
+        h += "<p>For each budget and metric, the best sampler (value ± bootstrap SE) and those whose difference to it has a paired 95% "
+        h += "interval reaching 0: they cannot be told apart at this N. The cells share their noise, so the bootstrap resamples the same "
+        h += "sample indices in every cell and the difference's own spread is used"
+        if let r = results.medianWidthRatio {
+            h += String(format: "; paired intervals are %.2f× the width of unpaired ones (median over every difference)", r)
+        }
+        h += ". Details: <code>paired.csv</code>.</p>\n<table>\n<tr><th>NFE</th><th>metric</th><th>best</th><th>value ± SE</th><th>cannot be told apart</th></tr>\n"
+        for w in winners {
+            let se = w.standardError.isNaN ? "" : String(format: " ± %.4g", w.standardError)
+            h += "<tr><td>\(w.budget)</td><td class=\"name\">\(e(w.metric.column))</td><td class=\"name\">\(e(w.best))</td>"
+            h += "<td>\(String(format: "%.4g", w.value))\(se)</td><td class=\"name\">\(e(w.tied.isEmpty ? "—" : w.tied.joined(separator: ", ")))</td></tr>\n"
+        }
+        return h + "</table>\n"
     }
 }

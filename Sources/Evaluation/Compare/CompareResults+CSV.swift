@@ -3,7 +3,9 @@ import Foundation
 extension CompareResults {
     /// results.csv: one row per cell, then the reference row (`referenceName`, kind "reference").
     ///
-    ///     sampler,kind,[guidance,]requested_nfe,nfe,steps,rtol,seconds,<metric>[,<metric>_se]…
+    ///     sampler,kind,[guidance,]requested_nfe,nfe,steps,rtol,seconds,<metric>,<metric>_se…
+    ///
+    /// (an empty `_se` where no standard error was estimated: `--bootstrap 0`)
     ///
     /// (the guidance column in a class-conditional sweep only).
     public var csv: String {
@@ -17,7 +19,7 @@ extension CompareResults {
             metrics.flatMap { m -> [String] in
                 let e = v[m]
                 var out = [e.map { Self.format($0.value) } ?? ""]
-                if m.hasStandardError { out.append(e.map { Self.format($0.standardError) } ?? "") }
+                if m.hasStandardError { out.append(e.flatMap { $0.standardError.isNaN ? nil : Self.format($0.standardError) } ?? "") }
                 return out
             }
         }

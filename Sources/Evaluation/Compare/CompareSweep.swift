@@ -57,6 +57,9 @@ public struct CompareCell {
     public var samples: Tensor
     /// Classifier-free guidance weight of a class-conditional sweep (nil: unconditional).
     public var guidance: Double?
+    /// Each bootstrapped metric on the sweep's resamples (resample b at the same indices in every
+    /// cell: `Bootstrap`), for paired differences between cells.
+    public var replicates: [CompareMetric: [Double]] = [:]
 }
 
 /// A sampler that cannot run within a budget (e.g. Heun below 3 NFE, an adaptive solver below its minimum).
@@ -97,12 +100,20 @@ public struct CompareSweep {
     public var mixture: GaussianMixture?
     /// Real images and the classifier (fd, kid, precision, recall, classes).
     public var images: ImageReference?
+    /// The resampling behind every standard error and paired difference (keyed by the seed).
+    public var bootstrap: Bootstrap
 
     public init(model: any DiffusionModel, samplers: [NamedSampler], budgets: [Int], count: Int, seed: UInt64,
-                metrics: [CompareMetric], reference: ExampleSource?, mixture: GaussianMixture?, images: ImageReference? = nil) throws {
+                metrics: [CompareMetric], reference: ExampleSource?, mixture: GaussianMixture?, images: ImageReference? = nil,
+                bootstrapResamples: Int = 200) throws {
         guard !samplers.isEmpty else { throw EvaluationError("compare needs at least one sampler") }
         guard !budgets.isEmpty, budgets.allSatisfy({ $0 > 0 }) else { throw EvaluationError("the NFE budgets must be positive integers") }
         guard count >= 8 else { throw EvaluationError("compare needs at least 8 samples, got \(count)") }
+        guard bootstrapResamples >= 0 else { throw EvaluationError("the bootstrap needs resamples ≥ 0, got \(bootstrapResamples)") }
+        guard bootstrapResamples == 0 || count >= Bootstrap.minimumCount else {
+            throw EvaluationError("the bootstrap needs at least \(Bootstrap.minimumCount) samples to estimate a standard error, got \(count) "
+                                  + "(raise --n or turn it off with --bootstrap 0)")
+        }
         for m in metrics {
             switch m.requirement {
             case .referenceSamples:
@@ -136,6 +147,7 @@ public struct CompareSweep {
         self.reference = reference
         self.mixture = mixture
         self.images = images
+        self.bootstrap = Bootstrap(resamples: bootstrapResamples, key: RandomKey(seed: seed).fold("bootstrap"))
     }
 
     /// The class each sample is drawn for (a class-conditional sweep: the model carries its `conditioning`).
@@ -229,12 +241,12 @@ public struct CompareSweep {
         if let referenceSamples = context.referenceSamples, let reference {
             let fresh = reference.examples(at: count, count: count, key: key.fold("reference"))
             return try metricValues(of: fresh, classes: nil, stochastic: true, sampler: nil, noise: context.noise,
-                                    reference: referenceSamples, flowCache: &context.flowCache)
+                                    reference: referenceSamples, flowCache: &context.flowCache).values
         } else if let mixture, metrics.contains(.nll) {
             return [.nll: exactMeanNLL(mixture.sample(count, key: key.fold("reference")), model: mixture)]
         } else if let images {
             return try metricValues(of: images.floor, classes: images.floorLabels, stochastic: true, sampler: nil, noise: context.noise,
-                                    reference: nil, flowCache: &context.flowCache)
+                                    reference: nil, flowCache: &context.flowCache).values
         }
         return [:]
     }
@@ -242,29 +254,55 @@ public struct CompareSweep {
     func cell(_ named: NamedSampler, _ budget: Int, _ fitted: FittedSampler, _ result: SolveResult, seconds: Double,
               noise: Tensor, reference: FeatureSet?, flowCache: inout [String: FeatureSet]) throws -> CompareCell {
         let stochastic = fitted.sampler.isStochastic
-        let values = try metricValues(of: result.samples, classes: classes, stochastic: stochastic, sampler: fitted.sampler, noise: noise,
-                                      reference: reference, flowCache: &flowCache)
+        let measured = try metricValues(of: result.samples, classes: classes, stochastic: stochastic, sampler: fitted.sampler, noise: noise,
+                                        reference: reference, flowCache: &flowCache)
         return CompareCell(samplerName: named.name, isStochastic: stochastic, requestedNFE: budget, nfe: result.evaluations,
-                           steps: fitted.steps, rtol: fitted.rtol, seconds: seconds, metrics: values, samples: result.samples,
-                           guidance: model.conditioning?.guidance)
+                           steps: fitted.steps, rtol: fitted.rtol, seconds: seconds, metrics: measured.values, samples: result.samples,
+                           guidance: model.conditioning?.guidance, replicates: measured.replicates)
+    }
+
+    /// A metric as a function of a bootstrap resample: (sample rows, reference rows) ↦ value.
+    typealias Resampled = (_ rows: [Int], _ referenceRows: [Int]) throws -> Double
+
+    /// A set of samples' metrics and their bootstrap replicates.
+    struct MeasuredMetrics {
+        var values: [CompareMetric: Estimate]
+        var replicates: [CompareMetric: [Double]]
     }
 
     /// Every requested metric of `samples` that applies (ode-error: deterministic samplers only;
-    /// accuracy and diversity: samples with the classes they were drawn for).
+    /// accuracy and diversity: samples with the classes they were drawn for), each with a standard
+    /// error: the bootstrap's (`Bootstrap`) for sw2, ode-error, fd, precision, recall, class
+    /// deviation and diversity, the analytic one for mmd, kid, nll and accuracy (nll and accuracy
+    /// are bootstrapped as well, for paired differences; NaN: not estimated, `--bootstrap 0`).
+    /// Precision and recall resample the points with the manifolds' radii held at their
+    /// full-sample values.
     func metricValues(of samples: Tensor, classes: [Int]?, stochastic: Bool, sampler: Sampler?, noise: Tensor, reference: FeatureSet?,
-                      flowCache: inout [String: FeatureSet]) throws -> [CompareMetric: Estimate] {
+                      flowCache: inout [String: FeatureSet]) throws -> MeasuredMetrics {
         var out = [CompareMetric: Estimate]()
+        /// Each bootstrapped metric as a function of a resample (sample rows, reference rows).
+        var resampled = [CompareMetric: Resampled]()
+        var referenceCount = [CompareMetric: Int]()
         let features = FeatureSet(samples.reshaped([samples.shape[0], samples.count / Swift.max(samples.shape[0], 1)]))
         let imageFeatures = images.map { $0.classifier.featureSet(samples) }
-        var pr: PrecisionRecall?
+        var pr: PrecisionRecall?, coverage: PrecisionRecall.Coverage?
+        let key = self.key
         for m in metrics {
             switch m {
             case .sw2:
-                out[m] = Estimate(value: try slicedWasserstein(features, reference!, key: key.fold("sw2")), standardError: 0)
+                let reference = reference!
+                out[m] = Estimate(value: try slicedWasserstein(features, reference, key: key.fold("sw2")), standardError: .nan)
+                if bootstrap.resamples > 0 {
+                    let sw = try SlicedWassersteinResampler(features, reference, key: key.fold("sw2"))
+                    resampled[m] = { rows, referenceRows in sw.value(rows: rows, referenceRows: referenceRows) }
+                }
+                referenceCount[m] = reference.count
             case .mmd:
                 out[m] = try rbfMMDSquared(features, reference!)
             case .nll:
-                out[m] = exactMeanNLL(samples, model: mixture!)
+                let nll = mixture!.logDensityValues(samples, t: 0).map { -$0 }
+                out[m] = Estimate(mean: nll)
+                resampled[m] = { rows, _ in Self.mean(rows, nll) }
             case .odeError:
                 guard !stochastic, let sampler, let mixture else { continue }
                 let (t0, t1) = try sampler.endpoints(on: mixture.path)
@@ -272,28 +310,90 @@ public struct CompareSweep {
                 if flowCache[cacheKey] == nil {
                     flowCache[cacheKey] = try MixtureFlowOracle(model: mixture).endpoints(of: sampler, noise: noise)
                 }
-                out[m] = Estimate(value: rmsRowDistance(features, flowCache[cacheKey]!), standardError: 0)
+                let exact = flowCache[cacheKey]!
+                let squared = (0..<features.count).map { features.squaredDistance($0, exact, $0) }
+                out[m] = Estimate(value: rmsRowDistance(features, exact), standardError: .nan)
+                resampled[m] = { rows, _ in Self.mean(rows, squared).squareRoot() }
             case .fd:
-                out[m] = Estimate(value: try frechetDistance(GaussianStatistics(imageFeatures!), GaussianStatistics(images!.real)), standardError: 0)
+                let generated = imageFeatures!, real = images!.real
+                out[m] = Estimate(value: try frechetDistance(GaussianStatistics(generated), GaussianStatistics(real)), standardError: .nan)
+                resampled[m] = { rows, referenceRows in
+                    try frechetDistance(GaussianStatistics(generated.rows(rows)), GaussianStatistics(real.rows(referenceRows)))
+                }
+                referenceCount[m] = real.count
             case .kid:
                 out[m] = try kernelInceptionDistance(imageFeatures!, images!.real, blocks: Swift.max(1, Swift.min(10, count / 50)))
             case .precision, .recall:
                 if pr == nil { pr = try PrecisionRecall(real: images!.real, generated: imageFeatures!) }
-                out[m] = Estimate(value: m == .precision ? pr!.precision : pr!.recall, standardError: 0)
+                out[m] = Estimate(value: m == .precision ? pr!.precision : pr!.recall, standardError: .nan)
+                if bootstrap.resamples > 0 {
+                    if coverage == nil { coverage = try PrecisionRecall.Coverage(real: images!.real, generated: imageFeatures!) }
+                    let c = coverage!
+                    let isPrecision = m == .precision
+                    resampled[m] = { rows, referenceRows in
+                        isPrecision ? c.precision(rows: rows, referenceRows: referenceRows) : c.recall(rows: rows, referenceRows: referenceRows)
+                    }
+                    referenceCount[m] = images!.real.count
+                }
             case .classes:
-                let h = ImageReference.histogram(images!.classifier.predict(samples))
-                out[m] = Estimate(value: zip(h, images!.realClasses).map { Swift.abs($0 - $1) }.max() ?? 0, standardError: 0)
+                let predicted = images!.classifier.predict(samples), realClasses = images!.realClasses
+                func deviation(_ rows: [Int]) -> Double {
+                    let h: [Double] = ImageReference.histogram(rows.map { predicted[$0] })
+                    var largest = 0.0
+                    for (a, b) in zip(h, realClasses) { largest = Swift.max(largest, Swift.abs(a - b)) }
+                    return largest
+                }
+                out[m] = Estimate(value: deviation(Array(predicted.indices)), standardError: .nan)
+                resampled[m] = { rows, _ in deviation(rows) }
             case .accuracy:
                 guard let classes else { continue }
                 let predicted = images!.classifier.predict(samples)
-                let p = Double(zip(predicted, classes).filter { $0 == $1 }.count) / Double(Swift.max(classes.count, 1))
+                let correct: [Double] = zip(predicted, classes).map { $0 == $1 ? 1 : 0 }
+                let p = correct.reduce(0, +) / Double(Swift.max(classes.count, 1))
                 out[m] = Estimate(value: p, standardError: (p * (1 - p) / Double(Swift.max(classes.count, 1))).squareRoot())
+                resampled[m] = { rows, _ in Self.mean(rows, correct) }
             case .diversity:
                 guard let classes else { continue }
-                out[m] = Estimate(value: try classDiversity(imageFeatures!, classes: classes, real: images!.real,
-                                                            realClasses: images!.realLabels), standardError: 0)
+                let generated = imageFeatures!, real = images!.real, realLabels = images!.realLabels
+                out[m] = Estimate(value: try classDiversity(generated, classes: classes, real: real, realClasses: realLabels), standardError: .nan)
+                resampled[m] = { rows, referenceRows in
+                    let rowClasses: [Int] = rows.map { classes[$0] }, referenceClasses: [Int] = referenceRows.map { realLabels[$0] }
+                    return try classDiversity(generated.rows(rows), classes: rowClasses, real: real.rows(referenceRows), realClasses: referenceClasses)
+                }
+                referenceCount[m] = real.count
             }
         }
-        return out
+        var replicates = [CompareMetric: [Double]]()
+        guard bootstrap.resamples > 0, !resampled.isEmpty else { return MeasuredMetrics(values: out, replicates: replicates) }
+        let n = features.count
+        // Resamples are independent: they run on the compute threads, each into its own slot.
+        let bootstrap = self.bootstrap, functions = metrics.compactMap { m in resampled[m].map { (m, $0, referenceCount[m] ?? n) } }
+        var values = [[Double]](repeating: [], count: bootstrap.resamples)
+        values.withUnsafeMutableBufferPointer { slots in
+            nonisolated(unsafe) let slots = slots
+            parallelFor(bootstrap.resamples, grain: 1) { lo, hi in
+                for b in lo..<hi {
+                    let rows = bootstrap.indices(b, count: n, stream: "samples")
+                    var referenceRows = [Int: [Int]]()
+                    slots[b] = functions.map { _, f, r in
+                        if referenceRows[r] == nil { referenceRows[r] = bootstrap.indices(b, count: r, stream: "reference") }
+                        // A resample a metric is undefined on (e.g. diversity with no class drawn twice) is NaN.
+                        return (try? f(rows, referenceRows[r]!)) ?? .nan
+                    }
+                }
+            }
+        }
+        for (k, (m, _, _)) in functions.enumerated() { replicates[m] = values.map { $0[k] } }
+        for (m, r) in replicates where !m.hasAnalyticStandardError {
+            out[m]!.standardError = Bootstrap.standardError(r)
+        }
+        return MeasuredMetrics(values: out, replicates: replicates)
+    }
+
+    /// The mean of `values` at the rows of a resample.
+    static func mean(_ rows: [Int], _ values: [Double]) -> Double {
+        var total = 0.0
+        for r in rows { total += values[r] }
+        return total / Double(Swift.max(rows.count, 1))
     }
 }

@@ -16,10 +16,12 @@ public struct GuidanceSweep {
     public var weights: [Double]
     public var metrics: [CompareMetric]
     public var images: ImageReference
+    /// Bootstrap resamples behind the standard errors (`CompareSweep.bootstrap`).
+    public var bootstrapResamples: Int
 
     /// - Throws: `EvaluationError` when the model is not class-conditional or a weight is negative.
     public init(model: any DiffusionModel, samplers: [NamedSampler], budget: Int, count: Int, seed: UInt64,
-                weights: [Double], metrics: [CompareMetric], images: ImageReference) throws {
+                weights: [Double], metrics: [CompareMetric], images: ImageReference, bootstrapResamples: Int = 200) throws {
         guard !model.classNames.isEmpty else { throw EvaluationError("a guidance sweep needs a class-conditional model (drift train --classes)") }
         guard !weights.isEmpty, weights.allSatisfy({ $0 >= 0 && $0.isFinite }) else {
             throw EvaluationError("guidance weights must be numbers ≥ 0")
@@ -32,6 +34,7 @@ public struct GuidanceSweep {
         self.weights = weights.sorted()
         self.metrics = metrics
         self.images = images
+        self.bootstrapResamples = bootstrapResamples
     }
 
     /// Sample i's class: the classes in turn.
@@ -42,7 +45,8 @@ public struct GuidanceSweep {
     public func run(partition: CellPartition = .single, progress: CompareSweep.Progress? = nil) throws -> CompareResults? {
         let sweeps = try weights.map {
             try CompareSweep(model: GuidedModel(model, classes: classes, guidance: $0), samplers: samplers, budgets: [budget],
-                             count: count, seed: seed, metrics: metrics, reference: nil, mixture: nil, images: images)
+                             count: count, seed: seed, metrics: metrics, reference: nil, mixture: nil, images: images,
+                             bootstrapResamples: bootstrapResamples)
         }
         let contexts = try sweeps.map { try CompareSweep.CellContext($0) }
         let jobs = sweeps.indices.flatMap { w in samplers.indices.map { (w, $0) } }

@@ -2,12 +2,17 @@ import Foundation
 
 /// A line chart as inline SVG: one series per sampler on a log₁₀ x axis (NFE or seconds) or a
 /// linear one (guidance weight, ticks at the data's x values), a linear or log₁₀ y axis, solid lines with round markers for ODE samplers and dashed lines with square
-/// markers for SDE samplers, an optional dotted horizontal reference line, and a legend.
+/// markers for SDE samplers, error bars of ±1 standard error where a point has one, an optional
+/// dotted horizontal reference line, and a legend.
 struct SVGChart {
     struct Series {
         var name: String
         var stochastic: Bool
         var points: [(x: Double, y: Double)]
+        /// The standard error of each point (NaN: none), drawn as a ±1 SE bar.
+        var errors: [Double] = []
+
+        func error(_ i: Int) -> Double { i < errors.count ? errors[i] : .nan }
     }
 
     var title: String
@@ -28,6 +33,11 @@ struct SVGChart {
         guard !points.isEmpty else { return "<p>(no values)</p>" }
         var ys = points.map(\.y)
         if let r = reference, r.y.isFinite { ys.append(r.y) }
+        for line in series {
+            for (i, p) in line.points.enumerated() where p.y.isFinite && line.error(i).isFinite && line.error(i) > 0 {
+                ys += [p.y + line.error(i), p.y - line.error(i)].filter { $0 > 0 || !ys.allSatisfy { $0 > 0 } }
+            }
+        }
         let logY = ys.allSatisfy { $0 > 0 } && (ys.max()! / ys.min()! > 30)
         let ty = { (y: Double) in logY ? Foundation.log10(y) : y }
         let xs = points.map { tx($0.x) }
@@ -72,8 +82,16 @@ struct SVGChart {
         }
         for (i, line) in series.enumerated() {
             let color = Self.colors[i % Self.colors.count]
-            let valid = line.points.filter { (!logX || $0.x > 0) && $0.y.isFinite && (!logY || $0.y > 0) }.sorted { $0.x < $1.x }
+            let valid = line.points.indices.map { (x: line.points[$0].x, y: line.points[$0].y, se: line.error($0)) }
+                .filter { (!logX || $0.x > 0) && $0.y.isFinite && (!logY || $0.y > 0) }.sorted { $0.x < $1.x }
             guard !valid.isEmpty else { continue }
+            for p in valid where p.se.isFinite && p.se > 0 {
+                let x = px(p.x), hi = py(p.y + p.se)
+                let lo = logY && p.y - p.se <= 0 ? plot.bottom : Swift.min(plot.bottom, py(p.y - p.se))
+                s += "<line x1=\"\(f(x))\" y1=\"\(f(lo))\" x2=\"\(f(x))\" y2=\"\(f(hi))\" stroke=\"\(color)\" stroke-width=\"1\" opacity=\"0.7\"/>"
+                s += "<line x1=\"\(f(x - 3))\" y1=\"\(f(hi))\" x2=\"\(f(x + 3))\" y2=\"\(f(hi))\" stroke=\"\(color)\" opacity=\"0.7\"/>"
+                s += "<line x1=\"\(f(x - 3))\" y1=\"\(f(lo))\" x2=\"\(f(x + 3))\" y2=\"\(f(lo))\" stroke=\"\(color)\" opacity=\"0.7\"/>\n"
+            }
             let path = valid.map { "\(f(px($0.x))),\(f(py($0.y)))" }.joined(separator: " ")
             s += "<polyline points=\"\(path)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\"\(line.stochastic ? " stroke-dasharray=\"6 3\"" : "")/>\n"
             for p in valid {

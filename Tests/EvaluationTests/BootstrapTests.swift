@@ -1,0 +1,75 @@
+import XCTest
+import Generative
+import TensorCore
+@testable import Evaluation
+
+/// The bootstrap behind every standard error of `drift compare`.
+final class BootstrapTests: XCTestCase {
+    func points(_ n: Int, seed: UInt64, shift: Float = 0) -> FeatureSet {
+        FeatureSet(Tensor.randomNormal([n, 2], key: RandomKey(seed: seed)) + Tensor(scalar: shift))
+    }
+
+    func testResamplesAreKeyedByTheSeedAndTheirNumberAlone() {
+        let b = Bootstrap(resamples: 10, key: RandomKey(seed: 3))
+        XCTAssertEqual(b.indices(4, count: 50, stream: "samples"), b.indices(4, count: 50, stream: "samples"))
+        XCTAssertNotEqual(b.indices(4, count: 50, stream: "samples"), b.indices(5, count: 50, stream: "samples"))
+        XCTAssertNotEqual(b.indices(4, count: 50, stream: "samples"), b.indices(4, count: 50, stream: "reference"))
+        let all = (0..<200).flatMap { b.indices($0, count: 50, stream: "samples") }
+        XCTAssertEqual(Set(all), Set(0..<50), "every index is drawn, none outside")
+        XCTAssertEqual(Bootstrap.standardError([1, 2, 3, 4]), (5.0 / 3).squareRoot(), accuracy: 1e-12)
+        XCTAssertTrue(Bootstrap.standardError([1, .nan]).isNaN, "one finite replicate has no spread")
+    }
+
+    /// The fast resampled SW₂ is the plain one on the resampled sets, bit for bit.
+    func testResampledSlicedW2IsThePlainOneOnTheResample() throws {
+        let x = points(120, seed: 1), y = points(90, seed: 2, shift: 0.3), key = RandomKey(seed: 7)
+        let fast = try SlicedWassersteinResampler(x, y, directions: 32, key: key)
+        XCTAssertEqual(fast.value(rows: Array(0..<120), referenceRows: Array(0..<90)), try slicedWasserstein(x, y, directions: 32, key: key))
+        let b = Bootstrap(resamples: 3, key: RandomKey(seed: 9))
+        for i in 0..<3 {
+            let rows = b.indices(i, count: 120, stream: "samples"), referenceRows = b.indices(i, count: 90, stream: "reference")
+            XCTAssertEqual(fast.value(rows: rows, referenceRows: referenceRows),
+                           try slicedWasserstein(x.rows(rows), y.rows(referenceRows), directions: 32, key: key))
+        }
+    }
+
+    /// Precision and recall of the full sets through the coverage matrices are the metric's own.
+    func testCoverageGivesTheFullSetsPrecisionAndRecall() throws {
+        let real = points(80, seed: 4), generated = points(70, seed: 5, shift: 0.5)
+        let pr = try PrecisionRecall(real: real, generated: generated)
+        let c = try PrecisionRecall.Coverage(real: real, generated: generated)
+        XCTAssertEqual(c.precision(rows: Array(0..<70), referenceRows: Array(0..<80)), pr.precision)
+        XCTAssertEqual(c.recall(rows: Array(0..<70), referenceRows: Array(0..<80)), pr.recall)
+    }
+}
+
+/// Paired differences between cells that share their samples' noise.
+final class PairedDifferenceTests: XCTestCase {
+    /// Two cells whose per-sample NLLs differ by a small constant plus a little noise of their own:
+    /// the paired interval sees the shift, the unpaired one (dominated by the shared spread) does not.
+    func testPairingCancelsTheSharedNoise() throws {
+        let n = 400, b = Bootstrap(resamples: 200, key: RandomKey(seed: 1))
+        let shared = Tensor.randomNormal([n], key: RandomKey(seed: 2)).scalars.map(Double.init)
+        let own = Tensor.randomNormal([n], key: RandomKey(seed: 3)).scalars.map { 0.05 * Double($0) }
+        let a = shared, c = zip(shared, own).map { $0 + 0.1 + $1 }
+        func cell(_ name: String, _ values: [Double]) -> CompareCell {
+            let replicates = (0..<b.resamples).map { CompareSweep.mean(b.indices($0, count: n, stream: "samples"), values) }
+            return CompareCell(samplerName: name, isStochastic: false, requestedNFE: 10, nfe: 10, steps: 10, rtol: nil, seconds: 0,
+                               metrics: [.odeError: Estimate(value: values.reduce(0, +) / Double(n), standardError: Bootstrap.standardError(replicates))],
+                               samples: Tensor.zeros([1, 1]), guidance: nil, replicates: [.odeError: replicates])
+        }
+        let results = CompareResults(cells: [cell("a", a), cell("c", c)], skipped: [], reference: [:], referenceName: "exact-vs-exact",
+                                     metrics: [.odeError], budgets: [10], samplerNames: ["a", "c"])
+        let w = try XCTUnwrap(results.winners.first)
+        XCTAssertEqual(w.best, "a")
+        let d = try XCTUnwrap(w.others.first)
+        XCTAssertEqual(d.difference, 0.1, accuracy: 0.02)
+        XCTAssertLessThan(try XCTUnwrap(d.pairedStandardError), 0.01)
+        XCTAssertGreaterThan(d.unpairedStandardError, 0.06)
+        XCTAssertTrue(d.isDistinguishable, "the paired interval excludes 0")
+        XCTAssertFalse(d.difference > 1.96 * d.unpairedStandardError, "the unpaired one would not")
+        XCTAssertEqual(w.tied, [])
+        XCTAssertLessThan(try XCTUnwrap(results.medianWidthRatio), 0.2)
+        XCTAssertTrue(results.winnersCSV.hasPrefix("requested_nfe,metric,best,value,value_se,tied\n10,ode_error,a,"))
+    }
+}
