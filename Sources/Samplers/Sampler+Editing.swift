@@ -8,7 +8,7 @@ import Generative
 extension Sampler {
     /// The grid's times from t_start down to t_end, without the final step to t = 0 (encoding
     /// treats the data as the state at t_end, where sampling would stop before that step).
-    func stepTimes(on path: GaussianPath) throws -> [Double] {
+    func encodingTimes(on path: GaussianPath) throws -> [Double] {
         var times = try grid.times(on: path, edmDefaults: isStochastic)
         if grid.finalStep == .zero, times.count > 2 { times.removeLast() }
         return times
@@ -26,13 +26,8 @@ extension Sampler {
         }
         let path = model.path
         try validate(for: path)
-        let (t0, t1) = try endpoints(on: path)
-        let stepping: Stepping
-        if let c = controller {
-            stepping = .adaptive(from: t1, to: t0, controller: c)
-        } else {
-            stepping = .fixed(Array(try stepTimes(on: path).reversed()))
-        }
+        let (t0, _) = try endpoints(on: path)
+        let stepping = try self.stepping(on: path, fixed: { Array(try encodingTimes(on: path).reversed()) }, forward: true)
         func run<S: Solver>(_ s: S) throws -> SolveResult {
             try solve(.reverse(model, level: .zero), solver: s, from: x, stepping: stepping, key: key.fold("encode"),
                       firstSample: firstSample, progress: progress)

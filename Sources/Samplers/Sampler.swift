@@ -95,13 +95,7 @@ public struct Sampler: Sendable {
                     saveAt: SaveAt = .final, progress: ((SolveProgress) -> Void)? = nil) throws -> SolveResult {
         let path = model.path
         try validate(for: model)
-        let (t0, t1) = try endpoints(on: path)
-        let stepping: Stepping
-        if let c = controller {
-            stepping = .adaptive(from: t0, to: t1, controller: c)
-        } else {
-            stepping = .fixed(try fixedTimes(on: path))
-        }
+        let stepping = try self.stepping(on: path, fixed: { try fixedTimes(on: path) })
         let denoise = grid.finalStep == .denoise
         let k = key.fold("solve")
         func run<S: Solver>(_ s: S) throws -> SolveResult {
@@ -109,5 +103,14 @@ public struct Sampler: Sendable {
                       denoise: denoise, key: k, firstSample: firstSample, progress: progress)
         }
         return try run(solver)
+    }
+
+    /// How `solve` steps between the sampler's endpoints on `path`: the controller's adaptive
+    /// steps from t_start to t_end (`forward`: from t_end up to t_start, as encoding does), or
+    /// the fixed `times`.
+    func stepping(on path: GaussianPath, fixed times: () throws -> [Double], forward: Bool = false) throws -> Stepping {
+        let (t0, t1) = try endpoints(on: path)
+        guard let c = controller else { return .fixed(try times()) }
+        return forward ? .adaptive(from: t1, to: t0, controller: c) : .adaptive(from: t0, to: t1, controller: c)
     }
 }
