@@ -59,3 +59,46 @@ func multiply(_ a: [Double], _ b: [Double], _ n: Int) -> [Double] {
     }
     return c
 }
+
+/// FD at N, N/2 and N/4 from the same samples, and extrapolated to infinite N.
+///
+/// FD's bias falls as 1/N (Chong & Forsyth 2020, "Effectively unbiased FID and Inception Score
+/// and where to find them", §3: FD_N ≈ FD_∞ + k/N), so FD at N cannot be compared with FD at
+/// another N. FD at N/2 (N/4) is the mean over the 2 (4) disjoint consecutive blocks of both
+/// sets; FD_∞ is the intercept of the least-squares line of FD against 1/n through the three.
+public struct FrechetScaling: Sendable, Equatable {
+    /// Sample counts n = N, N/2, N/4 (per set).
+    public var counts: [Int]
+    /// FD at each count.
+    public var values: [Double]
+    /// The extrapolation to 1/n = 0.
+    public var extrapolated: Double
+
+    public init(counts: [Int], values: [Double], extrapolated: Double) {
+        self.counts = counts
+        self.values = values
+        self.extrapolated = extrapolated
+    }
+
+    /// - Throws: `EvaluationError` for sets too small to split in four (at least 2 rows a block).
+    public init(_ generated: FeatureSet, _ real: FeatureSet) throws {
+        let n = Swift.min(generated.count, real.count)
+        guard n >= 8 else { throw EvaluationError("FD at N/4 needs N ≥ 8, got \(n)") }
+        var counts = [Int](), values = [Double]()
+        for parts in [1, 2, 4] {
+            let size = n / parts
+            var total = 0.0
+            for p in 0..<parts {
+                let rows = (p * size)..<((p + 1) * size)
+                total += try frechetDistance(GaussianStatistics(generated.rows(rows)), GaussianStatistics(real.rows(rows)))
+            }
+            counts.append(size)
+            values.append(total / Double(parts))
+        }
+        // Least squares of values against x = 1/n: intercept = ȳ − slope·x̄.
+        let xs = counts.map { 1 / Double($0) }
+        let mx = xs.reduce(0, +) / 3, my = values.reduce(0, +) / 3
+        let sxy = zip(xs, values).map { ($0 - mx) * ($1 - my) }.reduce(0, +), sxx = xs.map { ($0 - mx) * ($0 - mx) }.reduce(0, +)
+        self.init(counts: counts, values: values, extrapolated: my - sxy / sxx * mx)
+    }
+}

@@ -104,8 +104,9 @@ final class CompareImageMetricsTests: XCTestCase {
         XCTAssertEqual(run.status, 0, run.stderr)
         let table = try String(contentsOf: out.appendingPathComponent("results.csv"), encoding: .utf8)
             .split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
-        XCTAssertEqual(table[0], ["sampler", "kind", "requested_nfe", "nfe", "steps", "rtol", "seconds", "fd", "fd_se", "kid", "kid_se",
-                                  "precision", "precision_se", "recall", "recall_se", "class_deviation", "class_deviation_se"])
+        XCTAssertEqual(table[0], ["sampler", "kind", "requested_nfe", "nfe", "steps", "rtol", "seconds", "fd", "fd_se", "fd_half", "fd_quarter",
+                                  "fd_inf", "kid", "kid_se", "precision", "precision_se", "recall", "recall_se", "class_deviation",
+                                  "class_deviation_se"])
         XCTAssertEqual(table[1][8], "", "no bootstrap, no fd_se")
         XCTAssertEqual(table.count, 3)
         XCTAssertEqual(table[2][0], "train-vs-test")
@@ -155,11 +156,11 @@ final class CompareGuidanceTests: XCTestCase {
         let table = try String(contentsOf: out.appendingPathComponent("guidance.csv"), encoding: .utf8)
             .split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
         XCTAssertEqual(table[0], ["sampler", "kind", "guidance", "requested_nfe", "nfe", "steps", "rtol", "seconds", "fd", "fd_se",
-                                  "class_accuracy", "class_accuracy_se", "diversity", "diversity_se", "precision", "precision_se",
-                                  "recall", "recall_se"])
+                                  "fd_half", "fd_quarter", "fd_inf", "class_accuracy", "class_accuracy_se", "diversity", "diversity_se",
+                                  "precision", "precision_se", "recall", "recall_se"])
         XCTAssertEqual(table.map { $0[2] }.dropFirst(), ["0", "3", ""])
         for row in table.dropFirst() {
-            let accuracy = try XCTUnwrap(Double(row[10]))
+            let accuracy = try XCTUnwrap(Double(row[13]))
             XCTAssertTrue((0...1).contains(accuracy))
         }
         // Training images with their own labels: the classifier agrees with most of them.

@@ -73,3 +73,27 @@ final class PairedDifferenceTests: XCTestCase {
         XCTAssertTrue(results.winnersCSV.hasPrefix("requested_nfe,metric,best,value,value_se,tied\n10,ode_error,a,"))
     }
 }
+
+/// FD at N, N/2, N/4 and its extrapolation to infinite N (Chong & Forsyth 2020).
+final class FrechetScalingTests: XCTestCase {
+    /// Two Gaussians N(0, I) and N(μ, I) in 16 dimensions: FD = |μ|² = 1 exactly. FD at finite N is
+    /// biased upward by about 2d/N (the two covariances' sampling error); the extrapolation removes it.
+    func testTheExtrapolationRemovesTheOneOverNBias() throws {
+        let d = 16, n = 800
+        var nearer = 0
+        for seed in UInt64(0)..<6 {
+            let a = FeatureSet(Tensor.randomNormal([n, d], key: RandomKey(seed: 2 * seed)))
+            let shift = Tensor((0..<d).map { $0 == 0 ? 1 : 0 }, shape: [1, d])
+            let b = FeatureSet(Tensor.randomNormal([n, d], key: RandomKey(seed: 2 * seed + 1)) + shift)
+            let s = try FrechetScaling(a, b)
+            XCTAssertEqual(s.counts, [800, 400, 200])
+            XCTAssertGreaterThan(s.values[2], s.values[1], "smaller sets, larger bias")
+            XCTAssertGreaterThan(s.values[1], s.values[0])
+            XCTAssertEqual(s.values[0], try frechetDistance(GaussianStatistics(a), GaussianStatistics(b)))
+            if abs(s.extrapolated - 1) < abs(s.values[0] - 1) { nearer += 1 }
+            XCTAssertEqual(s.extrapolated, 1, accuracy: 0.25, "seed \(seed): \(s)")
+        }
+        XCTAssertGreaterThanOrEqual(nearer, 5, "FD∞ is nearer the truth than FD at N")
+        XCTAssertThrowsError(try FrechetScaling(FeatureSet(Tensor.zeros([6, 2])), FeatureSet(Tensor.zeros([6, 2]))))
+    }
+}

@@ -79,6 +79,9 @@ public struct CellPartition {
         var guidance: Double?
         /// Metric name → its bootstrap replicates as IEEE bit patterns.
         var replicates: [String: [UInt64]]
+        /// FD at N, N/2, N/4 and its extrapolation: counts, then values and extrapolation as bit patterns.
+        var fdCounts: [Int]?
+        var fdValues: [UInt64]?
     }
 
     static func encode(_ outcomes: [(Int, CellOutcome)]) throws -> [UInt8] {
@@ -96,7 +99,8 @@ public struct CellPartition {
                                          metrics: Dictionary(uniqueKeysWithValues: c.metrics.map {
                                              ($0.key.rawValue, [$0.value.value.bitPattern, $0.value.standardError.bitPattern]) }),
                                          shape: c.samples.shape, guidance: c.guidance,
-                                         replicates: Dictionary(uniqueKeysWithValues: c.replicates.map { ($0.key.rawValue, $0.value.map(\.bitPattern)) }))
+                                         replicates: Dictionary(uniqueKeysWithValues: c.replicates.map { ($0.key.rawValue, $0.value.map(\.bitPattern)) }),
+                                         fdCounts: c.fdScaling?.counts, fdValues: c.fdScaling.map { ($0.values + [$0.extrapolated]).map(\.bitPattern) })
                 samples = c.samples.scalars
             }
             let json = try JSONEncoder().encode(header)
@@ -106,6 +110,13 @@ public struct CellPartition {
             samples.map { $0.bitPattern.littleEndian }.withUnsafeBytes { bytes += $0 }
         }
         return bytes
+    }
+
+    static func scaling(_ counts: [Int]?, _ bits: [UInt64]?) throws -> FrechetScaling? {
+        guard let counts, let bits else { return nil }
+        guard bits.count == counts.count + 1 else { throw EvaluationError("a process sent a malformed FD scaling") }
+        let v = bits.map { Double(bitPattern: $0) }
+        return FrechetScaling(counts: counts, values: Array(v.dropLast()), extrapolated: v.last!)
     }
 
     static func decode(_ bytes: [UInt8]) throws -> [(Int, CellOutcome)] {
@@ -140,7 +151,7 @@ public struct CellPartition {
                 out.append((header.job, .measured(CompareCell(
                     samplerName: c.samplerName, isStochastic: c.isStochastic, requestedNFE: c.requestedNFE, nfe: c.nfe, steps: c.steps,
                     rtol: c.rtol, seconds: c.seconds, metrics: metrics, samples: Tensor(samples, shape: c.shape), guidance: c.guidance,
-                    replicates: replicates))))
+                    replicates: replicates, fdScaling: try Self.scaling(c.fdCounts, c.fdValues)))))
             } else {
                 throw EvaluationError("a process sent an empty sweep result")
             }

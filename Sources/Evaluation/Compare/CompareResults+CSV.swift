@@ -5,7 +5,8 @@ extension CompareResults {
     ///
     ///     sampler,kind,[guidance,]requested_nfe,nfe,steps,rtol,seconds,<metric>,<metric>_se…
     ///
-    /// (an empty `_se` where no standard error was estimated: `--bootstrap 0`)
+    /// (an empty `_se` where no standard error was estimated: `--bootstrap 0`); with fd, also
+    /// `fd_half`, `fd_quarter` and `fd_inf` (`FrechetScaling`: FD at N/2, N/4 and extrapolated).
     ///
     /// (the guidance column in a class-conditional sweep only).
     public var csv: String {
@@ -14,12 +15,16 @@ extension CompareResults {
         for m in metrics {
             header.append(m.column)
             if m.hasStandardError { header.append(m.column + "_se") }
+            if m == .fd { header += ["fd_half", "fd_quarter", "fd_inf"] }
         }
-        func values(_ v: [CompareMetric: Estimate]) -> [String] {
+        func values(_ v: [CompareMetric: Estimate], _ scaling: FrechetScaling?) -> [String] {
             metrics.flatMap { m -> [String] in
                 let e = v[m]
                 var out = [e.map { Self.format($0.value) } ?? ""]
                 if m.hasStandardError { out.append(e.flatMap { $0.standardError.isNaN ? nil : Self.format($0.standardError) } ?? "") }
+                if m == .fd {
+                    out += scaling.map { [Self.format($0.values[1]), Self.format($0.values[2]), Self.format($0.extrapolated)] } ?? ["", "", ""]
+                }
                 return out
             }
         }
@@ -29,10 +34,10 @@ extension CompareResults {
             if guided { row.append(c.guidance.map { Self.format($0) } ?? "") }
             row += ["\(c.requestedNFE)", "\(c.nfe)", c.steps.map(String.init) ?? "", c.rtol.map { Self.format($0) } ?? "",
                     String(format: "%.4f", c.seconds)]
-            lines.append((row + values(c.metrics)).joined(separator: ","))
+            lines.append((row + values(c.metrics, c.fdScaling)).joined(separator: ","))
         }
         if !reference.isEmpty {
-            lines.append(([referenceName, "reference"] + [String](repeating: "", count: guided ? 6 : 5) + values(reference)).joined(separator: ","))
+            lines.append(([referenceName, "reference"] + [String](repeating: "", count: guided ? 6 : 5) + values(reference, referenceFDScaling)).joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"
     }

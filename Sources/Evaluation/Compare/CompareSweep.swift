@@ -60,6 +60,8 @@ public struct CompareCell {
     /// Each bootstrapped metric on the sweep's resamples (resample b at the same indices in every
     /// cell: `Bootstrap`), for paired differences between cells.
     public var replicates: [CompareMetric: [Double]] = [:]
+    /// FD at N, N/2, N/4 and extrapolated to infinite N (with the fd metric).
+    public var fdScaling: FrechetScaling? = nil
 }
 
 /// A sampler that cannot run within a budget (e.g. Heun below 3 NFE, an adaptive solver below its minimum).
@@ -81,6 +83,8 @@ public struct CompareResults {
     public var metrics: [CompareMetric]
     public var budgets: [Int]
     public var samplerNames: [String]
+    /// The floor's own FD at N, N/2, N/4 and its extrapolation (with the fd metric).
+    public var referenceFDScaling: FrechetScaling? = nil
 }
 
 /// The sweep of `drift compare`: every sampler at every budget on the same model, the same initial
@@ -231,24 +235,25 @@ public struct CompareSweep {
             case .skipped(let s): skipped.append(s)
             }
         }
-        return CompareResults(cells: cells, skipped: skipped, reference: try floor(context), referenceName: images == nil ? "exact-vs-exact" : "train-vs-test",
-                              metrics: metrics, budgets: budgets, samplerNames: samplers.map(\.name))
+        let floor = try floor(context)
+        return CompareResults(cells: cells, skipped: skipped, reference: floor.values, referenceName: images == nil ? "exact-vs-exact" : "train-vs-test",
+                              metrics: metrics, budgets: budgets, samplerNames: samplers.map(\.name), referenceFDScaling: floor.fdScaling)
     }
 
     /// Each metric between two independent sets of exact samples, or between training and test images.
-    func floor(_ context: CellContext) throws -> [CompareMetric: Estimate] {
+    func floor(_ context: CellContext) throws -> MeasuredMetrics {
         let key = self.key
         if let referenceSamples = context.referenceSamples, let reference {
             let fresh = reference.examples(at: count, count: count, key: key.fold("reference"))
             return try metricValues(of: fresh, classes: nil, stochastic: true, sampler: nil, noise: context.noise,
-                                    reference: referenceSamples, flowCache: &context.flowCache).values
+                                    reference: referenceSamples, flowCache: &context.flowCache)
         } else if let mixture, metrics.contains(.nll) {
-            return [.nll: exactMeanNLL(mixture.sample(count, key: key.fold("reference")), model: mixture)]
+            return MeasuredMetrics(values: [.nll: exactMeanNLL(mixture.sample(count, key: key.fold("reference")), model: mixture)], replicates: [:])
         } else if let images {
             return try metricValues(of: images.floor, classes: images.floorLabels, stochastic: true, sampler: nil, noise: context.noise,
-                                    reference: nil, flowCache: &context.flowCache).values
+                                    reference: nil, flowCache: &context.flowCache)
         }
-        return [:]
+        return MeasuredMetrics(values: [:], replicates: [:])
     }
 
     func cell(_ named: NamedSampler, _ budget: Int, _ fitted: FittedSampler, _ result: SolveResult, seconds: Double,
@@ -258,7 +263,7 @@ public struct CompareSweep {
                                         reference: reference, flowCache: &flowCache)
         return CompareCell(samplerName: named.name, isStochastic: stochastic, requestedNFE: budget, nfe: result.evaluations,
                            steps: fitted.steps, rtol: fitted.rtol, seconds: seconds, metrics: measured.values, samples: result.samples,
-                           guidance: model.conditioning?.guidance, replicates: measured.replicates)
+                           guidance: model.conditioning?.guidance, replicates: measured.replicates, fdScaling: measured.fdScaling)
     }
 
     /// A metric as a function of a bootstrap resample: (sample rows, reference rows) ↦ value.
@@ -268,6 +273,7 @@ public struct CompareSweep {
     struct MeasuredMetrics {
         var values: [CompareMetric: Estimate]
         var replicates: [CompareMetric: [Double]]
+        var fdScaling: FrechetScaling? = nil
     }
 
     /// Every requested metric of `samples` that applies (ode-error: deterministic samplers only;
@@ -285,7 +291,7 @@ public struct CompareSweep {
         var referenceCount = [CompareMetric: Int]()
         let features = FeatureSet(samples.reshaped([samples.shape[0], samples.count / Swift.max(samples.shape[0], 1)]))
         let imageFeatures = images.map { $0.classifier.featureSet(samples) }
-        var pr: PrecisionRecall?, coverage: PrecisionRecall.Coverage?
+        var pr: PrecisionRecall?, coverage: PrecisionRecall.Coverage?, fdScaling: FrechetScaling?
         let key = self.key
         for m in metrics {
             switch m {
@@ -317,6 +323,7 @@ public struct CompareSweep {
             case .fd:
                 let generated = imageFeatures!, real = images!.real
                 out[m] = Estimate(value: try frechetDistance(GaussianStatistics(generated), GaussianStatistics(real)), standardError: .nan)
+                fdScaling = try FrechetScaling(generated, real)
                 resampled[m] = { rows, referenceRows in
                     try frechetDistance(GaussianStatistics(generated.rows(rows)), GaussianStatistics(real.rows(referenceRows)))
                 }
@@ -364,7 +371,7 @@ public struct CompareSweep {
             }
         }
         var replicates = [CompareMetric: [Double]]()
-        guard bootstrap.resamples > 0, !resampled.isEmpty else { return MeasuredMetrics(values: out, replicates: replicates) }
+        guard bootstrap.resamples > 0, !resampled.isEmpty else { return MeasuredMetrics(values: out, replicates: replicates, fdScaling: fdScaling) }
         let n = features.count
         // Resamples are independent: they run on the compute threads, each into its own slot.
         let bootstrap = self.bootstrap, functions = metrics.compactMap { m in resampled[m].map { (m, $0, referenceCount[m] ?? n) } }
@@ -387,7 +394,7 @@ public struct CompareSweep {
         for (m, r) in replicates where !m.hasAnalyticStandardError {
             out[m]!.standardError = Bootstrap.standardError(r)
         }
-        return MeasuredMetrics(values: out, replicates: replicates)
+        return MeasuredMetrics(values: out, replicates: replicates, fdScaling: fdScaling)
     }
 
     /// The mean of `values` at the rows of a resample.
