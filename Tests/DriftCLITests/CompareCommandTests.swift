@@ -24,7 +24,7 @@ final class CompareCommandTests: XCTestCase {
         let run = try DriftProcess.run(args + ["--out", out.path], in: root)
         XCTAssertEqual(run.status, 0, run.stderr)
         XCTAssertTrue(run.stderr.contains("100%") && run.stderr.contains("ETA"), "progress: \(run.stderr)")
-        for file in ["results.csv", "winners.csv", "paired.csv", "report.html", "grid.png", "trajectories.png", "cells/heun-karras-18-nfe5.png"] {
+        for file in ["results.csv", "winners.csv", "paired.csv", "pareto.csv", "report.html", "grid.png", "trajectories.png", "cells/heun-karras-18-nfe5.png"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent(file).path), file)
         }
         let table = try rows(out)

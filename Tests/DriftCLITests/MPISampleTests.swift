@@ -94,7 +94,7 @@ final class MPICompareTests: XCTestCase {
         let images = ["compare", "--model", root.appendingPathComponent("checkpoints/fashion-cfm-unet28.h5").path, "--sampler", "dpmpp-2m-20",
                       "--sampler", "dpmpp-2m-sde-20", "--nfe", "4", "--n", "16", "--bootstrap", "0", "--guidance", "0,1", "--threads", "1",
                       "--classifier", root.appendingPathComponent("checkpoints/fashion-classifier.h5").path]
-        for (name, args, tables) in [("mixture", mixture, ["results.csv", "winners.csv", "paired.csv"]), ("images", images, ["results.csv", "guidance.csv"])] {
+        for (name, args, tables) in [("mixture", mixture, ["results.csv", "winners.csv", "paired.csv", "pareto.csv"]), ("images", images, ["results.csv", "guidance.csv"])] {
             let one = folder.appendingPathComponent("\(name)-1")
             let alone = try DriftProcess.run(args + ["--out", one.path], in: folder)
             XCTAssertEqual(alone.status, 0, alone.stderr)

@@ -97,3 +97,29 @@ final class FrechetScalingTests: XCTestCase {
         XCTAssertThrowsError(try FrechetScaling(FeatureSet(Tensor.zeros([6, 2])), FeatureSet(Tensor.zeros([6, 2]))))
     }
 }
+
+/// The cells no other cell beats in both quality and cost.
+final class ParetoFrontTests: XCTestCase {
+    func cell(_ name: String, nfe: Int, seconds: Double, fd: Double, precision: Double) -> CompareCell {
+        CompareCell(samplerName: name, isStochastic: false, requestedNFE: nfe, nfe: nfe, steps: nfe, rtol: nil, seconds: seconds,
+                    metrics: [.fd: Estimate(value: fd, standardError: .nan), .precision: Estimate(value: precision, standardError: .nan)],
+                    samples: Tensor.zeros([1, 1]), guidance: nil)
+    }
+
+    func testAFrontCellIsBeatenByNoOtherInBothCostAndMetric() {
+        let cells = [cell("a", nfe: 10, seconds: 1, fd: 100, precision: 0.70),
+                     cell("b", nfe: 20, seconds: 4, fd: 50, precision: 0.80),
+                     cell("c", nfe: 20, seconds: 2, fd: 80, precision: 0.85),
+                     cell("d", nfe: 40, seconds: 3, fd: 60, precision: 0.75)]
+        let r = CompareResults(cells: cells, skipped: [], reference: [:], referenceName: "train-vs-test", metrics: [.fd, .precision],
+                               budgets: [10, 20, 40], samplerNames: ["a", "b", "c", "d"])
+        // By NFE, d (40 NFE, FD 60) is beaten by b (20, 50); c ties b's NFE with a worse FD.
+        XCTAssertEqual(r.paretoFront(.fd, by: .nfe).map(\.samplerName), ["a", "b"])
+        // By seconds, c (2 s) and d (3 s) are each better than every cheaper cell.
+        XCTAssertEqual(r.paretoFront(.fd, by: .seconds).map(\.samplerName), ["a", "c", "d", "b"])
+        // Precision: higher is better.
+        XCTAssertEqual(r.paretoFront(.precision, by: .nfe).map(\.samplerName), ["a", "c"])
+        XCTAssertTrue(r.paretoCSV.hasPrefix("metric,cost,sampler,kind,requested_nfe,nfe,value,value_se\nfd,nfe,a,ODE,10,10,100,"), r.paretoCSV)
+        XCTAssertFalse(r.paretoCSV.contains(",seconds,"), "the wall-time front is the report's alone")
+    }
+}

@@ -84,6 +84,7 @@ public struct CompareReport {
         if !results.cells.isEmpty {
             try results.winnersCSV.write(to: folder.appendingPathComponent("winners.csv"), atomically: true, encoding: .utf8)
             try results.pairedCSV.write(to: folder.appendingPathComponent("paired.csv"), atomically: true, encoding: .utf8)
+            try results.paretoCSV.write(to: folder.appendingPathComponent("pareto.csv"), atomically: true, encoding: .utf8)
         }
         let cellsFolder = folder.appendingPathComponent("cells")
         try FileManager.default.createDirectory(at: cellsFolder, withIntermediateDirectories: true)
@@ -208,7 +209,7 @@ public struct CompareReport {
             <p>Command: <code>\(e(command))</code></p>
             <p>\(count) samples per cell, seed \(seed): every cell starts from the same initial noise and its stochastic
             samplers see the same Brownian motion (common random numbers). ODE samplers: solid lines, round markers;
-            SDE samplers: dashed lines, square markers. Bars: ±1 standard error (bootstrap over samples, or analytic). Dotted line: the same metric between two independent sets of
+            SDE samplers: dashed lines, square markers. Bars: ±1 standard error (bootstrap over samples, or analytic). Black rings: the Pareto front (no other cell is both cheaper and better; pareto.csv). Dotted line: the same metric between two independent sets of
             exact samples of the same size (the estimator's floor), or for images between as many training images and
             the test images (the data's floor). Wall time is of one run of the cell on this machine.</p>
 
@@ -223,9 +224,11 @@ public struct CompareReport {
                 }
             }
             let floor = results.reference[m].map { (label: results.referenceName.replacingOccurrences(of: "-", with: " "), y: $0.value) }
-            let byNFE = SVGChart(title: m.label + " vs NFE", xLabel: "NFE", yLabel: m.rawValue, series: series { Double($0.nfe) }, reference: floor)
-            let byTime = SVGChart(title: m.label + " vs wall time", xLabel: "seconds", yLabel: m.rawValue,
+            var byNFE = SVGChart(title: m.label + " vs NFE", xLabel: "NFE", yLabel: m.rawValue, series: series { Double($0.nfe) }, reference: floor)
+            byNFE.front = results.paretoFront(m, by: .nfe).map { (Double($0.nfe), $0.metrics[m]!.value) }
+            var byTime = SVGChart(title: m.label + " vs wall time", xLabel: "seconds", yLabel: m.rawValue,
                                   series: series { Swift.max($0.seconds, 1e-6) }, reference: floor)
+            byTime.front = results.paretoFront(m, by: .seconds).map { (Swift.max($0.seconds, 1e-6), $0.metrics[m]!.value) }
             h += "<h2>\(e(m.label))</h2>\n<div class=\"charts\">\n\(byNFE.svg)\n\(byTime.svg)\n</div>\n"
         }
         if !cellImages.isEmpty {

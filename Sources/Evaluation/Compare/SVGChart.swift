@@ -20,6 +20,8 @@ struct SVGChart {
     var yLabel: String
     var series: [Series]
     var reference: (label: String, y: Double)?
+    /// Points to ring in black (the Pareto front of cost and metric).
+    var front: [(x: Double, y: Double)] = []
     /// Log₁₀ x axis (false: linear, ticks at every x of the data).
     var logX = true
     var width = 600.0, height = 360.0
@@ -103,6 +105,9 @@ struct SVGChart {
             let ly = plot.top + 6 + Double(i) * 16
             s += "\n<line x1=\"\(plot.right + 12)\" y1=\"\(f(ly))\" x2=\"\(plot.right + 36)\" y2=\"\(f(ly))\" stroke=\"\(color)\" stroke-width=\"2\"\(line.stochastic ? " stroke-dasharray=\"6 3\"" : "")/>"
             s += "<text x=\"\(plot.right + 40)\" y=\"\(f(ly + 4))\">\(Self.escape(line.name)) (\(line.stochastic ? "SDE" : "ODE"))</text>\n"
+        }
+        for p in front where (!logX || p.x > 0) && p.y.isFinite && (!logY || p.y > 0) {
+            s += "<circle cx=\"\(f(px(p.x)))\" cy=\"\(f(py(p.y)))\" r=\"7\" fill=\"none\" stroke=\"#000\" stroke-width=\"1.5\"/>\n"
         }
         return s + "</svg>"
     }
