@@ -42,6 +42,8 @@ struct CompareCommand: ParsableCommand {
     @Option(name: .customLong("sampler"), help: "Sampler preset (repeat for several; default: 4 ODE and 4 SDE presets, 2 and 2 for images).")
     var samplers: [String] = []
     @Option(help: "Comma-separated NFE budgets (default: 10,20,50,100,200; images 10,20,50).") var nfe: String?
+    @Option(help: "Comma-separated time grids to sweep as a factor of their own (\(GridSpacing.allCases.map(\.rawValue).joined(separator: ", "))): every fixed-step sampler runs on each, named PRESET@GRID; adaptive samplers run once.")
+    var grid: String?
     @Option(help: "Samples per cell (default: 2000 for low-dimensional data, 256 images).") var n: Int?
     @OptionGroup var seeding: SeedOption
     @Option(help: "Output folder (default: compare-MODEL).") var out: String?
@@ -145,11 +147,32 @@ struct CompareCommand: ParsableCommand {
             throw CLIError("--metric \(conditional.rawValue) needs class-conditional sampling: add --guidance (e.g. 0,1,2)")
         }
         // A model without a score (a CNF) compares the default ODE presets only; an SDE preset asked for is refused.
-        let named = try (samplers.isEmpty ? (lowDimensional ? Self.defaultSamplers : Self.defaultImageSamplers) : samplers).compactMap { name -> NamedSampler? in
+        let grids = try grid.map(Self.grids)
+        let names = samplers.isEmpty ? (lowDimensional ? Self.defaultSamplers : Self.defaultImageSamplers) : samplers
+        var named = [NamedSampler]()
+        for name in names {
             let preset = try PresetLibrary.resolve(name, in: SampleCommand.presetDirectories())
-            if samplers.isEmpty, preset.sampler.isStochastic, !m.hasScore { return nil }
+            if samplers.isEmpty, preset.sampler.isStochastic, !m.hasScore { continue }
             try preset.validate(for: m)
-            return NamedSampler(name: preset.source, sampler: preset.sampler)
+            guard let grids, preset.sampler.controller == nil else {
+                named.append(NamedSampler(name: preset.source, sampler: preset.sampler))
+                continue
+            }
+            // The grid as a factor of its own: the same preset on each grid (the override drops a Karras ρ).
+            // A preset that cannot run on a grid (e.g. a final step to t = 0 on a grid that already ends
+            // there) is said in one line and left out; the sweep goes on with the rest.
+            for g in grids {
+                do {
+                    let onGrid = try PresetLibrary.resolve(name, in: SampleCommand.presetDirectories(), overrides: ["grid": .string(g.rawValue)])
+                    try onGrid.validate(for: m)
+                    named.append(NamedSampler(name: "\(preset.source)@\(g.rawValue)", sampler: onGrid.sampler))
+                } catch let e as SamplerError {
+                    if World.shared.rank == 0 { print("\(preset.source) on grid \(g.rawValue): not run (\(e.message))") }
+                }
+            }
+        }
+        if grids != nil, !named.contains(where: { $0.name.contains("@") }) {
+            throw CLIError("--grid sweeps fixed-step samplers, and no sampler given runs on those grids (\(names.joined(separator: ", "))): add a fixed-step one or drop --grid")
         }
         let sweep = try CompareSweep(model: m, samplers: named, budgets: budgets, count: count, seed: seed, metrics: metrics,
                                      reference: reference, mixture: mixture, images: images, bootstrapResamples: bootstrap)
@@ -195,6 +218,18 @@ struct CompareCommand: ParsableCommand {
             print(String(format: "paired 95%% intervals of differences to the best sampler: median %.2f× the width of unpaired ones (winners.csv, paired.csv)", ratio))
         }
         print("report: \(folder.appendingPathComponent("report.html").path) (\(results.cells.count) cells, \(results.skipped.count) not run)")
+    }
+
+    /// The grids of `--grid a,b,…`.
+    static func grids(_ text: String) throws -> [GridSpacing] {
+        let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        guard !text.isEmpty else { throw CLIError("--grid is empty; give one or more of \(GridSpacing.allCases.map(\.rawValue).joined(separator: ", "))") }
+        return try parts.map { p in
+            guard let g = GridSpacing(rawValue: p) else {
+                throw CLIError("--grid: unknown grid '\(p)' (one of \(GridSpacing.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            return g
+        }
     }
 
     /// Each cell samples its N in one batch (adaptive solvers' error norms span it): refuses an N

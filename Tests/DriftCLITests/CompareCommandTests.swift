@@ -53,6 +53,25 @@ final class CompareCommandTests: XCTestCase {
         XCTAssertEqual(drop(try rows(again)), drop(table))
     }
 
+    /// `--grid` makes the time grid a factor of its own: each fixed-step sampler on each grid, the
+    /// adaptive ones once; Heun and iPNDM on the same Karras grid compare solvers, not grids.
+    func testTheGridIsASweepAxisOfItsOwn() throws {
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let out = folder.appendingPathComponent("cmp")
+        let run = try DriftProcess.run(["compare", "--model", ring, "--sampler", "euler-50", "--sampler", "ipndm-10", "--sampler", "dopri5",
+                                        "--grid", "karras,logsnr", "--nfe", "10", "--n", "40", "--metric", "ode-error", "--out", out.path], in: root)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let names = try rows(out).dropFirst().map { $0[0] }
+        XCTAssertEqual(Set(names.filter { $0.contains("@") }), ["euler-50@karras", "euler-50@logsnr", "ipndm-10@karras", "ipndm-10@logsnr"])
+        XCTAssertFalse(names.contains { $0.hasPrefix("dopri5@") }, "an adaptive sampler runs once")
+        let base = ["compare", "--model", ring, "--n", "40", "--out", folder.appendingPathComponent("bad").path]
+        assertCleanFailure(try DriftProcess.run(base + ["--grid", "karras,cosine"], in: root), mentions: ["unknown grid 'cosine'", "logsnr"])
+        assertCleanFailure(try DriftProcess.run(base + ["--sampler", "dopri5", "--sampler", "bosh3", "--grid", "karras"], in: root),
+                           mentions: ["no sampler given runs on those grids"])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("bad").path))
+    }
+
     func testBadInputFailsWithOneLineAndNoReport() throws {
         let folder = temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
