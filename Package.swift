@@ -31,6 +31,8 @@ let package = Package(
         // MARK: - C libraries (Debian packages; see scripts/setup.sh)
         .systemLibrary(name: "CHDF5", path: "Sources/CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // OpenSSL's libcrypto: the SHA-256 of model files that PNGs record (EVP digest API).
+        .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         // Drift's own kernels: GEMM micro-kernels one file per instruction set, each compiled for its
         // own target (`#pragma clang attribute`) and picked at run time by CPU features; the rest
         // (Winograd transforms, packing glue) builds like the Swift code (AVX2 unless DRIFT_PORTABLE).
@@ -62,7 +64,7 @@ let package = Package(
                 swiftSettings: fastMath),
         .target(name: "DriftCLI", dependencies: [
             "TensorCore", "NN", "Generative", "Samplers", "Presets", "Datasets", "Training", "Evaluation", "DriftIO", "TensorIO", "Plotting",
-            "MessagePassing",
+            "MessagePassing", "COpenSSL",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: fastMath),
         .executableTarget(name: "drift", dependencies: ["DriftCLI"]),
