@@ -57,7 +57,8 @@ let package = Package(
         .target(name: "Presets", dependencies: ["Samplers", "Generative"], swiftSettings: fastMath),
         // What training and evaluation both read: example sources, data specs, Fashion-MNIST, image folders, toys.
         .target(name: "Datasets", dependencies: ["TensorCore", "Generative", "DriftIO", "TensorIO"], swiftSettings: fastMath),
-        .target(name: "Training", dependencies: ["TensorCore", "NN", "Generative", "Samplers", "Datasets", "DriftIO", "TensorIO", "Plotting"],
+        .target(name: "Training", dependencies: ["TensorCore", "NN", "Generative", "Samplers", "Datasets", "DriftIO", "TensorIO", "Plotting",
+                                                 "CLAPACK"],
                 swiftSettings: fastMath),
         .target(name: "Evaluation", dependencies: ["TensorCore", "NN", "Generative", "Samplers", "Datasets", "DriftIO", "TensorIO", "Plotting",
                                                    "CLAPACK"],

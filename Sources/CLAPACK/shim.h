@@ -1,3 +1,4 @@
 // LAPACKE, the C interface to reference LAPACK (Debian: liblapacke-dev, liblapack-dev).
-// Drift uses only the symmetric eigendecomposition (dsyevd) for matrix square roots.
+// Drift uses the symmetric eigendecomposition (dsyevd) for matrix square roots and the
+// least-squares solve (dgelsd) of post-hoc EMA reconstruction.
 #include <lapacke.h>

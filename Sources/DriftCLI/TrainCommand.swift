@@ -69,6 +69,8 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("weight-decay"), help: "Weight decay: decoupled for Adam (AdamW), L2 for SGD (default 0).") var weightDecay: Double?
     @Option(help: "Clip the global gradient norm (default 1; 0: no clipping).") var clip: Double?
     @Option(help: "EMA decay of the sampling weights (default 0.999).") var ema: Double?
+    @Option(name: .customLong("posthoc-ema"), help: "Post-hoc EMA (EDM2): track power-function EMA profiles of these lengths σ_rel, e.g. 0.05,0.10, and snapshot them to snapshots/ema-<σ>/, so drift export --ema-length rebuilds any length afterwards.") var posthocEMA: String?
+    @Option(name: .customLong("posthoc-every"), help: "Steps between post-hoc EMA snapshots (default: --checkpoint-every).") var posthocEvery: Int?
     @OptionGroup var seeding: SeedOption
     @Flag(help: "Random horizontal flips (image data).") var flip = false
 
@@ -107,6 +109,7 @@ struct TrainCommand: ParsableCommand {
                 ("--betas", betas != nil), ("--momentum", momentum != nil), ("--nesterov", nesterov),
                 ("--batch", batch != nil), ("--lr", lr != nil), ("--warmup", warmup != nil), ("--decay", decay != nil),
                 ("--weight-decay", weightDecay != nil), ("--clip", clip != nil), ("--ema", ema != nil), ("--seed", seed != nil),
+                ("--posthoc-ema", posthocEMA != nil), ("--posthoc-every", posthocEvery != nil),
                 ("--flip", flip), ("--channels", channels != nil), ("--mults", mults != nil), ("--blocks", blocks != nil),
                 ("--attn", attn != nil), ("--width", width != nil), ("--depth", depth != nil), ("--image-size", imageSize != nil),
                 ("--color", color != nil), ("--out", out != nil), ("--init", initFrom != nil), ("--checkpoint-every", checkpointEvery != nil),
@@ -117,6 +120,9 @@ struct TrainCommand: ParsableCommand {
             }
         } else {
             guard data != nil, out != nil else { throw ValidationError("give --data and --out (or --resume DIR)") }
+        }
+        if posthocEvery != nil, posthocEMA == nil, resume == nil {
+            throw ValidationError("--posthoc-every needs --posthoc-ema (the EMA lengths to track)")
         }
         if initFrom != nil {
             let fixed: [(String, Bool)] = [
@@ -244,7 +250,18 @@ struct TrainCommand: ParsableCommand {
             gradientClip: (clip ?? 1) > 0 ? (clip ?? 1) : nil, emaDecay: ema ?? 0.999, flip: flip, seed: seed ?? 0,
             checkpointEvery: checkpointEvery ?? 1000, sampleEvery: sampleEvery ?? 1000, logEvery: logEvery ?? 50,
             previewSteps: previewSteps ?? 32, conditioning: conditioning, optimizer: try optimizerChoice(),
-            keepEvery: keepEvery.flatMap { $0 > 0 ? $0 : nil }, warmStart: source.map { WarmStart(from: $0, path: initFrom!) })
+            keepEvery: keepEvery.flatMap { $0 > 0 ? $0 : nil }, warmStart: source.map { WarmStart(from: $0, path: initFrom!) },
+            posthocEMA: try posthocSettings())
+    }
+
+    /// --posthoc-ema and --posthoc-every (nil: no post-hoc EMA).
+    func posthocSettings() throws -> PostHocEMASettings? {
+        guard let posthocEMA else { return nil }
+        let lengths = posthocEMA.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard !lengths.isEmpty, lengths.allSatisfy({ $0 != nil }) else {
+            throw CLIError("--posthoc-ema takes EMA lengths σ_rel like 0.05,0.10, got '\(posthocEMA)'")
+        }
+        return PostHocEMASettings(sigmaRels: lengths.map { $0! }, every: posthocEvery ?? checkpointEvery ?? 1000)
     }
 
     /// --optimizer and its settings (nil: the default Adam).

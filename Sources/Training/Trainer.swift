@@ -38,6 +38,8 @@ public final class Trainer {
     public let network: any Network
     public let optimizer: any Optimizer
     public let ema: EMA
+    /// The post-hoc EMA profiles (`config.posthocEMA`), each with its running average; empty without.
+    public let profiles: [(profile: PowerProfile, average: EMA)]
     public let objective: TrainingObjective
     /// The maximum-likelihood objective of a CNF run (`--objective cnf`), nil otherwise.
     public let cnf: CNFObjective?
@@ -74,6 +76,8 @@ public final class Trainer {
         }
         optimizer = config.optimizerChoice.make(learningRate: config.learningRate, weightDecay: config.weightDecay)
         ema = EMA(network, decay: Float(config.emaDecay))
+        let built = network
+        profiles = try (config.posthocEMA?.profiles() ?? []).map { ($0, EMA(built, decay: 0)) }
         objective = try TrainingObjective(config.objective, path: config.path)
         cnf = try config.objective.cnf.map { try CNFObjective($0) }
         step = 0
@@ -93,6 +97,11 @@ public final class Trainer {
         }
         try network.loadParameters(checkpoint.parameters)
         try ema.load(checkpoint.ema, for: network)
+        guard checkpoint.profileAverages.count == profiles.count else {
+            throw TrainingError.checkpoint(path: checkpoint.origin ?? "checkpoint",
+                                           reason: "holds \(checkpoint.profileAverages.count) post-hoc EMA profiles but its config names \(profiles.count)")
+        }
+        for (tracked, stored) in zip(profiles, checkpoint.profileAverages) { try tracked.average.load(stored, for: network) }
         try optimizer.loadState(state, for: network)
         step = checkpoint.step
         dataPosition = checkpoint.dataPosition
@@ -144,6 +153,10 @@ public final class Trainer {
         optimizer.step(net, gradients: gradients)
         ema.decay = Float(Self.emaDecay(config.emaDecay, step: step))
         ema.update(net)
+        for tracked in profiles {
+            tracked.average.decay = Float(tracked.profile.decay(atUpdate: step + 1))
+            tracked.average.update(net)
+        }
         step += 1
         dataPosition += config.batchSize
         return StepResult(step: step, loss: loss, gradientNorm: norm, learningRate: lr, evaluations: evaluations, nll: nll)
@@ -176,7 +189,8 @@ public final class Trainer {
     public func checkpoint() -> Checkpoint {
         Checkpoint(training: config, step: step, dataPosition: dataPosition, rootKey: rootKey,
                    parameters: network.parameterSnapshot(), ema: ema.averages.mapValues { $0.copy() },
-                   optimizer: optimizer.state.copied())
+                   optimizer: optimizer.state.copied(),
+                   profileAverages: profiles.map { $0.average.averages.mapValues { $0.copy() } })
     }
 
     /// A second network holding the EMA weights (what previews and sampling use).

@@ -51,6 +51,8 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     public var optimizer: OptimizerChoice?
     /// The checkpoint a fine-tuning run started its weights from (nil: initialised from the seed).
     public var warmStart: WarmStart?
+    /// Power-function EMA profiles tracked for post-hoc EMA, and their snapshot interval (nil: none).
+    public var posthocEMA: PostHocEMASettings?
 
     /// The optimizer this run uses.
     public var optimizerChoice: OptimizerChoice { optimizer ?? .adamDefault }
@@ -60,7 +62,7 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
                 weightDecay: Double = 0, gradientClip: Double? = 1, emaDecay: Double = 0.999, flip: Bool = false,
                 seed: UInt64 = 0, checkpointEvery: Int = 1000, sampleEvery: Int = 1000, logEvery: Int = 10,
                 previewSteps: Int = 32, conditioning: ClassConditioning? = nil, optimizer: OptimizerChoice? = nil,
-                keepEvery: Int? = nil, warmStart: WarmStart? = nil) {
+                keepEvery: Int? = nil, warmStart: WarmStart? = nil, posthocEMA: PostHocEMASettings? = nil) {
         self.data = data
         self.model = model
         self.objective = objective
@@ -83,6 +85,7 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         self.optimizer = optimizer
         self.keepEvery = keepEvery
         self.warmStart = warmStart
+        self.posthocEMA = posthocEMA
     }
 
     /// The learning-rate schedule these settings describe.
@@ -118,6 +121,7 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         }
         do { try model.validate() } catch { throw TrainingError.invalidSetting("\(error)") }
         try optimizerChoice.validate()
+        try posthocEMA?.validate()
         if let conditioning {
             try conditioning.validate()
             try check(model.classCount == conditioning.classCount,

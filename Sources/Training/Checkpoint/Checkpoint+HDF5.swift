@@ -24,6 +24,8 @@ extension Checkpoint {
                                         threads: threads, worldSize: worldSize, config: training)
             try w.setAttribute("training", .string(try json(record)))
             try w.setAttribute("parameter_count", .int64(Int64(parameterCount)))
+            if let profile = snapshotProfile { try w.setAttribute("ema_profile", .string(try json(profile))) }
+            if let length = emaLength { try w.setAttribute("ema_length", .double(length)) }
             if isEMAOnly {
                 try w.setAttribute("contents", .string(Self.emaOnlyContents))
             } else {
@@ -34,6 +36,11 @@ extension Checkpoint {
                 try w.write([Int64(optimizer.step)], shape: [], to: "/optimizer/step")
                 for (slot, byKey) in optimizer.slots.sorted(by: { $0.key < $1.key }) {
                     for (key, t) in byKey.sorted(by: { $0.key < $1.key }) { try w.write(t, to: "/optimizer/\(slot)/\(key)") }
+                }
+            }
+            if !isEMAOnly {
+                for (i, averages) in profileAverages.enumerated() {
+                    for (key, t) in averages.sorted(by: { $0.key < $1.key }) { try w.write(t, to: "/posthoc_ema/\(i)/\(key)") }
                 }
             }
             try w.write([Int64(rootKey.k0), Int64(rootKey.k1)], to: "/rng/key")
@@ -117,6 +124,18 @@ extension Checkpoint {
         guard key == [Int64(rootKey.k0), Int64(rootKey.k1)] else {
             throw fail("/rng/key does not match the seed \(config.seed) of the training config; the file is inconsistent")
         }
+        var profileAverages: [[String: Tensor]] = []
+        if !emaOnly, let settings = config.posthocEMA {
+            for i in settings.sigmaRels.indices {
+                profileAverages.append(try readTensors(under: "/posthoc_ema/\(i)", shapes: shapes, reader, fail))
+            }
+        }
+        let attributes = try reader.attributeNames()
+        var snapshotProfile: PowerProfile?
+        if attributes.contains("ema_profile") {
+            snapshotProfile = try decodeAttribute(PowerProfile.self, "ema_profile", reader, fail)
+        }
+        let emaLength = attributes.contains("ema_length") ? try reader.double("ema_length") : nil
         let step = try scalar("/rng/step", reader, fail)
         let position = try scalar("/rng/data_position", reader, fail)
         guard step == record.step else { throw fail("/rng/step (\(step)) disagrees with the training attribute (\(record.step))") }
@@ -127,6 +146,9 @@ extension Checkpoint {
         checkpoint.threads = record.threads
         checkpoint.worldSize = record.worldSize
         checkpoint.isEMAOnly = emaOnly
+        checkpoint.profileAverages = profileAverages
+        checkpoint.snapshotProfile = snapshotProfile
+        checkpoint.emaLength = emaLength
         return checkpoint
     }
 

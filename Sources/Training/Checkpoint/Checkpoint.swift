@@ -16,9 +16,12 @@ import TensorCore
 ///     /parameters/<key>    float32, one per tensor, shapes as in the model
 ///     /ema/<key>           float32 EMA weights (what sampling uses)
 ///     /optimizer/step      int64 scalar; /optimizer/<slot>/<key> the optimizer's state (Adam: m, v; SGD: momentum)
+///     /posthoc_ema/<i>/<key>  float32, the running average of post-hoc EMA profile i (config `posthocEMA`)
 ///
 /// An export for sampling (`drift export`, attribute `contents = "ema"`) holds `/ema` and
 /// `/rng` only: a quarter of the size with Adam, everything `drift sample` needs, not resumable.
+/// A post-hoc EMA snapshot is such an export whose `/ema` is a profile's average, with the
+/// attribute `ema_profile` (JSON `{"gamma": γ}`); a reconstructed export has `ema_length` (σ_rel).
 ///     /rng/key             int64 [2] root Philox key; /rng/step, /rng/data_position int64 scalars
 ///
 /// Every dataset carries a `crc32` attribute (checked on load).
@@ -50,10 +53,17 @@ public struct Checkpoint {
     public var worldSize: Int?
     /// The file this checkpoint was read from, for messages.
     public var origin: String?
+    /// The running averages of the post-hoc EMA profiles, in the order of `training.posthocEMA`
+    /// (empty without post-hoc EMA, and in exports).
+    public var profileAverages: [[String: Tensor]] = []
+    /// In a post-hoc EMA snapshot: the profile whose average `ema` holds.
+    public var snapshotProfile: PowerProfile?
+    /// In a post-hoc reconstruction: the EMA length σ_rel it was rebuilt for.
+    public var emaLength: Double?
 
     public init(training: TrainingConfig, step: Int, dataPosition: Int, rootKey: RandomKey,
                 parameters: [String: Tensor], ema: [String: Tensor], optimizer: OptimizerState?,
-                elapsedSeconds: Double = 0, origin: String? = nil) {
+                profileAverages: [[String: Tensor]] = [], elapsedSeconds: Double = 0, origin: String? = nil) {
         self.training = training
         self.step = step
         self.dataPosition = dataPosition
@@ -61,6 +71,7 @@ public struct Checkpoint {
         self.parameters = parameters
         self.ema = ema
         self.optimizer = optimizer
+        self.profileAverages = profileAverages
         self.elapsedSeconds = elapsedSeconds
         self.origin = origin
     }
@@ -79,6 +90,7 @@ public struct Checkpoint {
         var c = self
         c.parameters = ema
         c.optimizer = nil
+        c.profileAverages = []
         c.isEMAOnly = true
         return c
     }

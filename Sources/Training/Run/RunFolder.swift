@@ -8,6 +8,7 @@ import Foundation
 ///     DIR/loss.png             the loss curve (rewritten with every checkpoint)
 ///     DIR/samples/step-NNNNNNNN.png   previews from the EMA weights (fixed noise)
 ///     DIR/snapshots/step-NNNNNNNN.h5  EMA-only snapshots (`--keep-every`), for curves over training
+///     DIR/snapshots/ema-0.050/step-NNNNNNNN.h5  post-hoc EMA snapshots of each tracked profile (`--posthoc-ema`)
 public struct RunFolder: Sendable {
     public let url: URL
 
@@ -27,6 +28,16 @@ public struct RunFolder: Sendable {
     /// The snapshot file of `step`.
     public func snapshot(step: Int) -> String {
         snapshots.appendingPathComponent("step-" + String(format: "%08d", step) + ".h5").path
+    }
+
+    /// The folder of a post-hoc EMA profile's snapshots.
+    public func profileSnapshots(sigmaRel: Double) -> URL {
+        snapshots.appendingPathComponent(PostHocEMASettings.folderName(sigmaRel: sigmaRel))
+    }
+
+    /// The post-hoc EMA snapshot of profile `sigmaRel` at `step`.
+    public func profileSnapshot(sigmaRel: Double, step: Int) -> String {
+        profileSnapshots(sigmaRel: sigmaRel).appendingPathComponent("step-" + String(format: "%08d", step) + ".h5").path
     }
 
     /// Creates the folder if needed and proves it is writable by

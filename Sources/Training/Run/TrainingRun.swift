@@ -146,6 +146,9 @@ public final class TrainingRun {
             if let keep = config.keepEvery, keep > 0, step % keep == 0 {
                 try saveSnapshot(elapsed: elapsed())
             }
+            if let posthoc = config.posthocEMA, step % posthoc.every == 0 || trainer.isFinished {
+                try saveProfileSnapshots(elapsed: elapsed())
+            }
             if config.sampleEvery > 0 && step % config.sampleEvery == 0 && !trainer.isFinished {
                 try renderPreview()
             }
@@ -183,6 +186,22 @@ public final class TrainingRun {
         checkpoint.threads = ComputeThreads.count
         try FileManager.default.createDirectory(at: folder.snapshots, withIntermediateDirectories: true)
         try checkpoint.emaOnly.write(to: folder.snapshot(step: trainer.step))
+    }
+
+    /// Writes each post-hoc EMA profile's average to `snapshots/ema-<σ_rel>/step-NNNNNNNN.h5` (atomically).
+    func saveProfileSnapshots(elapsed: Double) throws {
+        guard writesFiles, let settings = trainer.config.posthocEMA else { return }
+        var checkpoint = trainer.checkpoint()
+        checkpoint.elapsedSeconds = elapsed
+        checkpoint.threads = ComputeThreads.count
+        for ((profile, average), sigmaRel) in zip(trainer.profiles, settings.sigmaRels) {
+            var snapshot = checkpoint.emaOnly
+            snapshot.ema = average.averages
+            snapshot.parameters = average.averages
+            snapshot.snapshotProfile = profile
+            try FileManager.default.createDirectory(at: folder.profileSnapshots(sigmaRel: sigmaRel), withIntermediateDirectories: true)
+            try snapshot.write(to: folder.profileSnapshot(sigmaRel: sigmaRel, step: trainer.step))
+        }
     }
 
     private func renderPreview() throws {
