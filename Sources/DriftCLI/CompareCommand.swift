@@ -155,6 +155,7 @@ struct CompareCommand: ParsableCommand {
             if samplers.isEmpty, preset.sampler.isStochastic, !m.hasScore { continue }
             try preset.validate(for: m)
             guard let grids, preset.sampler.controller == nil else {
+                preset.warnIfUniformInSigma(on: m.path)
                 named.append(NamedSampler(name: preset.source, sampler: preset.sampler))
                 continue
             }
@@ -165,6 +166,7 @@ struct CompareCommand: ParsableCommand {
                 do {
                     let onGrid = try PresetLibrary.resolve(name, in: SampleCommand.presetDirectories(), overrides: ["grid": .string(g.rawValue)])
                     try onGrid.validate(for: m)
+                    onGrid.warnIfUniformInSigma(on: m.path, name: "\(preset.source)@\(g.rawValue)")
                     named.append(NamedSampler(name: "\(preset.source)@\(g.rawValue)", sampler: onGrid.sampler))
                 } catch let e as SamplerError {
                     if World.shared.rank == 0 { print("\(preset.source) on grid \(g.rawValue): not run (\(e.message))") }

@@ -12,6 +12,7 @@ private func editingSampler(_ options: SamplerOptions, default defaultName: Stri
                             command: String) throws -> SamplerPreset {
     let preset = try options.preset(default: defaultName)
     try preset.validate(for: model)
+    preset.warnIfUniformInSigma(on: model.path)
     if needsODE, preset.sampler.isStochastic {
         throw CLIError("--sampler \(preset.source) is stochastic; \(command) integrates the probability-flow ODE: use an ODE sampler (e.g. dopri5, heun-karras-18, dpmpp-2m-20)")
     }

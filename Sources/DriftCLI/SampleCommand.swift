@@ -112,6 +112,7 @@ struct SampleCommand: ParsableCommand {
         let loaded = try ModelLoader.load(model)
         let preset = try sampling.preset(default: Self.defaultSampler)
         try preset.validate(for: loaded.model)
+        preset.warnIfUniformInSigma(on: loaded.model.path)
         let choice = try classes.classChoice.map { try ClassChoice.parse($0, classNames: loaded.model.classNames, model: model) }
         let total = choice == .all ? n * loaded.model.classNames.count : n
         let batchSize = min(batch ?? (loaded.model.sampleShape.count > 1 ? 64 : 4096), total)

@@ -15,6 +15,9 @@ public struct Sampler: Sendable {
     /// Step-size control: set for adaptive Runge–Kutta (embedded tableaus), nil otherwise.
     public var controller: PIController?
 
+    /// The grid's spacing name, or "adaptive" for a step-size controller (report legends, results.csv).
+    public var gridName: String { controller == nil ? grid.spacing.name : "adaptive" }
+
     public init(solver: any Solver, grid: TimeGrid, controller: PIController? = nil) {
         self.solver = solver
         self.grid = grid

@@ -28,29 +28,34 @@ final class CompareCommandTests: XCTestCase {
             XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent(file).path), file)
         }
         let table = try rows(out)
-        XCTAssertEqual(table[0], ["sampler", "kind", "requested_nfe", "nfe", "steps", "rtol", "seconds", "sw2", "sw2_se", "mmd2", "mmd2_se",
+        XCTAssertEqual(table[0], ["sampler", "kind", "grid", "requested_nfe", "nfe", "steps", "rtol", "seconds", "sw2", "sw2_se", "mmd2", "mmd2_se",
                                   "nll", "nll_se", "ode_error", "ode_error_se"])
         // Heun on the exact mixture: 2 NFE a step (the step to σ = 0 is defined), so 2 steps fit 5 NFE.
-        let heun5 = try XCTUnwrap(table.first { $0[0] == "heun-karras-18" && $0[2] == "5" })
-        XCTAssertEqual(Array(heun5[1...4]), ["ODE", "5", "4", "2"])
-        let heun20 = try XCTUnwrap(table.first { $0[0] == "heun-karras-18" && $0[2] == "20" })
-        XCTAssertLessThan(try XCTUnwrap(Double(heun20[13])), try XCTUnwrap(Double(heun5[13])), "ODE error shrinks with NFE")
+        let heun5 = try XCTUnwrap(table.first { $0[0] == "heun-karras-18" && $0[3] == "5" })
+        XCTAssertEqual(Array(heun5[1...5]), ["ODE", "karras", "5", "4", "2"])
+        let heun20 = try XCTUnwrap(table.first { $0[0] == "heun-karras-18" && $0[3] == "20" })
+        XCTAssertLessThan(try XCTUnwrap(Double(heun20[14])), try XCTUnwrap(Double(heun5[14])), "ODE error shrinks with NFE")
         // Every metric has a standard error: the bootstrap's for SW2 and the flow-map error.
-        XCTAssertGreaterThan(try XCTUnwrap(Double(heun20[8])), 0, "sw2_se")
-        XCTAssertGreaterThan(try XCTUnwrap(Double(heun20[14])), 0, "ode_error_se")
-        let em = try XCTUnwrap(table.first { $0[0] == "em-500" && $0[2] == "20" })
-        XCTAssertEqual(em[1], "SDE")
-        XCTAssertEqual(em[13], "", "no flow-map error for an SDE sampler")
-        XCTAssertNil(table.first { $0[0] == "dopri5" && $0[2] == "5" }, "dopri5 cannot run in 5 NFE")
+        XCTAssertGreaterThan(try XCTUnwrap(Double(heun20[9])), 0, "sw2_se")
+        XCTAssertGreaterThan(try XCTUnwrap(Double(heun20[15])), 0, "ode_error_se")
+        let em = try XCTUnwrap(table.first { $0[0] == "em-500" && $0[3] == "20" })
+        XCTAssertEqual(Array(em[1...2]), ["SDE", "uniform"])
+        XCTAssertEqual(em[14], "", "no flow-map error for an SDE sampler")
+        XCTAssertNil(table.first { $0[0] == "dopri5" && $0[3] == "5" }, "dopri5 cannot run in 5 NFE")
         XCTAssertEqual(table.last?[0], "exact-vs-exact")
         let html = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
         XCTAssertTrue(html.contains("<svg") && html.contains("data:image/png;base64,") && html.contains("stroke-dasharray=\"6 3\""))
         XCTAssertTrue(html.contains("dopri5 at NFE ≤ 5"), "skipped cells are listed")
+        XCTAssertTrue(html.contains("heun-karras-18 (karras)") && html.contains("em-500 (uniform)"), "legends name each line's grid")
         // Same seed, same numbers (every column but the wall time).
         let again = folder.appendingPathComponent("again")
         XCTAssertEqual(try DriftProcess.run(args + ["--out", again.path, "--trajectories", "0"], in: root).status, 0)
-        let drop = { (t: [[String]]) in t.map { $0.enumerated().filter { $0.offset != 6 }.map(\.element) } }
+        let drop = { (t: [[String]]) in t.map { $0.enumerated().filter { $0.offset != 7 }.map(\.element) } }
         XCTAssertEqual(drop(try rows(again)), drop(table))
+        for file in ["winners.csv", "paired.csv", "pareto.csv"] {
+            XCTAssertEqual(try String(contentsOf: again.appendingPathComponent(file), encoding: .utf8),
+                           try String(contentsOf: out.appendingPathComponent(file), encoding: .utf8), file)
+        }
     }
 
     /// `--grid` makes the time grid a factor of its own: each fixed-step sampler on each grid, the
@@ -70,6 +75,31 @@ final class CompareCommandTests: XCTestCase {
         assertCleanFailure(try DriftProcess.run(base + ["--sampler", "dopri5", "--sampler", "bosh3", "--grid", "karras"], in: root),
                            mentions: ["no sampler given runs on those grids"])
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("bad").path))
+    }
+
+    /// "Uniform" stays uniform in the path's time; on the EDM path (t = σ) that is uniform in σ, measured
+    /// 3–40× worse than a noise-level grid, so every command that would run it says so in one line.
+    func testAUniformGridOnTheEDMPathIsSaidInOneWarning() throws {
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let spec = try String(contentsOfFile: ring, encoding: .utf8).replacingOccurrences(of: "\"rectified\"", with: "\"edm\"")
+        let edm = folder.appendingPathComponent("ring8-edm.json")
+        try spec.write(to: edm, atomically: true, encoding: .utf8)
+        let sample = ["sample", "--model", edm.path, "--n", "8", "--out", folder.appendingPathComponent("s.h5").path]
+        let uniform = try DriftProcess.run(sample + ["--sampler", "euler-50"], in: root)
+        XCTAssertEqual(uniform.status, 0, uniform.stderr)
+        XCTAssertTrue(uniform.stderr.contains("warning: euler-50 steps uniformly in t") && uniform.stderr.contains("--grid karras"), uniform.stderr)
+        let karras = try DriftProcess.run(sample + ["--sampler", "euler-50", "--grid", "karras"], in: root)
+        XCTAssertEqual(karras.status, 0, karras.stderr)
+        XCTAssertFalse(karras.stderr.contains("warning"), karras.stderr)
+        let onRectified = try DriftProcess.run(["sample", "--model", ring, "--n", "8", "--sampler", "euler-50",
+                                                "--out", folder.appendingPathComponent("r.h5").path], in: root)
+        XCTAssertFalse(onRectified.stderr.contains("warning"), "uniform in t is a fine grid on the rectified path")
+        let compare = try DriftProcess.run(["compare", "--model", edm.path, "--sampler", "euler-50", "--grid", "uniform,karras", "--nfe", "20",
+                                            "--n", "40", "--metric", "sw2", "--out", folder.appendingPathComponent("cmp").path], in: root)
+        XCTAssertEqual(compare.status, 0, compare.stderr)
+        XCTAssertTrue(compare.stderr.contains("warning: euler-50@uniform steps uniformly"), compare.stderr)
+        XCTAssertFalse(compare.stderr.contains("euler-50@karras steps"), compare.stderr)
     }
 
     func testBadInputFailsWithOneLineAndNoReport() throws {
@@ -123,13 +153,13 @@ final class CompareImageMetricsTests: XCTestCase {
         XCTAssertEqual(run.status, 0, run.stderr)
         let table = try String(contentsOf: out.appendingPathComponent("results.csv"), encoding: .utf8)
             .split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
-        XCTAssertEqual(table[0], ["sampler", "kind", "requested_nfe", "nfe", "steps", "rtol", "seconds", "fd", "fd_se", "fd_half", "fd_quarter",
+        XCTAssertEqual(table[0], ["sampler", "kind", "grid", "requested_nfe", "nfe", "steps", "rtol", "seconds", "fd", "fd_se", "fd_half", "fd_quarter",
                                   "fd_inf", "kid", "kid_se", "precision", "precision_se", "recall", "recall_se", "class_deviation",
                                   "class_deviation_se"])
-        XCTAssertEqual(table[1][8], "", "no bootstrap, no fd_se")
+        XCTAssertEqual(table[1][9], "", "no bootstrap, no fd_se")
         XCTAssertEqual(table.count, 3)
         XCTAssertEqual(table[2][0], "train-vs-test")
-        let fd = try XCTUnwrap(Double(table[1][7])), floor = try XCTUnwrap(Double(table[2][7]))
+        let fd = try XCTUnwrap(Double(table[1][8])), floor = try XCTUnwrap(Double(table[2][8]))
         XCTAssertGreaterThan(fd, floor, "3-NFE samples are farther from the test images than training images are")
         XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent("cells/dpmpp-2m-20-nfe3.png").path))
     }
@@ -174,16 +204,16 @@ final class CompareGuidanceTests: XCTestCase {
         XCTAssertEqual(run.status, 0, run.stderr)
         let table = try String(contentsOf: out.appendingPathComponent("guidance.csv"), encoding: .utf8)
             .split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
-        XCTAssertEqual(table[0], ["sampler", "kind", "guidance", "requested_nfe", "nfe", "steps", "rtol", "seconds", "fd", "fd_se",
+        XCTAssertEqual(table[0], ["sampler", "kind", "grid", "guidance", "requested_nfe", "nfe", "steps", "rtol", "seconds", "fd", "fd_se",
                                   "fd_half", "fd_quarter", "fd_inf", "class_accuracy", "class_accuracy_se", "diversity", "diversity_se",
                                   "precision", "precision_se", "recall", "recall_se"])
-        XCTAssertEqual(table.map { $0[2] }.dropFirst(), ["0", "3", ""])
+        XCTAssertEqual(table.map { $0[3] }.dropFirst(), ["0", "3", ""])
         for row in table.dropFirst() {
-            let accuracy = try XCTUnwrap(Double(row[13]))
+            let accuracy = try XCTUnwrap(Double(row[14]))
             XCTAssertTrue((0...1).contains(accuracy))
         }
         // Training images with their own labels: the classifier agrees with most of them.
-        XCTAssertGreaterThan(try XCTUnwrap(Double(table[3][9])), 0.8)
+        XCTAssertGreaterThan(try XCTUnwrap(Double(table[3][10])), 0.8)
         let html = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
         XCTAssertTrue(html.contains("Guidance sweep"))
         XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent("guidance-grid.png").path))

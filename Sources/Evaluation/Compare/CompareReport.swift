@@ -154,7 +154,7 @@ public struct CompareReport {
             let series: [SVGChart.Series] = g.samplerNames.compactMap { name in
                 let cells = g.cells.filter { $0.samplerName == name && $0.metrics[m] != nil && $0.guidance != nil }
                 guard let first = cells.first else { return nil }
-                return SVGChart.Series(name: name, stochastic: first.isStochastic, points: cells.map { ($0.guidance!, $0.metrics[m]!.value) },
+                return SVGChart.Series(name: g.legend(name), stochastic: first.isStochastic, points: cells.map { ($0.guidance!, $0.metrics[m]!.value) },
                                        errors: cells.map { $0.metrics[m]!.standardError })
             }
             let floor = g.reference[m].map { (label: "training images", y: $0.value) }
@@ -219,7 +219,7 @@ public struct CompareReport {
                 results.samplerNames.compactMap { name in
                     let cells = results.cells.filter { $0.samplerName == name && $0.metrics[m] != nil }
                     guard let first = cells.first else { return nil }
-                    return SVGChart.Series(name: name, stochastic: first.isStochastic, points: cells.map { (x($0), $0.metrics[m]!.value) },
+                    return SVGChart.Series(name: results.legend(name), stochastic: first.isStochastic, points: cells.map { (x($0), $0.metrics[m]!.value) },
                                            errors: cells.map { $0.metrics[m]!.standardError })
                 }
             }
@@ -236,7 +236,7 @@ public struct CompareReport {
             h += results.budgets.map { "<th>NFE ≤ \($0)</th>" }.joined() + "</tr>\n"
             for name in results.samplerNames {
                 let kind = results.cells.first { $0.samplerName == name }.map { $0.isStochastic ? "SDE" : "ODE" } ?? ""
-                h += "<tr><td class=\"name\"><b>\(e(name))</b><br>\(kind)</td>"
+                h += "<tr><td class=\"name\"><b>\(e(name))</b><br>\(kind)\(results.gridNames[name].map { ", grid " + e($0) } ?? "")</td>"
                 for b in results.budgets {
                     if let c = results.cells.first(where: { $0.samplerName == name && $0.requestedNFE == b }),
                        let data = cellImages[Self.fileName(name, b)] {

@@ -3,7 +3,7 @@ import Foundation
 extension CompareResults {
     /// results.csv: one row per cell, then the reference row (`referenceName`, kind "reference").
     ///
-    ///     sampler,kind,[guidance,]requested_nfe,nfe,steps,rtol,seconds,<metric>,<metric>_se…
+    ///     sampler,kind,grid,[guidance,]requested_nfe,nfe,steps,rtol,seconds,<metric>,<metric>_se…
     ///
     /// (an empty `_se` where no standard error was estimated: `--bootstrap 0`); with fd, also
     /// `fd_half`, `fd_quarter` and `fd_inf` (`FrechetScaling`: FD at N/2, N/4 and extrapolated).
@@ -11,7 +11,7 @@ extension CompareResults {
     /// (the guidance column in a class-conditional sweep only).
     public var csv: String {
         let guided = cells.contains { $0.guidance != nil }
-        var header = ["sampler", "kind"] + (guided ? ["guidance"] : []) + ["requested_nfe", "nfe", "steps", "rtol", "seconds"]
+        var header = ["sampler", "kind", "grid"] + (guided ? ["guidance"] : []) + ["requested_nfe", "nfe", "steps", "rtol", "seconds"]
         for m in metrics {
             header.append(m.column)
             if m.hasStandardError { header.append(m.column + "_se") }
@@ -30,14 +30,14 @@ extension CompareResults {
         }
         var lines = [header.joined(separator: ",")]
         for c in cells {
-            var row: [String] = [c.samplerName, c.isStochastic ? "SDE" : "ODE"]
+            var row: [String] = [c.samplerName, c.isStochastic ? "SDE" : "ODE", gridNames[c.samplerName] ?? ""]
             if guided { row.append(c.guidance.map { Self.format($0) } ?? "") }
             row += ["\(c.requestedNFE)", "\(c.nfe)", c.steps.map(String.init) ?? "", c.rtol.map { Self.format($0) } ?? "",
                     String(format: "%.4f", c.seconds)]
             lines.append((row + values(c.metrics, c.fdScaling)).joined(separator: ","))
         }
         if !reference.isEmpty {
-            lines.append(([referenceName, "reference"] + [String](repeating: "", count: guided ? 6 : 5) + values(reference, referenceFDScaling)).joined(separator: ","))
+            lines.append(([referenceName, "reference"] + [String](repeating: "", count: guided ? 7 : 6) + values(reference, referenceFDScaling)).joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"
     }

@@ -83,8 +83,18 @@ public struct CompareResults {
     public var metrics: [CompareMetric]
     public var budgets: [Int]
     public var samplerNames: [String]
+    /// Each sampler's time grid ("karras", "uniform", …, "adaptive"), by sampler name.
+    public var gridNames: [String: String] = [:]
     /// The floor's own FD at N, N/2, N/4 and its extrapolation (with the fd metric).
     public var referenceFDScaling: FrechetScaling? = nil
+}
+
+extension CompareResults {
+    /// A sampler's name in chart legends: with its grid, unless the name already says it (PRESET@GRID).
+    public func legend(_ name: String) -> String {
+        guard !name.contains("@"), let grid = gridNames[name] else { return name }
+        return "\(name) (\(grid))"
+    }
 }
 
 /// The sweep of `drift compare`: every sampler at every budget on the same model, the same initial
@@ -236,8 +246,10 @@ public struct CompareSweep {
             }
         }
         let floor = try floor(context)
-        return CompareResults(cells: cells, skipped: skipped, reference: floor.values, referenceName: images == nil ? "exact-vs-exact" : "train-vs-test",
-                              metrics: metrics, budgets: budgets, samplerNames: samplers.map(\.name), referenceFDScaling: floor.fdScaling)
+        var results = CompareResults(cells: cells, skipped: skipped, reference: floor.values, referenceName: images == nil ? "exact-vs-exact" : "train-vs-test",
+                                     metrics: metrics, budgets: budgets, samplerNames: samplers.map(\.name), referenceFDScaling: floor.fdScaling)
+        results.gridNames = Dictionary(samplers.map { ($0.name, $0.sampler.gridName) }, uniquingKeysWith: { a, _ in a })
+        return results
     }
 
     /// Each metric between two independent sets of exact samples, or between training and test images.

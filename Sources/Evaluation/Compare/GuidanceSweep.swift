@@ -66,8 +66,10 @@ public struct GuidanceSweep {
         let all = try sweeps.indices.map { w in
             try sweeps[w].results(Array(outcomes[(w * samplers.count)..<((w + 1) * samplers.count)]), context: contexts[w])
         }
-        return CompareResults(cells: all.flatMap(\.cells), skipped: all.flatMap(\.skipped), reference: all.last?.reference ?? [:],
-                              referenceName: "train-vs-test", metrics: metrics, budgets: [budget], samplerNames: samplers.map(\.name),
-                              referenceFDScaling: all.last?.referenceFDScaling)
+        var results = CompareResults(cells: all.flatMap(\.cells), skipped: all.flatMap(\.skipped), reference: all.last?.reference ?? [:],
+                                     referenceName: "train-vs-test", metrics: metrics, budgets: [budget], samplerNames: samplers.map(\.name),
+                                     referenceFDScaling: all.last?.referenceFDScaling)
+        results.gridNames = all.last?.gridNames ?? [:]
+        return results
     }
 }
