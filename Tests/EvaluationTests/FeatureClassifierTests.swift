@@ -65,3 +65,21 @@ final class FeatureClassifierTests: XCTestCase {
         XCTAssertGreaterThan(pr.recall, 0.6)
     }
 }
+
+/// The shipped classifier's features, pinned bit for bit: the features of the first four Fashion-MNIST
+/// test images (their bit patterns, and an FNV-1a digest of all 512) as the file gives them.
+final class ShippedClassifierPinTests: XCTestCase {
+    func testTheShippedClassifierGivesTheRecordedFeaturesBitForBit() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let c = try ClassifierCheckpoint.read(from: root.appendingPathComponent("checkpoints/fashion-classifier.h5").path)
+        let test: ExampleSet
+        do { test = try ExampleSet.fashionMNIST(.test).prefix(4) } catch { throw XCTSkip("Fashion-MNIST is not installed") }
+        let features = c.model.features(test.values).scalars
+        var digest: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a over the bit patterns
+        for f in features { digest = (digest ^ UInt64(f.bitPattern)) &* 0x100_0000_01b3 }
+        // Recorded before the network's shape became data (every kernel path gives these bits).
+        XCTAssertEqual(features.count, 4 * 128)
+        XCTAssertEqual(features.prefix(4).map(\.bitPattern), [0xbe85_131c, 0x40e8_484d, 0xbe4b_03ab, 0x40bc_26bd])  // −0.2599, 7.2588, −0.1983, 5.8797
+        XCTAssertEqual(digest, 0xd316_5540_edc6_5453)
+    }
+}
