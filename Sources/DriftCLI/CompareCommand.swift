@@ -281,8 +281,8 @@ struct CompareCommand: ParsableCommand {
         let net = try ClassifierCheckpoint.read(from: file).model
         let shape = m.sampleShape.map(String.init).joined(separator: "×")
         guard net.inputShape == m.sampleShape else {
-            throw CLIError("--classifier \(file) takes \(net.config.shapeDescription) images, but \(model) makes \(shape) samples "
-                           + "(drift train-classifier --data folder:PATH trains one for the model's data)")
+            throw CLIError("the feature network \(file) takes \(net.config.shapeDescription) images, but \(model) makes \(shape) samples: "
+                           + "pass --classifier with one for the model's data (drift train-classifier --data folder:PATH trains one)")
         }
         if guided, net.config.task != .classes || net.config.classNames != m.classNames {
             throw CLIError("--guidance sweeps measure class accuracy: they need a feature network of the model's classes "

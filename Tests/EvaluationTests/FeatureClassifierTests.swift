@@ -83,3 +83,46 @@ final class ShippedClassifierPinTests: XCTestCase {
         XCTAssertEqual(digest, 0xd316_5540_edc6_5453)
     }
 }
+
+/// Feature networks of any image shape: the architecture is data, recorded in the file.
+final class FeatureNetworkShapeTests: XCTestCase {
+    func testANetworkForColourImagesRoundTripsThroughItsFileWithItsShape() throws {
+        let config = try FeatureNetworkConfig.standard(for: [3, 64, 64], width: 8, task: .rotation, classNames: [])
+        XCTAssertEqual(config.widths, [8, 16, 32, 32], "a stage more until the last map is at most 8×8")
+        XCTAssertEqual(config.mapSize, 8)
+        XCTAssertEqual(config.classNames, RotationPretext.classNames)
+        let model = FeatureClassifier(config, key: RandomKey(seed: 1))
+        XCTAssertEqual(model.parameterKeys.filter { $0.hasSuffix(".weight") },
+                       ["conv1.weight", "norm1.weight", "conv2.weight", "norm2.weight", "conv3.weight", "norm3.weight",
+                        "conv4.weight", "norm4.weight", "fc.weight", "head.weight"])
+        let x = Tensor.randomUniform([2, 3, 64, 64], key: RandomKey(seed: 2)) * 2 - 1
+        XCTAssertEqual(model.features(x).shape, [2, 32])
+        XCTAssertEqual(model.logits(x).shape, [2, 4])
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("net-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("n.h5").path
+        try ClassifierCheckpoint(model: model, testAccuracy: 0.25, training: "{}").write(to: file)
+        let back = try ClassifierCheckpoint.read(from: file)
+        XCTAssertEqual(back.model.config, config)
+        XCTAssertEqual(back.model.features(x).scalars, model.features(x).scalars)
+        XCTAssertThrowsError(try FeatureNetworkConfig.standard(for: [3, 32, 16], width: 8, task: .rotation, classNames: [])) {
+            XCTAssertTrue("\($0)".contains("square images"), "\($0)")
+        }
+    }
+
+    func testRotationsTurnCounterClockwiseAndFourTurnsAreTheIdentity() {
+        // One 2×2 image [[a, b], [c, d]]: a quarter turn counter-clockwise gives [[b, d], [a, c]].
+        let x = Tensor([1, 2, 3, 4], shape: [1, 1, 2, 2])
+        XCTAssertEqual(RotationPretext.rotated(x, quarterTurns: 1).scalars, [2, 4, 1, 3])
+        XCTAssertEqual(RotationPretext.rotated(x, quarterTurns: 2).scalars, [4, 3, 2, 1])
+        XCTAssertEqual(RotationPretext.rotated(x, quarterTurns: 3).scalars, [3, 1, 4, 2])
+        let y = Tensor.randomUniform([2, 3, 5, 5], key: RandomKey(seed: 3))
+        var turned = y
+        for _ in 0..<4 { turned = RotationPretext.rotated(turned, quarterTurns: 1) }
+        XCTAssertEqual(turned.scalars, y.scalars)
+        let (all, labels) = RotationPretext.allRotations(y)
+        XCTAssertEqual(all.shape, [8, 3, 5, 5])
+        XCTAssertEqual(labels, [0, 0, 1, 1, 2, 2, 3, 3])
+    }
+}

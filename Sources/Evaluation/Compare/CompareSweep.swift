@@ -305,7 +305,8 @@ public struct CompareSweep {
                 }
                 referenceCount[m] = real.count
             case .kid:
-                out[m] = try kernelInceptionDistance(imageFeatures!, images!.real, blocks: Swift.max(1, Swift.min(10, count / 50)))
+                // At least two blocks, so that even a small N has a standard error (count ≥ 8: blocks of ≥ 4).
+                out[m] = try kernelInceptionDistance(imageFeatures!, images!.real, blocks: Swift.max(2, Swift.min(10, count / 50)))
             case .precision, .recall:
                 if pr == nil { pr = try PrecisionRecall(real: images!.real, generated: imageFeatures!) }
                 out[m] = Estimate(value: m == .precision ? pr!.precision : pr!.recall, standardError: .nan)
