@@ -90,7 +90,7 @@ struct TrainClassifierCommand: ParsableCommand {
             if spec != .fashionMNIST(split: .train) || folderImages.imageSize != nil || folderImages.color != nil {
                 throw CLIError("--data \(spec.name): Fashion-MNIST networks train on its training set at 1×28×28 (--data fashion-mnist, no --image-size or --color)")
             }
-            return (try ExampleSet.fashionMNIST(.train), try ExampleSet.fashionMNIST(.test), "test images")
+            return (try ExampleSet.fashionMNIST(.train), try ExampleSet.fashionMNIST(.test), "images")
         case .folder(let path, let size, let color):
             let all = try ImageFolder.load(path, imageSize: size, color: color)
             guard all.count >= 2 else { throw CLIError("--data \(spec.name) holds \(all.count) image; a feature network needs at least 2 (one held out)") }
