@@ -16,6 +16,9 @@ final class FolderImageMetricsTests: XCTestCase {
         func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
     }
 
+    /// A fixture command that failed, with its standard error.
+    struct CommandFailed: Error, CustomStringConvertible { var description: String }
+
     nonisolated(unsafe) static var shared: Result<Fixture, Error>?
 
     static func fixture() throws -> Fixture {
@@ -30,13 +33,13 @@ final class FolderImageMetricsTests: XCTestCase {
         try ShapeImages.writeFolder(folder.appendingPathComponent("unlabelled"), indices: 100..<112, labelled: false)
         let train = try DriftProcess.run(["train", "--data", "folder:" + folder.appendingPathComponent("train").path, "--image-size", "32",
                                           "--color", "rgb", "--model", "unet", "--channels", "8", "--mults", "1,2", "--attn", "16",
-                                          "--steps", "4", "--batch", "8", "--sample-every", "0", "--out", folder.appendingPathComponent("run").path],
+                                          "--steps", "4", "--batch", "8", "--sample-every", "0", "--preview-steps", "2", "--out", folder.appendingPathComponent("run").path],
                                          in: folder)
-        guard train.status == 0 else { throw XCTSkip("drift train failed: \(train.stderr)") }
+        guard train.status == 0 else { throw CommandFailed(description: "drift train: \(train.stderr)") }
         let classifier = folder.appendingPathComponent("shapes-classifier.h5").path
         let trained = try DriftProcess.run(["train-classifier", "--data", "folder:" + folder.appendingPathComponent("train").path,
                                             "--width", "8", "--epochs", "6", "--batch", "16", "--out", classifier], in: folder)
-        guard trained.status == 0 else { throw XCTSkip("drift train-classifier failed: \(trained.stderr)") }
+        guard trained.status == 0 else { throw CommandFailed(description: "drift train-classifier: \(trained.stderr)") }
         return Fixture(folder: folder, model: folder.appendingPathComponent("run/checkpoint.h5").path, classifier: classifier,
                        classifierOutput: trained.stdout)
     }
@@ -125,6 +128,8 @@ final class FolderImageMetricsTests: XCTestCase {
                            mentions: ["holds no .png images"])
         assertCleanFailure(try DriftProcess.run(["train-classifier", "--data", "toy:moons", "--out", network], in: f.folder),
                            mentions: ["trained on images"])
+        assertCleanFailure(try DriftProcess.run(["train-classifier", "--data", "folder:" + f.path("train"), "--width", "12", "--out", network], in: f.folder),
+                           mentions: ["--width must be a positive multiple of 8"])
         XCTAssertFalse(FileManager.default.fileExists(atPath: network))
     }
 }
