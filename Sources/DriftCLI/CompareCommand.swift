@@ -79,6 +79,9 @@ struct CompareCommand: ParsableCommand {
         if trajectories < 0 { throw ValidationError("--trajectories must be ≥ 0, got \(trajectories)") }
         if let nfe { _ = try Self.budgets(nfe) }
         if let guidance { _ = try Self.weights(guidance) }
+        if folderImages.imageSize != nil || folderImages.color != nil, !(data ?? "").lowercased().hasPrefix("folder:") {
+            throw ValidationError("--image-size and --color say how to read --data folder:PATH, and there is no folder")
+        }
         _ = try Self.metrics(metricNames)
     }
 

@@ -121,6 +121,7 @@ final class FolderImageMetricsTests: XCTestCase {
         assertCleanFailure(try DriftProcess.run(base + ["--classifier", f.classifier, "--data", "folder:" + f.path("reference"), "--n", "24"], in: f.folder),
                            mentions: ["holds 42 images", "2 × --n = 48"])
         assertCleanFailure(try DriftProcess.run(base + ["--classifier", f.classifier], in: f.folder), mentions: ["--data folder:PATH"])
+        assertCleanFailure(try DriftProcess.run(base + ["--classifier", f.classifier, "--image-size", "32"], in: f.folder), mentions: ["there is no folder"])
         XCTAssertFalse(FileManager.default.fileExists(atPath: out))
         // train-classifier: an empty folder, point data.
         let network = f.path("bad.h5")

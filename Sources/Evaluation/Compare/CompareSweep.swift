@@ -99,6 +99,9 @@ public struct CompareSweep {
             case .analyticMixture:
                 guard mixture != nil else { throw EvaluationError("metric \(m.rawValue) needs an analytic Gaussian-mixture model (.json)") }
             case .featureClassifier, .conditionalImages:
+                guard model.sampleShape.count == 3 else {
+                    throw EvaluationError("metric \(m.rawValue) is for images, not samples of shape \(model.sampleShape)")
+                }
                 guard let images else { throw EvaluationError("metric \(m.rawValue) needs a feature network and real images") }
                 guard model.sampleShape == images.classifier.inputShape else {
                     throw EvaluationError("metric \(m.rawValue): the feature network takes \(images.classifier.config.shapeDescription) images, "
