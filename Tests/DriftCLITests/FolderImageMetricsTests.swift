@@ -7,7 +7,8 @@ import XCTest
 final class FolderImageMetricsTests: XCTestCase {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    /// What the tests share, made once: the picture folders, a model trained a few steps and a classifier of the pictures' classes.
+    /// What the tests share, made once: the picture folders, a class-conditional model trained a few steps (label dropout
+    /// 0.1, so it samples unconditionally too) and a classifier of the pictures' classes.
     struct Fixture {
         var folder: URL
         var model: String
@@ -32,7 +33,7 @@ final class FolderImageMetricsTests: XCTestCase {
         try ShapeImages.writeFolder(folder.appendingPathComponent("reference"), indices: 500..<514, labelled: true)
         try ShapeImages.writeFolder(folder.appendingPathComponent("unlabelled"), indices: 100..<112, labelled: false)
         let train = try DriftProcess.run(["train", "--data", "folder:" + folder.appendingPathComponent("train").path, "--image-size", "32",
-                                          "--color", "rgb", "--model", "unet", "--channels", "8", "--mults", "1,2", "--attn", "16",
+                                          "--color", "rgb", "--classes", "auto", "--model", "unet", "--channels", "8", "--mults", "1,2", "--attn", "16",
                                           "--steps", "4", "--batch", "8", "--sample-every", "0", "--preview-steps", "2", "--out", folder.appendingPathComponent("run").path],
                                          in: folder)
         guard train.status == 0 else { throw CommandFailed(description: "drift train: \(train.stderr)") }
@@ -95,6 +96,29 @@ final class FolderImageMetricsTests: XCTestCase {
         let asked = try DriftProcess.run(["compare", "--model", f.model, "--classifier", network, "--data", "folder:" + f.path("reference"),
                                           "--metric", "classes", "--n", "20", "--out", f.path("cmp-classes")], in: f.folder)
         assertCleanFailure(asked, mentions: ["classes needs a feature network of the real images' classes"])
+    }
+
+    func testAGuidanceSweepOnFolderClassesMeasuresClassAccuracyInTheFolderClassifier() throws {
+        let f = try Self.fixture()
+        let out = f.path("cmp-guidance")
+        let run = try DriftProcess.run(["compare", "--model", f.model, "--classifier", f.classifier, "--data", "folder:" + f.path("reference"),
+                                        "--sampler", "dpmpp-2m-20", "--nfe", "3", "--n", "20", "--bootstrap", "20", "--guidance", "0,2",
+                                        "--out", out], in: f.folder)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let rows = try String(contentsOf: URL(fileURLWithPath: out).appendingPathComponent("guidance.csv"), encoding: .utf8)
+            .split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        let accuracy = try XCTUnwrap(rows[0].firstIndex(of: "class_accuracy"))
+        XCTAssertEqual(rows.map { $0[2] }.dropFirst(), ["0", "2", ""])
+        // The floor: real pictures with their own labels, which the classifier mostly gets right.
+        XCTAssertEqual(rows[3][0], "data-vs-data")
+        XCTAssertGreaterThan(try XCTUnwrap(Double(rows[3][accuracy])), 0.6)
+        // A rotation network has no classes to check the requested ones against.
+        let rotation = f.path("rotation-for-guidance.h5")
+        XCTAssertEqual(try DriftProcess.run(["train-classifier", "--data", "folder:" + f.path("train"), "--unlabelled", "--width", "8",
+                                             "--epochs", "1", "--out", rotation], in: f.folder).status, 0)
+        assertCleanFailure(try DriftProcess.run(["compare", "--model", f.model, "--classifier", rotation, "--data", "folder:" + f.path("reference"),
+                                                 "--n", "20", "--guidance", "0,2", "--out", f.path("cmp-bad-guidance")], in: f.folder),
+                           mentions: ["a feature network of the model's classes", "(balloon, house, tree)"])
     }
 
     func testBadInputIsOneLineAndWritesNothing() throws {
