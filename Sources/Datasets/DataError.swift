@@ -5,11 +5,14 @@ public enum DataError: Error, Equatable, CustomStringConvertible {
     case invalidSetting(String)
     /// The data could not be loaded.
     case unreadable(String)
+    /// An image is not of the shape asked for (reference images read as they are).
+    case wrongShape(String)
 
     public var description: String {
         switch self {
         case .invalidSetting(let m): return m
         case .unreadable(let m): return m
+        case .wrongShape(let m): return m
         }
     }
 }

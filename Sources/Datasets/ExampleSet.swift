@@ -49,8 +49,10 @@ public struct ExampleSet: @unchecked Sendable {
     }
 
     /// The first `n` examples (or all of them), e.g. for a quick run or a reference batch.
-    public func prefix(_ n: Int) -> ExampleSet {
-        let m = min(n, count)
-        return ExampleSet(values: gather(Array(0..<m)), labels: labels.map { Array($0.prefix(m)) }, classNames: classNames)
+    public func prefix(_ n: Int) -> ExampleSet { rows(Array(0..<min(n, count))) }
+
+    /// The examples at `indices` (in that order) with their labels, e.g. a held-out share.
+    public func rows(_ indices: [Int]) -> ExampleSet {
+        ExampleSet(values: gather(indices), labels: labels.map { l in indices.map { l[$0] } }, classNames: classNames)
     }
 }

@@ -9,14 +9,28 @@ import TensorIO
 /// centre-cropped, converted to grey or RGB, scaled to [−1, 1]. Labels: none — unless the folder
 /// holds no PNG itself but sub-folders of PNGs, the usual image-folder layout (`cats/…png`,
 /// `dogs/…png`): then each sub-folder is a class, classes sorted by name, label = index.
+///
+/// With `resize: false` every image must already be `imageSize`² and of the colour asked for (gray
+/// or gray + alpha for `.gray`, RGB or RGBA for `.rgb`; alpha is dropped): reference images that are
+/// to be compared with a model's samples as they are.
 public enum ImageFolder {
-    public static func load(_ folder: String, imageSize: Int, color: ImageColor) throws -> ExampleSet {
+    public static func load(_ folder: String, imageSize: Int, color: ImageColor, resize: Bool = true) throws -> ExampleSet {
         let (files, labels, classNames) = try listing(folder)
         let channels = color.channels, per = channels * imageSize * imageSize
         var values = [Float](repeating: 0, count: files.count * per)
         for (i, path) in files.enumerated() {
-            let image = try PixelImage.readPNG(path, channels: color == .gray ? .gray : .rgb)
-                .resizedToFill(width: imageSize, height: imageSize)
+            let image: PixelImage
+            if resize {
+                image = try PixelImage.readPNG(path, channels: color == .gray ? .gray : .rgb).resizedToFill(width: imageSize, height: imageSize)
+            } else {
+                let native = try PixelImage.readPNG(path)
+                let nativeChannels = native.channels >= 3 ? 3 : 1
+                guard native.width == imageSize, native.height == imageSize, nativeChannels == channels else {
+                    throw DataError.wrongShape("folder:\(folder): \((path as NSString).lastPathComponent) is "
+                                               + "\(nativeChannels)×\(native.height)×\(native.width), not \(channels)×\(imageSize)×\(imageSize)")
+                }
+                image = native.converted(toChannels: channels)
+            }
             let t = image.tensor(range: -1...1)
             t.withUnsafeBufferPointer { src in
                 for j in 0..<per { values[i * per + j] = src[j] }

@@ -21,14 +21,18 @@ struct CompareCommand: ParsableCommand {
               drift compare --model checkpoints/gmm-ring8.json
               drift compare --model checkpoints/gmm-ring8.json --sampler heun-karras-18 --sampler em-500 --nfe 10,20,50 --n 1000 --out cmp
               drift compare --model runs/fm-cond/checkpoint.h5 --guidance 0,1,2,4 --out cmp-guidance
+              drift compare --model runs/shapes/checkpoint.h5 --classifier shapes-features.h5 --data folder:shapes-test --out cmp-shapes
             Every cell (sampler × budget) starts from the same initial noise, and stochastic samplers see the same
             Brownian motion (keyed by seed and sample), so differences come from the samplers alone. A fixed-grid
             sampler gets the most steps whose NFE stays within the budget; an adaptive one the tightest tolerance of a
             ladder (1e-1 … 1e-6) that does. Metrics: sw2 and mmd against fresh exact samples of the data (the mixture
             itself, the checkpoint's training data, or --data), nll and ode-error for analytic mixtures; each beside its
-            exact-vs-exact value. For 1×28×28 image models, fd, kid, precision, recall and classes in the features of
-            the Fashion-MNIST classifier (--classifier) against N test images, beside the same metric for N training
-            images (the data's floor). Defaults: 8 samplers (4 ODE, 4 SDE), NFE 10,20,50,100,200 and 2000 samples for
+            exact-vs-exact value. For image models, fd, kid, precision, recall and classes in the features of a feature
+            network (--classifier, from drift train-classifier; classes only when it classifies the images' own classes)
+            against N real images, beside the same metric for N other real images (the data's floor): for 1×28×28 models
+            by default the Fashion-MNIST classifier, N test and N training images; for any model --data folder:PATH,
+            2N of its images drawn by seed, which must have the model's shape (or --image-size/--color resize and
+            convert them as drift train does). Defaults: 8 samplers (4 ODE, 4 SDE), NFE 10,20,50,100,200 and 2000 samples for
             low-dimensional models; 4 samplers (2 ODE, 2 SDE), NFE 10,20,50 and 256 samples for images; every metric
             that fits. --guidance W1,W2,… (a class-conditional image model) adds a guidance sweep at the largest budget:
             sample i drawn for class i mod K, every sampler at every weight, with fd, accuracy (the classifier agrees with the
@@ -49,12 +53,14 @@ struct CompareCommand: ParsableCommand {
     @Option(help: "Output folder (default: compare-MODEL).") var out: String?
     @Option(name: .customLong("metric"), help: "Metric: sw2, mmd, nll, ode-error, fd, kid, precision, recall, classes (repeat; default: all that fit).")
     var metricNames: [String] = []
-    @Option(help: "Reference data for sw2/mmd: toy:NAME or gmm:FILE.json (default: the mixture or the checkpoint's training data).")
+    @Option(help: "Reference data: toy:NAME or gmm:FILE.json for sw2/mmd (default: the mixture or the checkpoint's training data); folder:PATH of real images for an image model's metrics (default: Fashion-MNIST for 1×28×28).")
     var data: String?
+    @OptionGroup var folderImages: FolderImageOptions
     @Option(help: "Trajectories drawn per sampler in the 2-D picture (0: none).") var trajectories: Int = 8
     @Option(help: "Bootstrap resamples behind every standard error and paired difference (0: none; needs --n ≥ \(Bootstrap.minimumCount)).")
     var bootstrap: Int = 200
-    @Option(help: "Feature classifier for image metrics (default: checkpoints/fashion-classifier.h5).") var classifier: String?
+    @Option(help: "Feature network for image metrics, from drift train-classifier (default: checkpoints/fashion-classifier.h5, for 1×28×28 models).")
+    var classifier: String?
     @Option(parsing: .unconditional, help: "Classifier-free guidance weights to sweep at the largest budget, e.g. 0,1,2,4 (class-conditional image models).")
     var guidance: String?
     @Flag(help: "Replace OUT if it exists.") var force = false
@@ -73,6 +79,9 @@ struct CompareCommand: ParsableCommand {
         if trajectories < 0 { throw ValidationError("--trajectories must be ≥ 0, got \(trajectories)") }
         if let nfe { _ = try Self.budgets(nfe) }
         if let guidance { _ = try Self.weights(guidance) }
+        if folderImages.imageSize != nil || folderImages.color != nil, !(data ?? "").lowercased().hasPrefix("folder:") {
+            throw ValidationError("--image-size and --color say how to read --data folder:PATH, and there is no folder")
+        }
         _ = try Self.metrics(metricNames)
     }
 
@@ -132,14 +141,16 @@ struct CompareCommand: ParsableCommand {
         try Self.checkMemory(count: count, passes: weights == nil ? 1 : 2, model: loaded)
         let reference = try referenceSource(mixture: mixture, lowDimensional: lowDimensional)
         let requested = try Self.metrics(metricNames)
-        let wantsImages = m.sampleShape == FeatureClassifier.imageShape
-            && (weights != nil || (requested.map { $0.contains { $0.requirement == .featureClassifier } } ?? true))
-        let images = wantsImages ? try imageReference(count: count) : nil
-        let metrics = (requested ?? CompareMetric.allCases.filter {
-            switch $0.requirement {
+        // Image metrics when asked for, and by default for Fashion-MNIST's shape or with a feature network or reference images given.
+        let wantsImages = m.sampleShape.count == 3
+            && (weights != nil || (requested.map { $0.contains { $0.requirement == .featureClassifier } }
+                ?? (m.sampleShape == FeatureNetworkConfig.fashionMNIST.inputShape || classifier != nil || data != nil)))
+        let images = wantsImages ? try imageReference(m, count: count, guided: weights != nil) : nil
+        let metrics = (requested ?? CompareMetric.allCases.filter { metric in
+            switch metric.requirement {
             case .referenceSamples: return reference != nil && lowDimensional
             case .analyticMixture: return mixture != nil
-            case .featureClassifier: return images != nil
+            case .featureClassifier: return images.map { metric != .classes || $0.hasClasses } ?? false
             case .conditionalImages: return false
             }
         }).filter { $0.requirement != .conditionalImages }
@@ -249,7 +260,13 @@ struct CompareCommand: ParsableCommand {
     func referenceSource(mixture: GaussianMixture?, lowDimensional: Bool) throws -> ExampleSource? {
         if let data {
             let spec = try DataSpec.parse(data)
-            guard !spec.isImage else { throw CLIError("--data \(data): compare's reference data must be low-dimensional (toy:NAME or gmm:FILE.json)") }
+            guard lowDimensional else {
+                guard case .folder = spec else {
+                    throw CLIError("--data \(data): an image model's reference images are a folder of PNGs: --data folder:PATH")
+                }
+                return nil  // reference images (`imageReference`)
+            }
+            guard !spec.isImage else { throw CLIError("--data \(data): a low-dimensional model's reference data is toy:NAME or gmm:FILE.json") }
             return try spec.makeSource()
         }
         if let mixture { return MixtureSource(mixture) }
@@ -258,21 +275,71 @@ struct CompareCommand: ParsableCommand {
         return spec.isImage ? nil : try spec.makeSource()
     }
 
-    /// The classifier and N test images (compared) and N training images (the floor), drawn by seed.
+    /// The feature network and the real images: N compared with the samples and N others for the
+    /// floor, drawn by seed — from `--data folder:PATH`, or Fashion-MNIST's test and training images for a
+    /// 1×28×28 model. Labels go along where the feature network classifies the images' own classes.
     /// Without a classifier file: one error line naming --classifier (an image report without its metrics says nothing).
-    func imageReference(count: Int) throws -> ImageReference {
+    func imageReference(_ m: any DiffusionModel, count: Int, guided: Bool) throws -> ImageReference {
         guard let file = classifier ?? Self.findClassifier() else {
-            throw CLIError("image metrics need the feature classifier: pass --classifier FILE (checkpoints/fashion-classifier.h5 is not in the working directory or beside drift; drift train-classifier writes one)")
+            throw CLIError("image metrics need a feature network: pass --classifier FILE (checkpoints/fashion-classifier.h5 is not in the working directory or beside drift; drift train-classifier writes one)")
         }
-        let checkpoint = try ClassifierCheckpoint.read(from: file)
+        let net = try ClassifierCheckpoint.read(from: file).model
+        let shape = m.sampleShape.map(String.init).joined(separator: "×")
+        guard net.inputShape == m.sampleShape else {
+            throw CLIError("the feature network \(file) takes \(net.config.shapeDescription) images, but \(model) makes \(shape) samples: "
+                           + "pass --classifier with one for the model's data (drift train-classifier --data folder:PATH trains one)")
+        }
+        if guided, net.config.task != .classes || net.config.classNames != m.classNames {
+            throw CLIError("--guidance sweeps measure class accuracy: they need a feature network of the model's classes "
+                           + "(\(m.classNames.joined(separator: ", "))), and \(file) predicts \(net.config.classNames.joined(separator: ", "))")
+        }
+        let key = RandomKey(seed: seed)
+        func labels(_ set: ExampleSet, _ rows: [Int]) -> [Int]? {
+            guard net.config.task == .classes, set.classNames == net.config.classNames, let l = set.labels else { return nil }
+            return rows.map { l[$0] }
+        }
+        if let data {
+            let set = try referenceImages(data, shape: m.sampleShape)
+            guard set.count >= 2 * count else {
+                throw CLIError("--data \(data) holds \(set.count) images; the image metrics take 2 × --n = \(2 * count) "
+                               + "(N compared with the samples, N for the data's floor): lower --n or add images")
+            }
+            let order = ShuffledExamples.permutation(set.count, key: key.fold("reference-images"))
+            let realRows = Array(order[..<count]), floorRows = Array(order[count..<(2 * count)])
+            return try ImageReference(classifier: net, realImages: set.gather(realRows), realLabels: labels(set, realRows),
+                                      floor: set.gather(floorRows), floorLabels: labels(set, floorRows), floorName: "data-vs-data")
+        }
+        guard m.sampleShape == FeatureNetworkConfig.fashionMNIST.inputShape else {
+            throw CLIError("image metrics of \(shape) samples need real images of the model's data: pass --data folder:PATH")
+        }
         let test = try ExampleSet.fashionMNIST(.test), train = try ExampleSet.fashionMNIST(.train)
         guard count <= test.count else { throw CLIError("--n \(count) exceeds the \(test.count) test images") }
-        let key = RandomKey(seed: seed)
         let testRows = Array(ShuffledExamples.permutation(test.count, key: key.fold("test-images")).prefix(count))
         let trainRows = Array(ShuffledExamples.permutation(train.count, key: key.fold("train-images")).prefix(count))
-        return ImageReference(classifier: checkpoint.model, realImages: test.gather(testRows),
-                              realLabels: testRows.map { test.labels![$0] }, floor: train.gather(trainRows),
-                              floorLabels: trainRows.map { train.labels![$0] })
+        return try ImageReference(classifier: net, realImages: test.gather(testRows), realLabels: labels(test, testRows),
+                                  floor: train.gather(trainRows), floorLabels: labels(train, trainRows))
+    }
+
+    /// The images of `--data folder:PATH`, which must have the model's sample shape: as they are, or resized
+    /// and converted as `drift train` does when --image-size or --color is given.
+    func referenceImages(_ data: String, shape: [Int]) throws -> ExampleSet {
+        let modelColor: ImageColor = shape[0] == 1 ? .gray : .rgb
+        let resize = folderImages.imageSize != nil || folderImages.color != nil
+        guard case .folder(let path, let size, let color) = try DataSpec.parse(data, imageSize: folderImages.imageSize ?? shape[1],
+                                                                              color: folderImages.color ?? modelColor) else {
+            throw CLIError("--data \(data): an image model's reference images are a folder of PNGs: --data folder:PATH")
+        }
+        let model = shape.map(String.init).joined(separator: "×")
+        guard [color.channels, size, size] == shape else {
+            throw CLIError("--data \(data) read at --image-size \(size) --color \(color.rawValue) gives \(color.channels)×\(size)×\(size) images, "
+                           + "but \(self.model) makes \(model) samples")
+        }
+        do {
+            return try ImageFolder.load(path, imageSize: size, color: color, resize: resize)
+        } catch DataError.wrongShape(let message) {
+            throw CLIError("--data \(message) like the samples of \(self.model) "
+                           + "(--image-size \(size) --color \(color.rawValue) resize and convert them as drift train does)")
+        }
     }
 
     /// Refuses a guidance sweep the model cannot run, and unconditional sampling of a conditional
@@ -286,8 +353,8 @@ struct CompareCommand: ParsableCommand {
         guard !m.classNames.isEmpty else {
             throw CLIError("--guidance: \(model) is unconditional (trained without --classes); drop --guidance")
         }
-        guard m.sampleShape == FeatureClassifier.imageShape else {
-            throw CLIError("--guidance sweeps are measured with the Fashion-MNIST classifier: they need a 1×28×28 image model, not samples of shape \(m.sampleShape)")
+        guard m.sampleShape.count == 3 else {
+            throw CLIError("--guidance sweeps are measured in a feature network's features: they need an image model, not samples of shape \(m.sampleShape)")
         }
         if dropout == 0, let w = weights.first(where: { $0 > 0 }) {
             throw CLIError("--guidance \(w): \(model) was trained with --label-dropout 0 (no null class to guide against); use --guidance 0")

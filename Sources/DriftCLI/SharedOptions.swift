@@ -1,4 +1,5 @@
 import ArgumentParser
+import Datasets
 import Foundation
 import Generative
 import MessagePassing
@@ -21,6 +22,13 @@ struct ThreadOptions: ParsableArguments {
     func apply() {
         if let threads { ComputeThreads.set(threads) }
     }
+}
+
+/// `--image-size` and `--color`: how a `folder:PATH` of PNGs is read (train, train-classifier, compare).
+struct FolderImageOptions: ParsableArguments {
+    @Option(name: .customLong("image-size"), help: "folder: data: images are centre-cropped and resized to this size (default 32; compare: the model's).")
+    var imageSize: Int?
+    @Option(help: "folder: data: gray or rgb (default rgb; compare: the model's).") var color: ImageColor?
 }
 
 /// `--model`: the model a command runs (compare, encode, edit, interpolate, likelihood; sample

@@ -80,8 +80,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "U-Net resolutions with self-attention, e.g. 14 or 14,7 (the middle always has one).") var attn: String?
     @Option(help: "MLP width (default 256).") var width: Int?
     @Option(help: "MLP hidden blocks (default 3).") var depth: Int?
-    @Option(name: .customLong("image-size"), help: "folder: data: images are centre-cropped and resized to this size (default 32).") var imageSize: Int?
-    @Option(help: "folder: data: gray or rgb (default rgb).") var color: ImageColor?
+    @OptionGroup var folderImages: FolderImageOptions
 
     @Option(help: "Output folder (checkpoint.h5, log.csv, samples/).") var out: String?
     @Option(name: .customLong("init"), help: "Fine-tune: start the weights (and EMA) from this checkpoint's EMA weights, with a fresh optimizer and step 0; the model, objective, path and classes are the checkpoint's.") var initFrom: String?
@@ -111,8 +110,8 @@ struct TrainCommand: ParsableCommand {
                 ("--weight-decay", weightDecay != nil), ("--clip", clip != nil), ("--ema", ema != nil), ("--seed", seed != nil),
                 ("--posthoc-ema", posthocEMA != nil), ("--posthoc-every", posthocEvery != nil),
                 ("--flip", flip), ("--channels", channels != nil), ("--mults", mults != nil), ("--blocks", blocks != nil),
-                ("--attn", attn != nil), ("--width", width != nil), ("--depth", depth != nil), ("--image-size", imageSize != nil),
-                ("--color", color != nil), ("--out", out != nil), ("--init", initFrom != nil), ("--checkpoint-every", checkpointEvery != nil),
+                ("--attn", attn != nil), ("--width", width != nil), ("--depth", depth != nil), ("--image-size", folderImages.imageSize != nil),
+                ("--color", folderImages.color != nil), ("--out", out != nil), ("--init", initFrom != nil), ("--checkpoint-every", checkpointEvery != nil),
                 ("--sample-every", sampleEvery != nil), ("--log-every", logEvery != nil), ("--preview-steps", previewSteps != nil)]
                 + cnfFlags
             if let given = fixed.first(where: { $0.1 }) {
@@ -214,7 +213,7 @@ struct TrainCommand: ParsableCommand {
     /// The training configuration the flags describe; fine-tuning from `source` (`--init`), its
     /// model, objective, path and classes.
     func makeConfig(warmStartingFrom source: Checkpoint? = nil) throws -> TrainingConfig {
-        let spec = try DataSpec.parse(data!, imageSize: imageSize ?? 32, color: color ?? .rgb)
+        let spec = try DataSpec.parse(data!, imageSize: folderImages.imageSize ?? 32, color: folderImages.color ?? .rgb)
         let kind = objective ?? .cfm
         let sampling: TimeSampling = timeSampling == .logitNormal ? .logitNormal(mean: 0, std: 1) : .uniform
         let isImage = spec.isImage

@@ -67,7 +67,7 @@ final class ShippedModelGoldenTests: XCTestCase {
             let samples = try reader.readTensor("/samples")
             reader.close()
             let (mean, std) = Self.moments(samples)
-            let histogram = Array(samples.shape.dropFirst()) == FeatureClassifier.imageShape
+            let histogram = Array(samples.shape.dropFirst()) == classifier.inputShape
                 ? Self.histogram(classifier.predict(samples)) : nil
             let label = "\(c.file) \(c.sampler) n \(c.n) seed \(c.seed)" + (c.class.map { " class \($0)" } ?? "")
             print("golden \(label): mean \(mean.map { String(format: "%.5f", $0) }), std \(std.map { String(format: "%.5f", $0) })"
@@ -115,7 +115,7 @@ final class ShippedModelGoldenTests: XCTestCase {
     }
 
     static func histogram(_ classes: [Int]) -> [Int] {
-        var h = [Int](repeating: 0, count: FeatureClassifier.classCount)
+        var h = [Int](repeating: 0, count: FeatureNetworkConfig.fashionMNIST.classNames.count)
         for k in classes { h[k] += 1 }
         return h
     }

@@ -3,9 +3,11 @@ import Foundation
 import NN
 import TensorCore
 
-/// Trains a `FeatureClassifier` on labelled images with Adam, cross-entropy, a linear warm-up and
-/// cosine decay, a fresh permutation of the examples every epoch (keyed by seed and epoch) and
-/// random horizontal flips. Deterministic for a seed and thread count.
+/// Trains a `FeatureClassifier` with Adam, cross-entropy, a linear warm-up and cosine decay, a fresh
+/// permutation of the examples every epoch (keyed by seed and epoch) and random horizontal flips.
+/// The head learns the data's labels (`FeatureTask.classes`) or, without labels, the rotation of each
+/// image, every image of a batch in all four (`FeatureTask.rotation`, `RotationPretext`).
+/// Deterministic for a seed and thread count.
 public struct ClassifierTraining {
     public var epochs: Int
     public var batch: Int
@@ -22,14 +24,29 @@ public struct ClassifierTraining {
     /// Progress after every step: (step, total steps, mean loss of the last 50 steps).
     public typealias Progress = (_ step: Int, _ total: Int, _ loss: Double) -> Void
 
-    /// - Throws: `EvaluationError` if the data has no labels or is not 1×28×28.
-    public func train(on data: ExampleSet, progress: Progress? = nil) throws -> FeatureClassifier {
-        guard let labels = data.labels else { throw EvaluationError("classifier training needs labelled data") }
-        guard data.sampleShape == FeatureClassifier.imageShape else {
-            throw EvaluationError("the classifier takes 1×28×28 images, got \(data.sampleShape)")
+    /// - Throws: `EvaluationError` if the images do not have the network's shape, a class network's
+    ///   data has no labels or other classes, or there are fewer images than a batch.
+    public func train(on data: ExampleSet, network: FeatureNetworkConfig = .fashionMNIST, progress: Progress? = nil) throws -> FeatureClassifier {
+        try network.validate()
+        guard data.sampleShape == network.inputShape else {
+            throw EvaluationError("the feature network takes \(network.shapeDescription) images, got \(data.sampleShape.map(String.init).joined(separator: "×"))")
+        }
+        let labels: [Int]?
+        switch network.task {
+        case .classes:
+            guard let l = data.labels, let names = data.classNames else { throw EvaluationError("classifier training needs labelled data") }
+            guard names == network.classNames else {
+                throw EvaluationError("the feature network's classes \(network.classNames) are not the data's \(names)")
+            }
+            labels = l
+        case .rotation:
+            labels = nil
+        }
+        guard batch >= 1, data.count >= batch else {
+            throw EvaluationError("classifier training needs at least one batch of \(batch) images, got \(data.count)")
         }
         let key = RandomKey(seed: seed)
-        let model = FeatureClassifier(key: key.fold("init"))
+        let model = FeatureClassifier(network, key: key.fold("init"))
         let optimizer = Adam(learningRate: Float(learningRate))
         let perEpoch = data.count / batch, total = perEpoch * epochs, warmup = Swift.max(1, total / 50)
         var recent = [Double]()
@@ -39,8 +56,8 @@ public struct ClassifierTraining {
             for b in 0..<perEpoch {
                 let indices = Array(order[(b * batch)..<((b + 1) * batch)])
                 let flips = Tensor.randomUniform([batch], key: key.fold("flip").fold(UInt64(step))).scalars.map { $0 < 0.5 }
-                let x = data.gather(indices, flipHorizontally: flips)
-                let y = indices.map { labels[$0] }
+                let images = data.gather(indices, flipHorizontally: flips)
+                let (x, y) = labels.map { l in (images, indices.map { l[$0] }) } ?? RotationPretext.allRotations(images)
                 let progressFraction = Double(step) / Double(total)
                 let lr = step < warmup ? Double(step + 1) / Double(warmup) : 0.5 * (1 + Foundation.cos(Double.pi * progressFraction))
                 optimizer.learningRate = Float(learningRate * lr)
@@ -55,10 +72,18 @@ public struct ClassifierTraining {
         return model
     }
 
-    /// Fraction of `data` the model classifies correctly.
+    /// Fraction of `data` the model classifies correctly: its labels, or for a rotation network the
+    /// rotation of each image in all four rotations.
     public static func accuracy(_ model: FeatureClassifier, on data: ExampleSet) throws -> Double {
-        guard let labels = data.labels else { throw EvaluationError("accuracy needs labelled data") }
-        let predicted = model.predict(data.values)
-        return Double(zip(predicted, labels).filter { $0 == $1 }.count) / Double(labels.count)
+        let (x, labels): (Tensor, [Int])
+        switch model.config.task {
+        case .classes:
+            guard let l = data.labels else { throw EvaluationError("accuracy needs labelled data") }
+            (x, labels) = (data.values, l)
+        case .rotation:
+            (x, labels) = RotationPretext.allRotations(data.values)
+        }
+        let predicted = model.predict(x)
+        return Double(zip(predicted, labels).filter { $0 == $1 }.count) / Double(Swift.max(labels.count, 1))
     }
 }

@@ -9,7 +9,7 @@ public enum CompareMetric: String, CaseIterable, Sendable, Codable {
     /// RMS distance from the exact flow map of the same noise (`MixtureFlowOracle`, a float64 reference solve): the
     /// solver's error in isolation (deterministic samplers on the analytic mixture).
     case odeError = "ode-error"
-    /// Fréchet distance in the feature classifier's penultimate features against real test images.
+    /// Fréchet distance in the feature network's penultimate features against real images (test images, or --data folder:).
     case fd
     /// KID (unbiased, cubic kernel, ± SE over blocks) in the classifier's features.
     case kid
@@ -86,8 +86,8 @@ public enum CompareMetric: String, CaseIterable, Sendable, Codable {
         case .mmd: return "MMD² (RBF, median bandwidth) vs exact samples"
         case .nll: return "exact NLL of samples (nats)"
         case .odeError: return "RMS error vs exact flow map"
-        case .fd: return "Fréchet distance (classifier features) vs test images"
-        case .kid: return "KID (classifier features) vs test images"
+        case .fd: return "Fréchet distance (classifier features) vs real images"
+        case .kid: return "KID (classifier features) vs real images"
         case .precision: return "precision (k-NN, classifier features)"
         case .recall: return "recall (k-NN, classifier features)"
         case .classes: return "largest class-frequency deviation"

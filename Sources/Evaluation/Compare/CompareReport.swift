@@ -210,8 +210,8 @@ public struct CompareReport {
             <p>\(count) samples per cell, seed \(seed): every cell starts from the same initial noise and its stochastic
             samplers see the same Brownian motion (common random numbers). ODE samplers: solid lines, round markers;
             SDE samplers: dashed lines, square markers. Bars: ±1 standard error (bootstrap over samples, or analytic). Black rings: the Pareto front (no other cell is both cheaper and better; pareto.csv). Dotted line: the same metric between two independent sets of
-            exact samples of the same size (the estimator's floor), or for images between as many training images and
-            the test images (the data's floor). Wall time is of one run of the cell on this machine.</p>
+            exact samples of the same size (the estimator's floor), or for images between as many other real images
+            (training images, or a second draw of the --data folder) and the real images (the data's floor). Wall time is of one run of the cell on this machine.</p>
 
             """
         for m in results.metrics {

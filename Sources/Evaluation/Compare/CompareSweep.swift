@@ -4,35 +4,6 @@ import Generative
 import Samplers
 import TensorCore
 
-/// Real images and the feature classifier for the image metrics: generated samples are compared
-/// with `real` (test images); `floor` (training images, as many) gives each metric's data floor.
-public struct ImageReference {
-    public var classifier: FeatureClassifier
-    public var real: FeatureSet
-    /// Class frequencies of the real images (their labels).
-    public var realClasses: [Double]
-    /// The real images' labels.
-    public var realLabels: [Int]
-    public var floor: Tensor
-    /// The floor images' labels (the floor of the conditional metrics).
-    public var floorLabels: [Int]?
-
-    public init(classifier: FeatureClassifier, realImages: Tensor, realLabels: [Int], floor: Tensor, floorLabels: [Int]? = nil) {
-        self.classifier = classifier
-        self.real = classifier.featureSet(realImages)
-        self.realClasses = Self.histogram(realLabels)
-        self.realLabels = realLabels
-        self.floor = floor
-        self.floorLabels = floorLabels
-    }
-
-    static func histogram(_ labels: [Int]) -> [Double] {
-        var h = [Double](repeating: 0, count: FeatureClassifier.classCount)
-        for l in labels { h[l] += 1 }
-        return h.map { $0 / Double(Swift.max(labels.count, 1)) }
-    }
-}
-
 /// One sampler of a comparison: its name (preset) and settings.
 public struct NamedSampler: Sendable {
     public var name: String
@@ -137,17 +108,25 @@ public struct CompareSweep {
                 }
             case .analyticMixture:
                 guard mixture != nil else { throw EvaluationError("metric \(m.rawValue) needs an analytic Gaussian-mixture model (.json)") }
-            case .featureClassifier:
-                guard model.sampleShape == FeatureClassifier.imageShape else {
-                    throw EvaluationError("metric \(m.rawValue) is for 1×28×28 images (the Fashion-MNIST classifier), not samples of shape \(model.sampleShape)")
+            case .featureClassifier, .conditionalImages:
+                guard model.sampleShape.count == 3 else {
+                    throw EvaluationError("metric \(m.rawValue) is for images, not samples of shape \(model.sampleShape)")
                 }
-                guard images != nil else { throw EvaluationError("metric \(m.rawValue) needs the feature classifier and real images") }
-            case .conditionalImages:
-                guard model.sampleShape == FeatureClassifier.imageShape, images != nil else {
-                    throw EvaluationError("metric \(m.rawValue) is for 1×28×28 images with the feature classifier and real images")
+                guard let images else { throw EvaluationError("metric \(m.rawValue) needs a feature network and real images") }
+                guard model.sampleShape == images.classifier.inputShape else {
+                    throw EvaluationError("metric \(m.rawValue): the feature network takes \(images.classifier.config.shapeDescription) images, "
+                                          + "the model makes samples of shape \(model.sampleShape.map(String.init).joined(separator: "×"))")
                 }
+                if m == .classes, !images.hasClasses {
+                    throw EvaluationError("metric classes needs a feature network of the real images' classes (a classifier of labelled data), "
+                                          + "and the real images' labels")
+                }
+                guard m.requirement == .conditionalImages else { continue }
                 guard let classes = model.conditioning?.classes, classes.allSatisfy({ $0 != nil }) else {
                     throw EvaluationError("metric \(m.rawValue) needs class-conditional sampling (drift compare --guidance)")
+                }
+                guard images.hasClasses, images.classifier.config.classNames == model.classNames else {
+                    throw EvaluationError("metric \(m.rawValue) needs a feature network of the model's classes and labelled real images")
                 }
             }
         }
@@ -246,7 +225,7 @@ public struct CompareSweep {
             }
         }
         let floor = try floor(context)
-        var results = CompareResults(cells: cells, skipped: skipped, reference: floor.values, referenceName: images == nil ? "exact-vs-exact" : "train-vs-test",
+        var results = CompareResults(cells: cells, skipped: skipped, reference: floor.values, referenceName: images?.floorName ?? "exact-vs-exact",
                                      metrics: metrics, budgets: budgets, samplerNames: samplers.map(\.name), referenceFDScaling: floor.fdScaling)
         results.gridNames = Dictionary(samplers.map { ($0.name, $0.sampler.gridName) }, uniquingKeysWith: { a, _ in a })
         return results
@@ -341,7 +320,8 @@ public struct CompareSweep {
                 }
                 referenceCount[m] = real.count
             case .kid:
-                out[m] = try kernelInceptionDistance(imageFeatures!, images!.real, blocks: Swift.max(1, Swift.min(10, count / 50)))
+                // At least two blocks, so that even a small N has a standard error (count ≥ 8: blocks of ≥ 4).
+                out[m] = try kernelInceptionDistance(imageFeatures!, images!.real, blocks: Swift.max(2, Swift.min(10, count / 50)))
             case .precision, .recall:
                 if pr == nil { pr = try PrecisionRecall(real: images!.real, generated: imageFeatures!) }
                 out[m] = Estimate(value: m == .precision ? pr!.precision : pr!.recall, standardError: .nan)
@@ -355,9 +335,9 @@ public struct CompareSweep {
                     referenceCount[m] = images!.real.count
                 }
             case .classes:
-                let predicted = images!.classifier.predict(samples), realClasses = images!.realClasses
+                let predicted = images!.classifier.predict(samples), realClasses = images!.realClasses!, k = images!.classifier.classCount
                 func deviation(_ rows: [Int]) -> Double {
-                    let h: [Double] = ImageReference.histogram(rows.map { predicted[$0] })
+                    let h: [Double] = ImageReference.histogram(rows.map { predicted[$0] }, classes: k)
                     var largest = 0.0
                     for (a, b) in zip(h, realClasses) { largest = Swift.max(largest, Swift.abs(a - b)) }
                     return largest
@@ -373,7 +353,7 @@ public struct CompareSweep {
                 resampled[m] = { rows, _ in Self.mean(rows, correct) }
             case .diversity:
                 guard let classes else { continue }
-                let generated = imageFeatures!, real = images!.real, realLabels = images!.realLabels
+                let generated = imageFeatures!, real = images!.real, realLabels = images!.realLabels!
                 out[m] = Estimate(value: try classDiversity(generated, classes: classes, real: real, realClasses: realLabels), standardError: .nan)
                 resampled[m] = { rows, referenceRows in
                     let rowClasses: [Int] = rows.map { classes[$0] }, referenceClasses: [Int] = referenceRows.map { realLabels[$0] }

@@ -67,7 +67,7 @@ public struct GuidanceSweep {
             try sweeps[w].results(Array(outcomes[(w * samplers.count)..<((w + 1) * samplers.count)]), context: contexts[w])
         }
         var results = CompareResults(cells: all.flatMap(\.cells), skipped: all.flatMap(\.skipped), reference: all.last?.reference ?? [:],
-                                     referenceName: "train-vs-test", metrics: metrics, budgets: [budget], samplerNames: samplers.map(\.name),
+                                     referenceName: images.floorName, metrics: metrics, budgets: [budget], samplerNames: samplers.map(\.name),
                                      referenceFDScaling: all.last?.referenceFDScaling)
         results.gridNames = all.last?.gridNames ?? [:]
         return results
