@@ -107,8 +107,8 @@ final class FolderImageMetricsTests: XCTestCase {
         XCTAssertEqual(run.status, 0, run.stderr)
         let rows = try String(contentsOf: URL(fileURLWithPath: out).appendingPathComponent("guidance.csv"), encoding: .utf8)
             .split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
-        let accuracy = try XCTUnwrap(rows[0].firstIndex(of: "class_accuracy"))
-        XCTAssertEqual(rows.map { $0[2] }.dropFirst(), ["0", "2", ""])
+        let accuracy = try XCTUnwrap(rows[0].firstIndex(of: "class_accuracy")), guidance = try XCTUnwrap(rows[0].firstIndex(of: "guidance"))
+        XCTAssertEqual(rows.map { $0[guidance] }.dropFirst(), ["0", "2", ""])
         // The floor: real pictures with their own labels, which the classifier mostly gets right.
         XCTAssertEqual(rows[3][0], "data-vs-data")
         XCTAssertGreaterThan(try XCTUnwrap(Double(rows[3][accuracy])), 0.6)
