@@ -174,16 +174,20 @@ final class CompareGuidanceTests: XCTestCase {
         XCTAssertEqual(run.status, 0, run.stderr)
         let table = try String(contentsOf: out.appendingPathComponent("guidance.csv"), encoding: .utf8)
             .split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
-        XCTAssertEqual(table[0], ["sampler", "kind", "guidance", "requested_nfe", "nfe", "steps", "rtol", "seconds", "fd", "fd_se",
+        XCTAssertEqual(table[0], ["sampler", "kind", "guidance", "guide", "sigma_lo", "sigma_hi", "requested_nfe", "nfe", "network_nfe",
+                                  "steps", "rtol", "seconds", "fd", "fd_se",
                                   "fd_half", "fd_quarter", "fd_inf", "class_accuracy", "class_accuracy_se", "diversity", "diversity_se",
                                   "precision", "precision_se", "recall", "recall_se"])
         XCTAssertEqual(table.map { $0[2] }.dropFirst(), ["0", "3", ""])
+        XCTAssertEqual(table.map { $0[3] }.dropFirst(), ["none", "cfg", ""])
+        // NFE 3: three plain passes at w = 0, three doubled ones at w = 3.
+        XCTAssertEqual(table.map { $0[8] }.dropFirst(), ["3", "6", ""])
         for row in table.dropFirst() {
-            let accuracy = try XCTUnwrap(Double(row[13]))
+            let accuracy = try XCTUnwrap(Double(row[17]))
             XCTAssertTrue((0...1).contains(accuracy))
         }
         // Training images with their own labels: the classifier agrees with most of them.
-        XCTAssertGreaterThan(try XCTUnwrap(Double(table[3][9])), 0.8)
+        XCTAssertGreaterThan(try XCTUnwrap(Double(table[3][13])), 0.8)
         let html = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
         XCTAssertTrue(html.contains("Guidance sweep"))
         XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent("guidance-grid.png").path))
