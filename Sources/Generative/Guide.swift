@@ -25,27 +25,27 @@ public struct Guide {
     /// combine term by term at the same t), and for class rows the same classes, evaluated at the
     /// row's class. An unconditional guide cannot guide class rows: its prediction is of the whole
     /// data, which would be classifier-free guidance by another model, not autoguidance.
-    /// - Throws: `GenerativeError` naming the mismatch.
+    /// - Throws: `GenerativeError` naming the mismatch (callers name the guide).
     public func check(guiding base: any DiffusionModel, classes: [Int?]) throws {
         let g = model
         guard g.sampleShape == base.sampleShape else {
-            throw GenerativeError("the guide \(name) draws samples of shape \(g.sampleShape), the model \(base.sampleShape)")
+            throw GenerativeError("the guide draws samples of shape \(g.sampleShape), the model of shape \(base.sampleShape)")
         }
         guard g.path == base.path else {
-            throw GenerativeError("the guide \(name) is on the \(g.path.kind.rawValue) path, the model on the \(base.path.kind.rawValue) path\(g.path.kind == base.path.kind ? " with other parameters" : ""): autoguidance needs the same path")
+            throw GenerativeError("the guide is on the \(g.path.kind.rawValue) path, the model on the \(base.path.kind.rawValue) path\(g.path.kind == base.path.kind ? " with other parameters" : ""): autoguidance needs the same path")
         }
         guard g.parametrization == base.parametrization else {
-            throw GenerativeError("the guide \(name) predicts \(g.parametrization.rawValue), the model \(base.parametrization.rawValue): autoguidance needs the same parametrization")
+            throw GenerativeError("the guide predicts \(g.parametrization.rawValue), the model \(base.parametrization.rawValue): autoguidance needs the same parametrization")
         }
         guard g.hasScore == base.hasScore else {
-            throw GenerativeError("the guide \(name) \(g.hasScore ? "is" : "is not") a score model and the model \(base.hasScore ? "is" : "is not"): autoguidance needs the same kind of model")
+            throw GenerativeError("the guide \(g.hasScore ? "is" : "is not") a score model and the model \(base.hasScore ? "is" : "is not"): autoguidance needs the same kind of model")
         }
         if classes.contains(where: { $0 != nil }) {
             guard !g.classNames.isEmpty else {
-                throw GenerativeError("the guide \(name) is unconditional, so it cannot guide class-conditional sampling: give a conditional guide with the model's classes")
+                throw GenerativeError("the guide is unconditional, so it cannot guide class-conditional sampling: give a conditional guide with the model's classes")
             }
             guard g.classNames == base.classNames else {
-                throw GenerativeError("the guide \(name) has classes \(g.classNames.joined(separator: ", ")), the model \(base.classNames.joined(separator: ", ")): autoguidance needs the same classes")
+                throw GenerativeError("the guide has classes \(g.classNames.joined(separator: ", ")), the model \(base.classNames.joined(separator: ", ")): autoguidance needs the same classes")
             }
         }
     }

@@ -242,8 +242,9 @@ public struct CompareSweep {
         return .measured(measured)
     }
 
-    /// The sweep's results from its cells' outcomes (in sweep order), with the floor of every metric.
-    func results(_ outcomes: [CellOutcome], context: CellContext) throws -> CompareResults {
+    /// The sweep's results from its cells' outcomes (in sweep order), with the floor of every metric
+    /// (`floor`: already measured, e.g. by another sweep on the same reference).
+    func results(_ outcomes: [CellOutcome], context: CellContext, floor known: MeasuredMetrics? = nil) throws -> CompareResults {
         var cells = [CompareCell](), skipped = [SkippedCell]()
         for o in outcomes {
             switch o {
@@ -251,7 +252,7 @@ public struct CompareSweep {
             case .skipped(let s): skipped.append(s)
             }
         }
-        let floor = try floor(context)
+        let floor = try known ?? floor(context)
         return CompareResults(cells: cells, skipped: skipped, reference: floor.values, referenceName: images == nil ? "exact-vs-exact" : "train-vs-test",
                               metrics: metrics, budgets: budgets, samplerNames: samplers.map(\.name), referenceFDScaling: floor.fdScaling)
     }

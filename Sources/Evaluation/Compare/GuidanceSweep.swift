@@ -51,7 +51,7 @@ public struct GuidanceSweep {
             do {
                 try v.guide?.check(guiding: model, classes: classes)
                 try v.interval?.validate(on: model.path)
-            } catch let e as GenerativeError { throw EvaluationError(e.message) }
+            } catch let e as GenerativeError { throw EvaluationError((v.guide.map { "\($0.name): " } ?? "") + e.message) }
         }
     }
 
@@ -88,8 +88,10 @@ public struct GuidanceSweep {
             }
             return try sweeps[w].outcome(samplers[s], budget, context: contexts[w])
         }) else { return nil }
+        // Every setting shares one floor (training against test images): measured once.
+        let floor = try sweeps[0].floor(contexts[0])
         let all = try sweeps.indices.map { w in
-            try sweeps[w].results(Array(outcomes[(w * samplers.count)..<((w + 1) * samplers.count)]), context: contexts[w])
+            try sweeps[w].results(Array(outcomes[(w * samplers.count)..<((w + 1) * samplers.count)]), context: contexts[w], floor: floor)
         }
         return CompareResults(cells: all.flatMap(\.cells), skipped: all.flatMap(\.skipped), reference: all.last?.reference ?? [:],
                               referenceName: "train-vs-test", metrics: metrics, budgets: [budget], samplerNames: samplers.map(\.name),
