@@ -25,13 +25,19 @@ struct SampleCommand: ParsableCommand {
               drift sample --like grid.png --out again.png
               drift sample --model runs/fm-cond/checkpoint.h5 --class sneaker --guidance 2 --n 16 --out sneakers.png
               drift sample --model runs/fm-cond/checkpoint.h5 --class all --guidance 1 --n 8 --out classes.png
+              drift sample --model runs/fm-kept/checkpoint.h5 --class 7 --guide runs/fm-kept/snapshots/step-00002000.h5 --guidance 1.5 --n 16 --out auto.png
+              drift sample --model checkpoints/fashion-edm-unet28.h5 --class all --guidance 1 --guidance-interval 0.28,5.42 --n 8 --out interval.png
             --sampler takes a preset name (a file of samplers/, or of $DRIFT_SAMPLERS) or a path to a preset JSON; without
             it, dpmpp-2m-20 (the ODE preset with the smallest flow-map error at 20 NFE on the analytic ring in drift compare).
             The options under SAMPLER below --sampler override the preset's fields. Sample i depends only on the seed, i and
             its batch (and on the batch only for adaptive solvers, whose steps follow the error of a whole batch).
             --class (a class-conditional model) takes an index, a name or all (--n samples of each class, one grid row per
             class); --guidance W ≥ 0 is classifier-free guidance, (1 + W)·f(x, c) − W·f(x, ∅): each evaluation then runs
-            the network on a doubled batch (twice the work per NFE).
+            the network on a doubled batch (twice the work per NFE). --guide CKPT makes it autoguidance,
+            (1 + W)·f(x, c) − W·f_guide(x, c), with a weaker model of the same data (an earlier snapshot or a smaller model:
+            same path, parametrization and classes; with or without --class). --guidance-interval LO,HI guides only where
+            the noise level σ/α lies in [LO, HI] (one plain pass elsewhere). The summary line and the attribute
+            network_passes give the network passes per sample behind the NFE.
             Output: an --out ending in .h5 writes dataset /samples [N, ...] with attributes sampler (JSON), nfe, seed, model,
             model_sha256, drift_version, and beside it a PNG (image grid, or scatter plot for 2-D data); an --out ending in
             .png writes only the picture; an --out that is a folder (ends in /, or exists) writes each image sample as its
