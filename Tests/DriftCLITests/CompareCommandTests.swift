@@ -149,15 +149,16 @@ final class TrainClassifierCommandTests: XCTestCase {
 final class CompareGuidanceTests: XCTestCase {
     let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    /// A freshly initialized class-conditional unet-tiny on Fashion-MNIST's classes, as a checkpoint.
-    func conditionalCheckpoint(in folder: URL, dropout: Double = 0.1, seed: UInt64 = 1) throws -> String {
+    /// A freshly initialized class-conditional unet-tiny on Fashion-MNIST's classes, as a checkpoint
+    /// (`conditional: false`: an unconditional one).
+    func conditionalCheckpoint(in folder: URL, dropout: Double = 0.1, seed: UInt64 = 1, conditional: Bool = true) throws -> String {
         var model = ModelPreset.unetTiny.config
-        model.classCount = 10
+        model.classCount = conditional ? 10 : 0
         let config = TrainingConfig(data: .fashionMNIST(split: .train), model: model, objective: ObjectiveConfig(kind: .cfm),
                                     path: .standard(.rectified), steps: 1, batchSize: 8, learningRate: 1e-3,
-                                    conditioning: ClassConditioning(classNames: FashionMNIST.classNames, labelDropout: dropout))
+                                    conditioning: conditional ? ClassConditioning(classNames: FashionMNIST.classNames, labelDropout: dropout) : nil)
         let net = try model.build(key: RandomKey(seed: seed))
-        let file = folder.appendingPathComponent("conditional-\(dropout)-\(seed).h5").path
+        let file = folder.appendingPathComponent("\(conditional ? "conditional" : "unconditional")-\(dropout)-\(seed).h5").path
         try Checkpoint(training: config, step: 0, dataPosition: 0, rootKey: RandomKey(seed: config.seed),
                        parameters: net.parameterSnapshot(), ema: net.parameterSnapshot(), optimizer: OptimizerState()).write(to: file)
         return file
@@ -221,6 +222,25 @@ final class CompareGuidanceTests: XCTestCase {
             XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent("guidance/" + name).path), name)
         }
         XCTAssertNotEqual(rows.map { $0[12] }[1], rows.map { $0[12] }[2], "classifier-free guidance and autoguidance differ (fd)")
+    }
+
+    /// An unconditional image model is swept with autoguidance alone (no classes: fd, precision, recall).
+    func testAnUnconditionalModelIsSweptWithAutoguidanceAlone() throws {
+        guard FileManager.default.fileExists(atPath: "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz")
+            || ProcessInfo.processInfo.environment["DRIFT_FASHION_MNIST"] != nil else { throw XCTSkip("Fashion-MNIST is not installed") }
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let model = try conditionalCheckpoint(in: folder, conditional: false), guide = try conditionalCheckpoint(in: folder, seed: 2, conditional: false)
+        let out = folder.appendingPathComponent("cmp")
+        let run = try DriftProcess.run(["compare", "--model", model, "--sampler", "euler-50", "--nfe", "3", "--n", "20", "--guidance", "0,1",
+                                        "--guide", guide, "--bootstrap", "0", "--out", out.path], in: root)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let table = try String(contentsOf: out.appendingPathComponent("guidance.csv"), encoding: .utf8)
+            .split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        XCTAssertEqual(Array(table[0][12...]), ["fd", "fd_se", "fd_half", "fd_quarter", "fd_inf", "precision", "precision_se", "recall", "recall_se"])
+        XCTAssertEqual(table.dropFirst().map { $0[3] + " " + $0[8] }, ["none 3", "auto 6", " "])
+        assertCleanFailure(try DriftProcess.run(["compare", "--model", model, "--guidance", "0,1", "--out", out.path + "2"], in: root),
+                           mentions: ["is unconditional", "--guide"])
     }
 
     func testBadGuidanceSweepsAreOneLineErrors() throws {
