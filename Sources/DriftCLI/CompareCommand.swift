@@ -21,7 +21,7 @@ struct CompareCommand: ParsableCommand {
               drift compare --model checkpoints/gmm-ring8.json
               drift compare --model checkpoints/gmm-ring8.json --sampler heun-karras-18 --sampler em-500 --nfe 10,20,50 --n 1000 --out cmp
               drift compare --model runs/fm-cond/checkpoint.h5 --guidance 0,1,2,4 --out cmp-guidance
-              drift compare --model runs/fm-cond/checkpoint.h5 --guidance 0,1,2 --guide runs/fm-cond/checkpoint-2000.h5 --guidance-interval 0.28,5.42 --out cmp-auto
+              drift compare --model runs/fm-kept/checkpoint.h5 --guidance 0,1,2 --guide runs/fm-kept/snapshots/step-00002000.h5 --guidance-interval 0.28,5.42 --out cmp-auto
             Every cell (sampler × budget) starts from the same initial noise, and stochastic samplers see the same
             Brownian motion (keyed by seed and sample), so differences come from the samplers alone. A fixed-grid
             sampler gets the most steps whose NFE stays within the budget; an adaptive one the tightest tolerance of a
