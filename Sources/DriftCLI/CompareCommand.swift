@@ -22,6 +22,7 @@ struct CompareCommand: ParsableCommand {
               drift compare --model checkpoints/gmm-ring8.json --sampler heun-karras-18 --sampler em-500 --nfe 10,20,50 --n 1000 --out cmp
               drift compare --model runs/fm-cond/checkpoint.h5 --guidance 0,1,2,4 --out cmp-guidance
               drift compare --model runs/shapes/checkpoint.h5 --classifier shapes-features.h5 --data folder:shapes-test --out cmp-shapes
+              drift compare --model runs/fm-kept/checkpoint.h5 --guidance 0,1,2 --guide runs/fm-kept/snapshots/step-00002000.h5 --guidance-interval 0.28,5.42 --out cmp-auto
             Every cell (sampler × budget) starts from the same initial noise, and stochastic samplers see the same
             Brownian motion (keyed by seed and sample), so differences come from the samplers alone. A fixed-grid
             sampler gets the most steps whose NFE stays within the budget; an adaptive one the tightest tolerance of a
@@ -37,6 +38,10 @@ struct CompareCommand: ParsableCommand {
             that fits. --guidance W1,W2,… (a class-conditional image model) adds a guidance sweep at the largest budget:
             sample i drawn for class i mod K, every sampler at every weight, with fd, accuracy (the classifier agrees with the
             requested class), diversity (within-class feature spread ÷ real images'), precision and recall.
+            --guide CKPT adds autoguidance (a weaker model of the same data: same path, parametrization and classes) at
+            every weight beside classifier-free guidance (an unconditional model: autoguidance alone, unconditional samples);
+            --guidance-interval LO,HI (repeatable) adds each way of guiding again, guided only where σ/α ∈ [LO, HI].
+            guidance.csv says which (columns guide, sigma_lo, sigma_hi) and the network passes behind each NFE (network_nfe).
             OUT must not exist or be empty unless --force; the report appears only when complete. Under mpirun -np N
             the cells are shared among the ranks (each cell whole on one rank: the same numbers as one process), and
             rank 0 writes the report.
@@ -63,6 +68,10 @@ struct CompareCommand: ParsableCommand {
     var classifier: String?
     @Option(parsing: .unconditional, help: "Classifier-free guidance weights to sweep at the largest budget, e.g. 0,1,2,4 (class-conditional image models).")
     var guidance: String?
+    @Option(help: "Autoguidance in the guidance sweep: a weaker model of the same data (an earlier checkpoint or a smaller model; same path, parametrization and classes) guided against instead of the null class, beside classifier-free guidance.")
+    var guide: String?
+    @Option(name: .customLong("guidance-interval"), help: "Also sweep guidance limited to noise levels σ/α in [LO, HI] (LO,HI, e.g. 0.28,5.42; repeat for several).")
+    var guidanceIntervals: [String] = []
     @Flag(help: "Replace OUT if it exists.") var force = false
     @OptionGroup var threading: ThreadOptions
 
@@ -81,6 +90,13 @@ struct CompareCommand: ParsableCommand {
         if let guidance { _ = try Self.weights(guidance) }
         if folderImages.imageSize != nil || folderImages.color != nil, !(data ?? "").lowercased().hasPrefix("folder:") {
             throw ValidationError("--image-size and --color say how to read --data folder:PATH, and there is no folder")
+        }
+        for i in guidanceIntervals { _ = try ClassOptions.interval(i) }
+        let extras = (guide.map { ["--guide \($0)"] } ?? []) + guidanceIntervals.map { "--guidance-interval \($0)" }
+        if let first = extras.first {
+            guard let guidance, try Self.weights(guidance).contains(where: { $0 > 0 }) else {
+                throw ValidationError("\(first) needs a guidance sweep with a weight > 0: add --guidance (e.g. 0,1,2)")
+            }
         }
         _ = try Self.metrics(metricNames)
     }
@@ -138,6 +154,7 @@ struct CompareCommand: ParsableCommand {
 
         let weights = try guidance.map(Self.weights)
         try checkGuidance(m, weights: weights)
+        let variants = try guidanceVariants(m)
         try Self.checkMemory(count: count, passes: weights == nil ? 1 : 2, model: loaded)
         let reference = try referenceSource(mixture: mixture, lowDimensional: lowDimensional)
         let requested = try Self.metrics(metricNames)
@@ -198,10 +215,11 @@ struct CompareCommand: ParsableCommand {
         bar.finish()
         var guided: CompareResults?
         if let weights, let images {
-            let guidanceMetrics = requested?.filter { $0.requirement == .featureClassifier || $0.requirement == .conditionalImages }
-                ?? [.fd, .accuracy, .diversity, .precision, .recall]
+            let conditional = !m.classNames.isEmpty
+            let guidanceMetrics = requested?.filter { $0.requirement == .featureClassifier || ($0.requirement == .conditionalImages && conditional) }
+                ?? (conditional ? [.fd, .accuracy, .diversity, .precision, .recall] : [.fd, .precision, .recall])
             let g = try GuidanceSweep(model: m, samplers: named, budget: budgets.last!, count: count, seed: seed, weights: weights,
-                                      metrics: guidanceMetrics, images: images, bootstrapResamples: bootstrap)
+                                      variants: variants, metrics: guidanceMetrics, images: images, bootstrapResamples: bootstrap)
             let bar = SweepProgress()
             guided = try g.run(partition: partition) { done, elapsed, cell in bar.update(done: done, elapsed: elapsed, cell: cell) }
             bar.finish()
@@ -212,7 +230,8 @@ struct CompareCommand: ParsableCommand {
         let extentSamples = reference.map { $0.examples(at: 0, count: count, key: sweep.key.fold("reference")) }
         let report = CompareReport(results: results, sampleShape: m.sampleShape, command: Self.commandLine(),
                                    modelDescription: loaded.description, count: count, seed: seed,
-                                   trajectories: paths, extentSamples: extentSamples, guidance: guided)
+                                   trajectories: paths, extentSamples: extentSamples, guidance: guided,
+                                   guideDescription: variants.lazy.compactMap(\.guide).first.map { $0.name })
         // Everything goes to a sibling temporary folder first: no partial report on failure.
         let temporary = URL(fileURLWithPath: folder.path + ".tmp.\(getpid())")
         try? FileManager.default.removeItem(at: temporary)
@@ -289,7 +308,7 @@ struct CompareCommand: ParsableCommand {
             throw CLIError("the feature network \(file) takes \(net.config.shapeDescription) images, but \(model) makes \(shape) samples: "
                            + "pass --classifier with one for the model's data (drift train-classifier --data folder:PATH trains one)")
         }
-        if guided, net.config.task != .classes || net.config.classNames != m.classNames {
+        if guided, !m.classNames.isEmpty, net.config.task != .classes || net.config.classNames != m.classNames {
             throw CLIError("--guidance sweeps measure class accuracy: they need a feature network of the model's classes "
                            + "(\(m.classNames.joined(separator: ", "))), and \(file) predicts \(net.config.classNames.joined(separator: ", "))")
         }
@@ -343,22 +362,41 @@ struct CompareCommand: ParsableCommand {
     }
 
     /// Refuses a guidance sweep the model cannot run, and unconditional sampling of a conditional
-    /// model trained without label dropout.
+    /// model trained without label dropout. An unconditional model takes autoguidance only.
     func checkGuidance(_ m: any DiffusionModel, weights: [Double]?) throws {
         let dropout = (m as? TrainedModel)?.labelDropout
         if weights == nil, !m.classNames.isEmpty, dropout == 0 {
             throw CLIError("\(model) was trained with --label-dropout 0, so it has no unconditional mode; compare it with --guidance 0")
         }
         guard let weights else { return }
-        guard !m.classNames.isEmpty else {
-            throw CLIError("--guidance: \(model) is unconditional (trained without --classes); drop --guidance")
+        guard !m.classNames.isEmpty || guide != nil else {
+            throw CLIError("--guidance: \(model) is unconditional (trained without --classes); drop --guidance, or add --guide for autoguidance")
+        }
+        if m.classNames.isEmpty, let conditional = try Self.metrics(metricNames)?.first(where: { $0.requirement == .conditionalImages }) {
+            throw CLIError("--metric \(conditional.rawValue) needs class-conditional sampling, and \(model) is unconditional")
         }
         guard m.sampleShape.count == 3 else {
             throw CLIError("--guidance sweeps are measured in a feature network's features: they need an image model, not samples of shape \(m.sampleShape)")
         }
-        if dropout == 0, let w = weights.first(where: { $0 > 0 }) {
+        if dropout == 0, guide == nil, let w = weights.first(where: { $0 > 0 }) {
             throw CLIError("--guidance \(w): \(model) was trained with --label-dropout 0 (no null class to guide against); use --guidance 0")
         }
+    }
+
+    /// The ways the guidance sweep guides: classifier-free guidance (a model with a null class), autoguidance
+    /// with --guide, and each of them again in every --guidance-interval.
+    func guidanceVariants(_ m: any DiffusionModel) throws -> [GuidanceVariant] {
+        guard guidance != nil else { return [] }
+        let conditional = !m.classNames.isEmpty
+        var plain = [GuidanceVariant]()
+        if conditional, (m as? TrainedModel)?.labelDropout != 0 { plain.append(.classifierFree) }
+        if let guide { plain.append(GuidanceVariant(guide: try GuidanceSettings.loadGuide(guide, for: m, classRows: conditional))) }
+        let intervals = try guidanceIntervals.map { text -> GuidanceInterval in
+            let interval = try ClassOptions.interval(text)
+            do { try interval.validate(on: m.path) } catch { throw CLIError("--guidance-interval: \(CLIError(error).description)") }
+            return interval
+        }
+        return plain + intervals.flatMap { i in plain.map { GuidanceVariant(guide: $0.guide, interval: i) } }
     }
 
     /// checkpoints/fashion-classifier.h5 from the working directory or beside the executable's ancestors.

@@ -19,18 +19,18 @@ private func editingSampler(_ options: SamplerOptions, default defaultName: Stri
     return preset
 }
 
-/// The model an editing command runs: `m` itself, or with `--class` (one class for every row) and
-/// `--guidance` a `GuidedModel` for batches of `rows` rows.
+/// The model an editing command runs: `m` itself, or with `--class` (one class for every row),
+/// `--guidance` and `--guide` a `GuidedModel` for batches of `rows` rows.
 private func conditioned(_ m: any DiffusionModel, _ options: ClassOptions, model: String) throws -> (Int) -> any DiffusionModel {
-    let guidance = options.weight
-    guard let choice = options.classChoice else {
-        try SampleCommand.checkUnconditional(m, choice: nil, guidance: 0, model: model)
-        return { _ in m }
+    var k: Int?
+    if let choice = options.classChoice {
+        let parsed = try ClassChoice.parse(choice, classNames: m.classNames, model: model)
+        guard case .one(let one) = parsed else { throw CLIError("--class all is for drift sample; give one class (an index or a name)") }
+        k = one
     }
-    let parsed = try ClassChoice.parse(choice, classNames: m.classNames, model: model)
-    guard case .one(let k) = parsed else { throw CLIError("--class all is for drift sample; give one class (an index or a name)") }
-    try SampleCommand.checkUnconditional(m, choice: parsed, guidance: guidance, model: model)
-    return { rows in GuidedModel(m, classes: [Int?](repeating: k, count: rows), guidance: guidance) }
+    let settings = try GuidanceSettings(options, model: m, modelName: model, choice: k.map { .one($0) })
+    if k == nil, settings.guide == nil { return { _ in m } }
+    return { rows in settings.model(m, classes: [Int?](repeating: k, count: rows)) }
 }
 
 /// Root mean square and largest absolute difference of two tensors.

@@ -120,6 +120,8 @@ struct InspectCommand: ParsableCommand {
             ("guidance", String(format: "%g", r.guidance)),
             ("batch", "\(r.batch)"),
         ]
+        if let guide = r.guide { rows.append(("guide", "\(guide) (autoguidance; sha256 \(r.guideSHA256 ?? "?"))")) }
+        if let i = r.guidanceInterval { rows.append(("guidance interval", String(format: "σ/α ∈ [%g, %g]", i.low, i.high))) }
         if let noise = r.initNoise { rows.append(("init noise", "\(noise) (sha256 \(r.initNoiseSHA256 ?? "?"))")) }
         rows.append(("shows", r.index.map { "sample \($0) alone, at the model's size" } ?? "the picture of the run"))
         let again = URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent + "-again.png"

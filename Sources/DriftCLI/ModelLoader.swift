@@ -13,16 +13,16 @@ enum ModelLoader {
     }
 
     /// Loads `argument` by its extension: `.json` an analytic Gaussian mixture spec,
-    /// `.h5`/`.hdf5` a trained checkpoint (EMA weights).
-    static func load(_ argument: String) throws -> Loaded {
+    /// `.h5`/`.hdf5` a trained checkpoint (EMA weights). Errors name `flag` (--model, --guide).
+    static func load(_ argument: String, flag: String = "--model") throws -> Loaded {
         guard FileManager.default.fileExists(atPath: argument) else {
-            throw CLIError("--model: no such file '\(argument)'")
+            throw CLIError("\(flag): no such file '\(argument)'")
         }
         switch URL(fileURLWithPath: argument).pathExtension.lowercased() {
         case "json":
             let gmm: GaussianMixture
             do { gmm = try GaussianMixture.load(from: URL(fileURLWithPath: argument)) } catch {
-                throw CLIError("--model \(argument): \(CLIError(error).description)")
+                throw CLIError("\(flag) \(argument): \(CLIError(error).description)")
             }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
@@ -32,10 +32,10 @@ enum ModelLoader {
             do {
                 return Loaded(model: try TrainedModel.load(argument), description: "checkpoint \(argument) (ema)")
             } catch {
-                throw CLIError("--model \(argument): \(CLIError(error).description)")
+                throw CLIError("\(flag) \(argument): \(CLIError(error).description)")
             }
         default:
-            throw CLIError("--model \(argument): expected a checkpoint (.h5) or a Gaussian-mixture spec (.json)")
+            throw CLIError("\(flag) \(argument): expected a checkpoint (.h5) or a Gaussian-mixture spec (.json)")
         }
     }
 }

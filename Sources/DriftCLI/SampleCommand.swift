@@ -25,13 +25,19 @@ struct SampleCommand: ParsableCommand {
               drift sample --like grid.png --out again.png
               drift sample --model runs/fm-cond/checkpoint.h5 --class sneaker --guidance 2 --n 16 --out sneakers.png
               drift sample --model runs/fm-cond/checkpoint.h5 --class all --guidance 1 --n 8 --out classes.png
+              drift sample --model runs/fm-kept/checkpoint.h5 --class 7 --guide runs/fm-kept/snapshots/step-00002000.h5 --guidance 1.5 --n 16 --out auto.png
+              drift sample --model checkpoints/fashion-edm-unet28.h5 --class all --guidance 1 --guidance-interval 0.28,5.42 --n 8 --out interval.png
             --sampler takes a preset name (a file of samplers/, or of $DRIFT_SAMPLERS) or a path to a preset JSON; without
             it, dpmpp-2m-20 (the ODE preset with the smallest flow-map error at 20 NFE on the analytic ring in drift compare).
             The options under SAMPLER below --sampler override the preset's fields. Sample i depends only on the seed, i and
             its batch (and on the batch only for adaptive solvers, whose steps follow the error of a whole batch).
             --class (a class-conditional model) takes an index, a name or all (--n samples of each class, one grid row per
             class); --guidance W ≥ 0 is classifier-free guidance, (1 + W)·f(x, c) − W·f(x, ∅): each evaluation then runs
-            the network on a doubled batch (twice the work per NFE).
+            the network on a doubled batch (twice the work per NFE). --guide CKPT makes it autoguidance,
+            (1 + W)·f(x, c) − W·f_guide(x, c), with a weaker model of the same data (an earlier snapshot or a smaller model:
+            same path, parametrization and classes; with or without --class). --guidance-interval LO,HI guides only where
+            the noise level σ/α lies in [LO, HI] (one plain pass elsewhere). The summary line and the attribute
+            network_passes give the network passes per sample behind the NFE.
             Output: an --out ending in .h5 writes dataset /samples [N, ...] with attributes sampler (JSON), nfe, seed, model,
             model_sha256, drift_version, and beside it a PNG (image grid, or scatter plot for 2-D data); an --out ending in
             .png writes only the picture; an --out that is a folder (ends in /, or exists) writes each image sample as its
@@ -64,6 +70,7 @@ struct SampleCommand: ParsableCommand {
         if let batch, batch < 1 { throw ValidationError("--batch must be ≥ 1, got \(batch)") }
         if let like {
             let given = [("--n", n != nil), ("--class", classes.classChoice != nil), ("--guidance", classes.guidance != nil),
+                         ("--guide", classes.guide != nil), ("--guidance-interval", classes.guidanceInterval != nil),
                          ("--seed", seeding.seed != nil), ("--init-noise", initNoise != nil), ("--batch", batch != nil),
                          ("--png", png != nil)].filter(\.1).map(\.0) + sampling.given
             if let flag = given.first {
@@ -89,6 +96,8 @@ struct SampleCommand: ParsableCommand {
         /// The recipe every PNG of the run records (`index` set per single image).
         var recipe: SampleRecipe
         var choice: ClassChoice?
+        /// The guidance weight, guide and interval, checked against the model.
+        var guidance: GuidanceSettings
         /// Samples in the run (--n, or --n of each class).
         var total: Int
         var noise: Tensor?
@@ -114,14 +123,17 @@ struct SampleCommand: ParsableCommand {
         try preset.validate(for: loaded.model)
         preset.warnIfUniformInSigma(on: loaded.model.path)
         let choice = try classes.classChoice.map { try ClassChoice.parse($0, classNames: loaded.model.classNames, model: model) }
+        let guidance = try GuidanceSettings(classes, model: loaded.model, modelName: model, choice: choice)
         let total = choice == .all ? n * loaded.model.classNames.count : n
         let batchSize = min(batch ?? (loaded.model.sampleShape.count > 1 ? 64 : 4096), total)
         let noise = try initNoise.map { try Self.readNoise($0, count: total, sampleShape: loaded.model.sampleShape) }
         let recipe = SampleRecipe(version: DriftVersion.current, model: model, modelSHA256: try Self.hash(model, flag: "--model"),
                                   sampler: preset.source, preset: preset.fields, n: n, seed: seeding.seed ?? 0, class: classes.classChoice,
                                   guidance: classes.weight, batch: batchSize, initNoise: initNoise,
-                                  initNoiseSHA256: try initNoise.map { try Self.hash($0, flag: "--init-noise") })
-        return Plan(loaded: loaded, preset: preset, recipe: recipe, choice: choice, total: total, noise: noise)
+                                  initNoiseSHA256: try initNoise.map { try Self.hash($0, flag: "--init-noise") },
+                                  guide: classes.guide, guideSHA256: try classes.guide.map { try Self.hash($0, flag: "--guide") },
+                                  guidanceInterval: classes.interval)
+        return Plan(loaded: loaded, preset: preset, recipe: recipe, choice: choice, guidance: guidance, total: total, noise: noise)
     }
 
     /// The plan recorded in the PNG `like`, checked against the model file (and the --init-noise file) it names.
@@ -148,6 +160,16 @@ struct SampleCommand: ParsableCommand {
         }
         try preset.validate(for: loaded.model)
         let choice = try recipe.class.map { try ClassChoice.parse($0, classNames: loaded.model.classNames, model: path) }
+        if let guide = recipe.guide {
+            guard FileManager.default.fileExists(atPath: guide) else {
+                throw CLIError("--like \(like): it was guided by the model '\(guide)', which is not here")
+            }
+            guard try Self.hash(guide, flag: "--guide") == recipe.guideSHA256 else {
+                throw CLIError("--like \(like): the guide '\(guide)' is not the file that guided it (its SHA-256 differs)")
+            }
+        }
+        let guidance = try GuidanceSettings(weight: recipe.guidance, guide: recipe.guide, interval: recipe.guidanceInterval,
+                                            model: loaded.model, modelName: path, classRows: choice != nil)
         let total = choice == .all ? recipe.n * loaded.model.classNames.count : recipe.n
         guard recipe.n >= 1, recipe.batch >= 1, recipe.index.map({ (0..<total).contains($0) }) ?? true else {
             throw CLIError("--like \(like): its Drift metadata is damaged (n \(recipe.n), batch \(recipe.batch), index \(recipe.index ?? 0))")
@@ -162,7 +184,7 @@ struct SampleCommand: ParsableCommand {
             }
             noise = try Self.readNoise(file, count: total, sampleShape: loaded.model.sampleShape)
         }
-        return Plan(loaded: loaded, preset: preset, recipe: recipe, choice: choice, total: total, noise: noise)
+        return Plan(loaded: loaded, preset: preset, recipe: recipe, choice: choice, guidance: guidance, total: total, noise: noise)
     }
 
     /// The lower-case hex SHA-256 of a file the run reads.
@@ -216,10 +238,8 @@ struct SampleCommand: ParsableCommand {
         threading.apply()
         let plan = try like.map(planFromPNG) ?? planFromFlags()
         let m = plan.loaded.model, recipe = plan.recipe, preset = plan.preset, choice = plan.choice, total = plan.total
-        let modelName = recipe.model
         func classes(_ rows: Range<Int>) -> [Int?] { rows.map { choice?.classOf(sample: $0, perClass: recipe.n) } }
-        try Self.checkUnconditional(m, choice: choice, guidance: recipe.guidance, model: modelName)
-        let passes = GuidedModel(m, classes: classes(0..<1), guidance: recipe.guidance).networkPasses
+        let passes = plan.guidance.model(m, classes: classes(0..<1)).networkPasses
         let batchSize = recipe.batch
         let output = try output(for: plan)
         let drawn = rowsToDraw(plan, output: output)
@@ -232,7 +252,7 @@ struct SampleCommand: ParsableCommand {
         if case .hdf5(let file, _) = output, world.isRoot { writer = try HDF5Writer(path: file) }
         let key = RandomKey(seed: recipe.seed)
         var rows = [Tensor]()
-        var evaluations = 0
+        var evaluations = 0, networkPasses = 0
         let start = Date()
         // This rank's share of the batches (all of them in a world of one): the batches are the
         // ones a single process runs, so even adaptive solvers (whose error norm spans a batch)
@@ -246,17 +266,19 @@ struct SampleCommand: ParsableCommand {
             let b = min(batchSize, mine.upperBound - first)
             let eps = plan.noise.map { Self.rows($0, first, b) }
                 ?? Sampler.initialNoise(count: b, sampleShape: m.sampleShape, key: key, firstSample: first)
-            let guided = GuidedModel(m, classes: classes(first..<(first + b)), guidance: recipe.guidance)
+            let guided = plan.guidance.model(m, classes: classes(first..<(first + b)))
             let r = try preset.sampler.sample(guided, noise: eps, key: key, firstSample: first) { p in
                 progress.update(done: first - mine.lowerBound, batch: b, p)
             }
             rows.append(r.samples)
             evaluations = max(evaluations, r.evaluations)
+            networkPasses = max(networkPasses, guided.passes.count)
             first += b
         }
         progress.finish()
         let local = Self.concatenate(rows, count: mine.count, sampleShape: m.sampleShape)
         evaluations = try world.maximum(evaluations)
+        networkPasses = try world.maximum(networkPasses)
         guard let everything = try world.gather(local.scalars) else { return }  // ranks > 0: rank 0 writes
         let seconds = Date().timeIntervalSince(start)
         let samples = Tensor(everything, shape: [drawn.count] + m.sampleShape)
@@ -277,8 +299,16 @@ struct SampleCommand: ParsableCommand {
             if choice != nil {
                 try writer.write(classes(0..<total).map { Int64($0!) }, shape: [total], to: "/classes")
                 try writer.setAttribute("class_names", .strings(m.classNames))
-                try writer.setAttribute("guidance", .double(recipe.guidance))
             }
+            if choice != nil || recipe.guidance > 0 { try writer.setAttribute("guidance", .double(recipe.guidance)) }
+            if let guide = recipe.guide, let hash = recipe.guideSHA256 {
+                try writer.setAttribute("guide", .string(guide))
+                try writer.setAttribute("guide_sha256", .string(hash))
+            }
+            if let interval = recipe.guidanceInterval {
+                try writer.setAttribute("guidance_interval", .doubles([interval.low, interval.high]))
+            }
+            try writer.setAttribute("network_passes", .int64(Int64(networkPasses)))
             try writer.commit()
             if try drawPicture(samples, plan: plan, to: beside) { picture = beside }
         case .picture(let file):
@@ -299,7 +329,7 @@ struct SampleCommand: ParsableCommand {
             case .all: return ", \(recipe.n) of each of \(m.classNames.count) classes"
             }
         } ?? ""
-        let cost = passes > 1 ? String(format: ", guidance %g: each evaluation runs the network on a doubled batch (%d network passes per sample)", recipe.guidance, evaluations * passes) : ""
+        let cost = plan.guidance.summary(evaluations: evaluations, passes: networkPasses, isGuided: passes > 1)
         let count = drawn.count == total ? "\(total)" : "\(drawn.count) of \(total)"
         let verb = like.map { "redrew \($0): sampled" } ?? "sampled"
         print(String(format: "%@ %@%@ with %@ (%@, NFE %d%@) in %.2f s → %@", verb, count, what, preset.source, kind, evaluations, cost, seconds, out))
@@ -356,11 +386,11 @@ struct SampleCommand: ParsableCommand {
         return "sample-" + String(repeating: "0", count: max(0, digits - number.count)) + number + ".png"
     }
 
-    /// Refuses what a model cannot do: unconditional sampling or guidance of a conditional model
-    /// trained without label dropout (it never learned the null class).
-    static func checkUnconditional(_ m: any DiffusionModel, choice: ClassChoice?, guidance: Double, model: String) throws {
+    /// Refuses what a model cannot do: unconditional sampling or classifier-free guidance of a
+    /// conditional model trained without label dropout (it never learned the null class).
+    static func checkUnconditional(_ m: any DiffusionModel, classRows: Bool, guidance: Double, model: String) throws {
         guard let trained = m as? TrainedModel, !trained.classNames.isEmpty, trained.labelDropout == 0 else { return }
-        if choice == nil {
+        if !classRows {
             throw CLIError("\(model) was trained with --label-dropout 0, so it has no unconditional mode: give --class (an index, a name or all)")
         }
         if guidance > 0 {

@@ -1,5 +1,6 @@
 import DriftIO
 import Foundation
+import Generative
 import Samplers
 
 /// Everything that decides the pixels of a PNG `drift sample` writes, stored in the PNG (text
@@ -35,6 +36,11 @@ struct SampleRecipe: Codable, Equatable {
     var initNoiseSHA256: String?
     /// The sample a single image shows (nil: the picture of the whole run).
     var index: Int?
+    /// --guide as given and the SHA-256 of its file (nil: classifier-free guidance).
+    var guide: String?
+    var guideSHA256: String?
+    /// --guidance-interval (nil: guidance at every noise level).
+    var guidanceInterval: GuidanceInterval?
 
     /// The PNG text key of the recipe.
     static let key = "drift.sample"
@@ -50,6 +56,8 @@ struct SampleRecipe: Codable, Equatable {
     var pngText: [PNGText] {
         var text = [PNGText("Software", "Drift \(version)"), PNGText("sampler", sampler), PNGText("seed", "\(seed)"), PNGText("model", model)]
         if let c = `class` { text += [PNGText("class", c), PNGText("guidance", "\(guidance)")] }
+        if let guide { text += (`class` == nil ? [PNGText("guidance", "\(guidance)")] : []) + [PNGText("guide", guide)] }
+        if let i = guidanceInterval { text.append(PNGText("guidance interval", "\(i.low),\(i.high)")) }
         if let index { text.append(PNGText("index", "\(index)")) }
         text.append(PNGText(Self.key, json))
         return text

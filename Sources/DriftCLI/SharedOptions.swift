@@ -43,20 +43,46 @@ struct SeedOption: ParsableArguments {
     var seed: UInt64?
 }
 
-/// `--class` and `--guidance`: class-conditional sampling with classifier-free guidance
-/// (sample, encode, edit, interpolate).
+/// `--class`, `--guidance`, `--guide` and `--guidance-interval`: class-conditional sampling with
+/// classifier-free guidance or autoguidance, in all noise levels or an interval (sample, encode,
+/// edit, interpolate).
 struct ClassOptions: ParsableArguments {
     @Option(name: .customLong("class"), help: "Class of a class-conditional model: an index, a name (e.g. sneaker), or all (drift sample: --n of each class; default: unconditional).")
     var classChoice: String?
-    @Option(parsing: .unconditional, help: "Classifier-free guidance weight W ≥ 0 with --class, (1 + W)·f(x, c) − W·f(x, ∅) (default 0: plain conditional sampling; W > 0 runs the network on a doubled batch).")
+    @Option(parsing: .unconditional, help: "Guidance weight W ≥ 0: classifier-free with --class, (1 + W)·f(x, c) − W·f(x, ∅), or autoguidance with --guide (default 0: plain sampling; W > 0 runs two network passes per evaluation).")
     var guidance: Double?
+    @Option(help: "Autoguidance: guide with this weaker model of the same data (an earlier checkpoint, or a smaller model; same path, parametrization and classes) instead of the null class, (1 + W)·f(x, c) − W·f_guide(x, c); with or without --class.")
+    var guide: String?
+    @Option(name: .customLong("guidance-interval"), help: "Guide only where the noise level σ/α lies in [LO, HI] (LO,HI, e.g. 0.28,5.42); elsewhere one plain pass.")
+    var guidanceInterval: String?
 
     /// The guidance weight (0 when not given).
     var weight: Double { guidance ?? 0 }
 
+    /// The --guidance-interval given (checked in `validate`).
+    var interval: GuidanceInterval? { guidanceInterval.flatMap { try? Self.interval($0) } }
+
     func validate() throws {
         if let guidance, !(guidance >= 0 && guidance.isFinite) { throw ValidationError("--guidance must be a number ≥ 0, got \(guidance)") }
-        if weight > 0 && classChoice == nil { throw ValidationError("--guidance needs --class (guidance pushes samples toward a class)") }
+        if weight > 0 && classChoice == nil && guide == nil {
+            throw ValidationError("--guidance needs --class (guidance pushes samples toward a class) or --guide (autoguidance)")
+        }
+        if let guide, weight == 0 { throw ValidationError("--guide \(guide) needs --guidance W > 0 (the autoguidance weight)") }
+        if let guidanceInterval {
+            _ = try Self.interval(guidanceInterval)
+            if weight == 0 { throw ValidationError("--guidance-interval needs --guidance W > 0 (it says where guidance applies)") }
+        }
+    }
+
+    /// "0.28,5.42" → the interval [0.28, 5.42] of noise levels σ/α (positive, low < high).
+    static func interval(_ text: String) throws -> GuidanceInterval {
+        let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard parts.count == 2, let low = parts[0], let high = parts[1] else {
+            throw ValidationError("--guidance-interval \(text): give two noise levels LO,HI, e.g. 0.28,5.42")
+        }
+        do { return try GuidanceInterval(low: low, high: high) } catch {
+            throw ValidationError("--guidance-interval \(text): \(CLIError(error).description)")
+        }
     }
 }
 

@@ -38,6 +38,9 @@ public protocol DiffusionModel {
     /// The class each batch row is drawn for and the guidance weight, for a model that carries
     /// them (`GuidedModel`); nil for a model evaluated without (default).
     var conditioning: Conditioning? { get }
+    /// Network passes per sample the model's evaluations have run, for a model whose evaluation
+    /// may cost more than one (`GuidedModel`); nil: one pass per evaluation, the NFE (default).
+    var networkPassCounter: NetworkPassCounter? { get }
     /// One evaluation with one class per row (nil: unconditional, the null class), in
     /// `parametrization`. Unconditional models take only nils (the default forwards to `evaluate`).
     func evaluate(_ x: Tensor, t: Double, classes: [Int?]) -> Tensor
@@ -51,6 +54,7 @@ extension DiffusionModel {
     public var hasScore: Bool { true }
     public var isExact: Bool { false }
     public var conditioning: Conditioning? { nil }
+    public var networkPassCounter: NetworkPassCounter? { nil }
 
     public func gives(_ field: Parametrization, at t: Double) -> Bool {
         if isExact { return true }
@@ -75,13 +79,33 @@ extension DiffusionModel {
     }
 }
 
-/// What a class-conditional sampling run carries with its model: the class of each batch row
-/// (nil: unconditional) and the classifier-free guidance weight w ≥ 0.
+/// What a class-conditional or guided sampling run carries with its model: the class of each
+/// batch row (nil: unconditional), the guidance weight w ≥ 0, the autoguidance guide's name (nil:
+/// classifier-free guidance) and the noise levels where guidance applies (nil: all).
 public struct Conditioning: Sendable, Equatable {
     public var classes: [Int?]
     public var guidance: Double
-    public init(classes: [Int?], guidance: Double) {
+    public var guide: String?
+    public var interval: GuidanceInterval?
+    public init(classes: [Int?], guidance: Double, guide: String? = nil, interval: GuidanceInterval? = nil) {
         self.classes = classes
         self.guidance = guidance
+        self.guide = guide
+        self.interval = interval
     }
+
+    /// How the run guides: not at all (w = 0), classifier-free or autoguidance.
+    public var method: GuidanceMethod {
+        guidance == 0 ? .none : guide == nil ? .classifierFree : .autoguidance
+    }
+}
+
+/// How a run guides, as reports name it.
+public enum GuidanceMethod: String, Sendable, Codable, CaseIterable {
+    /// w = 0: plain conditional (or unconditional) sampling.
+    case none
+    /// Classifier-free guidance against the null class (Ho & Salimans 2022).
+    case classifierFree = "cfg"
+    /// Autoguidance against a weaker model (Karras et al. 2024).
+    case autoguidance = "auto"
 }

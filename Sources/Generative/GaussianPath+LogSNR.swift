@@ -16,6 +16,14 @@ extension GaussianPath {
         }
     }
 
+    /// The EDM noise level σ̃(t) = σ(t)/α(t) = e^{−λ(t)} (Karras et al. 2022, §4: x/α follows the VE
+    /// path with noise level σ̃), increasing in t: 0 where σ = 0, +∞ where α = 0 (the rectified path's
+    /// t/(1 − t)).
+    public func noiseLevel(_ t: Double) -> Double { Foundation.exp(-logSNR(t)) }
+
+    /// The noise levels σ̃ the path's domain spans, from its data end to its noise end.
+    public var noiseLevels: ClosedRange<Double> { noiseLevel(domain.lowerBound)...noiseLevel(domain.upperBound) }
+
     /// dλ/dt = α′/α − σ′/σ (negative).
     public func logSNRDot(_ t: Double) -> Double {
         switch kind {

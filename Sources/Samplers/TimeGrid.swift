@@ -103,7 +103,7 @@ public struct TimeGrid: Sendable, Equatable {
                     return t1 + (1 - u) * (1 - u) * (t0 - t1)
                 case .karras(let rho):
                     guard rho > 0 && rho.isFinite else { throw SamplerError("rho must be a positive number, got \(rho)") }
-                    let hi = Foundation.pow(noiseLevel(path, t0), 1 / rho), lo = Foundation.pow(noiseLevel(path, t1), 1 / rho)
+                    let hi = Foundation.pow(path.noiseLevel(t0), 1 / rho), lo = Foundation.pow(path.noiseLevel(t1), 1 / rho)
                     return path.time(logSNR: -rho * Foundation.log(hi + u * (lo - hi)))
                 case .logSNR:
                     let l0 = path.logSNR(t0), l1 = path.logSNR(t1)
@@ -117,9 +117,6 @@ public struct TimeGrid: Sendable, Equatable {
         if finalStep == .zero { ts.append(0) }
         return ts
     }
-
-    /// σ̃(t) = σ/α = e^{−λ(t)}.
-    func noiseLevel(_ path: GaussianPath, _ t: Double) -> Double { Foundation.exp(-path.logSNR(t)) }
 
     /// (t_start, t_end) on `path`, validated.
     public func endpoints(on path: GaussianPath, edmDefaults: Bool = false) throws -> (start: Double, end: Double) {
@@ -170,7 +167,7 @@ public struct TimeGrid: Sendable, Equatable {
             guard s.isFinite, s > 0 else { throw SamplerError("\(field.level) must be a positive noise level, got \(s)") }
             let t = path.time(logSNR: -Foundation.log(s))
             guard t.isFinite, t >= d.lowerBound - tolerance, t <= d.upperBound + tolerance else {
-                let lo = noiseLevel(path, d.lowerBound), hi = noiseLevel(path, d.upperBound)
+                let lo = path.noiseLevels.lowerBound, hi = path.noiseLevels.upperBound
                 throw SamplerError("\(field.level) = \(s) is outside the \(path.kind.rawValue) path's noise levels σ/α ∈ [\(lo), \(hi)]")
             }
             return Swift.min(Swift.max(t, d.lowerBound), d.upperBound)

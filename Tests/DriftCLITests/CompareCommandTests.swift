@@ -179,15 +179,16 @@ final class TrainClassifierCommandTests: XCTestCase {
 final class CompareGuidanceTests: XCTestCase {
     let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    /// A freshly initialized class-conditional unet-tiny on Fashion-MNIST's classes, as a checkpoint.
-    func conditionalCheckpoint(in folder: URL, dropout: Double = 0.1) throws -> String {
+    /// A freshly initialized class-conditional unet-tiny on Fashion-MNIST's classes, as a checkpoint
+    /// (`conditional: false`: an unconditional one).
+    func conditionalCheckpoint(in folder: URL, dropout: Double = 0.1, seed: UInt64 = 1, conditional: Bool = true) throws -> String {
         var model = ModelPreset.unetTiny.config
-        model.classCount = 10
+        model.classCount = conditional ? 10 : 0
         let config = TrainingConfig(data: .fashionMNIST(split: .train), model: model, objective: ObjectiveConfig(kind: .cfm),
                                     path: .standard(.rectified), steps: 1, batchSize: 8, learningRate: 1e-3,
-                                    conditioning: ClassConditioning(classNames: FashionMNIST.classNames, labelDropout: dropout))
-        let net = try model.build(key: RandomKey(seed: 1))
-        let file = folder.appendingPathComponent("conditional-\(dropout).h5").path
+                                    conditioning: conditional ? ClassConditioning(classNames: FashionMNIST.classNames, labelDropout: dropout) : nil)
+        let net = try model.build(key: RandomKey(seed: seed))
+        let file = folder.appendingPathComponent("\(conditional ? "conditional" : "unconditional")-\(dropout)-\(seed).h5").path
         try Checkpoint(training: config, step: 0, dataPosition: 0, rootKey: RandomKey(seed: config.seed),
                        parameters: net.parameterSnapshot(), ema: net.parameterSnapshot(), optimizer: OptimizerState()).write(to: file)
         return file
@@ -204,20 +205,72 @@ final class CompareGuidanceTests: XCTestCase {
         XCTAssertEqual(run.status, 0, run.stderr)
         let table = try String(contentsOf: out.appendingPathComponent("guidance.csv"), encoding: .utf8)
             .split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
-        XCTAssertEqual(table[0], ["sampler", "kind", "grid", "guidance", "requested_nfe", "nfe", "steps", "rtol", "seconds", "fd", "fd_se",
+        XCTAssertEqual(table[0], ["sampler", "kind", "grid", "guidance", "guide", "sigma_lo", "sigma_hi", "requested_nfe", "nfe", "network_nfe",
+                                  "steps", "rtol", "seconds", "fd", "fd_se",
                                   "fd_half", "fd_quarter", "fd_inf", "class_accuracy", "class_accuracy_se", "diversity", "diversity_se",
                                   "precision", "precision_se", "recall", "recall_se"])
         XCTAssertEqual(table.map { $0[3] }.dropFirst(), ["0", "3", ""])
+        XCTAssertEqual(table.map { $0[4] }.dropFirst(), ["none", "cfg", ""])
+        // NFE 3: three plain passes at w = 0, three doubled ones at w = 3.
+        XCTAssertEqual(table.map { $0[9] }.dropFirst(), ["3", "6", ""])
         for row in table.dropFirst() {
-            let accuracy = try XCTUnwrap(Double(row[14]))
+            let accuracy = try XCTUnwrap(Double(row[18]))
             XCTAssertTrue((0...1).contains(accuracy))
         }
         // Training images with their own labels: the classifier agrees with most of them.
-        XCTAssertGreaterThan(try XCTUnwrap(Double(table[3][10])), 0.8)
+        XCTAssertGreaterThan(try XCTUnwrap(Double(table[3][14])), 0.8)
         let html = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
         XCTAssertTrue(html.contains("Guidance sweep"))
         XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent("guidance-grid.png").path))
         XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent("guidance/dpmpp-2m-20-w3.png").path))
+    }
+
+    /// Autoguidance and interval rows beside plain classifier-free guidance, from the same noise:
+    /// guidance.csv names each row's method and interval and counts its network passes.
+    func testAGuidanceSweepPutsAutoguidanceAndIntervalsBesidePlainGuidance() throws {
+        guard FileManager.default.fileExists(atPath: "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz")
+            || ProcessInfo.processInfo.environment["DRIFT_FASHION_MNIST"] != nil else { throw XCTSkip("Fashion-MNIST is not installed") }
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        // Two initializations of one network: the guide is "a bad version" of the model in the only sense a test can afford.
+        let model = try conditionalCheckpoint(in: folder), guide = try conditionalCheckpoint(in: folder, seed: 2)
+        let out = folder.appendingPathComponent("cmp")
+        let run = try DriftProcess.run(["compare", "--model", model, "--sampler", "euler-50", "--nfe", "4", "--n", "20", "--guidance", "0,2",
+                                        "--guide", guide, "--guidance-interval", "0.5,2", "--bootstrap", "0", "--out", out.path], in: root)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let table = try String(contentsOf: out.appendingPathComponent("guidance.csv"), encoding: .utf8)
+            .split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        XCTAssertEqual(Array(table[0][3...9]), ["guidance", "guide", "sigma_lo", "sigma_hi", "requested_nfe", "nfe", "network_nfe"])
+        let rows = table.dropFirst().dropLast()
+        XCTAssertEqual(rows.map { $0[3] + " " + $0[4] + " " + $0[5] + " " + $0[6] },
+                       ["0 none  ", "2 cfg  ", "2 auto  ", "2 cfg 0.5 2", "2 auto 0.5 2"])
+        // Euler at t = 1, 0.75, 0.5, 0.25: σ/α = ∞, 3, 1, 1/3, so one of the four evaluations is in [0.5, 2].
+        XCTAssertEqual(rows.map { $0[9] }, ["4", "8", "8", "5", "5"])
+        let html = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
+        XCTAssertTrue(html.contains("euler-50 (uniform) · auto σ∈[0.5, 2]") && html.contains("with the guide"), "the report's lines name each variant")
+        for name in ["euler-50-w0.png", "euler-50-w2.png", "euler-50-auto-w2.png", "euler-50-cfg-0.5-2-w2.png", "euler-50-auto-0.5-2-w2.png"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent("guidance/" + name).path), name)
+        }
+        XCTAssertNotEqual(rows.map { $0[13] }[1], rows.map { $0[13] }[2], "classifier-free guidance and autoguidance differ (fd)")
+    }
+
+    /// An unconditional image model is swept with autoguidance alone (no classes: fd, precision, recall).
+    func testAnUnconditionalModelIsSweptWithAutoguidanceAlone() throws {
+        guard FileManager.default.fileExists(atPath: "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz")
+            || ProcessInfo.processInfo.environment["DRIFT_FASHION_MNIST"] != nil else { throw XCTSkip("Fashion-MNIST is not installed") }
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let model = try conditionalCheckpoint(in: folder, conditional: false), guide = try conditionalCheckpoint(in: folder, seed: 2, conditional: false)
+        let out = folder.appendingPathComponent("cmp")
+        let run = try DriftProcess.run(["compare", "--model", model, "--sampler", "euler-50", "--nfe", "3", "--n", "20", "--guidance", "0,1",
+                                        "--guide", guide, "--bootstrap", "0", "--out", out.path], in: root)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let table = try String(contentsOf: out.appendingPathComponent("guidance.csv"), encoding: .utf8)
+            .split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        XCTAssertEqual(Array(table[0][13...]), ["fd", "fd_se", "fd_half", "fd_quarter", "fd_inf", "precision", "precision_se", "recall", "recall_se"])
+        XCTAssertEqual(table.dropFirst().map { $0[4] + " " + $0[9] }, ["none 3", "auto 6", " "])
+        assertCleanFailure(try DriftProcess.run(["compare", "--model", model, "--guidance", "0,1", "--out", out.path + "2"], in: root),
+                           mentions: ["is unconditional", "--guide"])
     }
 
     func testBadGuidanceSweepsAreOneLineErrors() throws {
@@ -234,6 +287,13 @@ final class CompareGuidanceTests: XCTestCase {
         let noDropout = try conditionalCheckpoint(in: folder, dropout: 0)
         assertCleanFailure(try DriftProcess.run(["compare", "--model", noDropout, "--guidance", "0,2", "--out", out], in: root),
                            mentions: ["--label-dropout 0", "no null class"])
+        let conditional = try conditionalCheckpoint(in: folder)
+        assertCleanFailure(try DriftProcess.run(["compare", "--model", conditional, "--guidance", "0,2", "--guide", unconditional, "--out", out], in: root),
+                           mentions: ["--guide", "shape [2]"])
+        assertCleanFailure(try DriftProcess.run(["compare", "--model", conditional, "--guidance", "0", "--guide", conditional, "--out", out], in: root),
+                           mentions: ["needs a guidance sweep with a weight > 0"])
+        assertCleanFailure(try DriftProcess.run(["compare", "--model", conditional, "--guidance", "1", "--guidance-interval", "2,0.5", "--out", out], in: root),
+                           mentions: ["reversed"])
         XCTAssertFalse(FileManager.default.fileExists(atPath: out))
     }
 }

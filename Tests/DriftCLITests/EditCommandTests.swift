@@ -5,13 +5,13 @@ import DriftIO
 /// `drift encode`, `drift edit` and `drift interpolate` on an analytic mixture of 8×8 grey images.
 final class EditCommandTests: XCTestCase {
     /// Two "images" (Gaussian blobs around a dark and a light 8×8 square), rectified path.
-    func mixture(in folder: URL) throws -> String {
+    func mixture(in folder: URL, std: Double = 0.1, name: String = "blobs.json") throws -> String {
         let dark = [Double](repeating: -0.6, count: 64), light = [Double](repeating: 0.5, count: 64)
         let spec = """
-            {"weights": [0.5, 0.5], "means": [\(dark), \(light)], "stds": [\([Double](repeating: 0.1, count: 64)), \([Double](repeating: 0.1, count: 64))],
+            {"weights": [0.5, 0.5], "means": [\(dark), \(light)], "stds": [\([Double](repeating: std, count: 64)), \([Double](repeating: std, count: 64))],
              "path": {"kind": "rectified"}, "parametrization": "velocity", "shape": [1, 8, 8]}
             """
-        let file = folder.appendingPathComponent("blobs.json")
+        let file = folder.appendingPathComponent(name)
         try spec.write(to: file, atomically: true, encoding: .utf8)
         return file.path
     }
@@ -75,6 +75,24 @@ final class EditCommandTests: XCTestCase {
         assertCleanFailure(try DriftProcess.run(["interpolate", dark, dark, "--model", model, "--guidance", "1", "--out",
                                                  folder.appendingPathComponent("s.png").path], in: folder),
                            mentions: ["--guidance needs --class"])
+    }
+
+    /// --guide and --guidance-interval reach the editing commands: with a class, and without one
+    /// (unconditional autoguidance).
+    func testEditingTakesAGuideAndAnInterval() throws {
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let model = try mixture(in: folder), wide = try mixture(in: folder, std: 0.2, name: "wide.json")
+        let dark = try png(51, in: folder, "dark.png")
+        let edit = try DriftProcess.run(["edit", "--model", model, "--image", dark, "--strength", "1", "--class", "1", "--guide", wide,
+                                         "--guidance", "1", "--guidance-interval", "0.3,3", "--out", folder.appendingPathComponent("e.png").path], in: folder)
+        XCTAssertEqual(edit.status, 0, edit.stderr)
+        let strip = try DriftProcess.run(["interpolate", dark, dark, "--model", model, "--guide", wide, "--guidance", "1", "--frames", "3",
+                                          "--out", folder.appendingPathComponent("i.png").path], in: folder)
+        XCTAssertEqual(strip.status, 0, strip.stderr)
+        assertCleanFailure(try DriftProcess.run(["encode", "--model", model, "--image", dark, "--guide", folder.appendingPathComponent("none.json").path,
+                                                 "--guidance", "1", "--out", folder.appendingPathComponent("n.h5").path], in: folder),
+                           mentions: ["--guide: no such file"])
     }
 
     func testBadEditingInputsFailWithOneLineAndNoFiles() throws {

@@ -230,7 +230,12 @@ final class SampleRegenerationTests: XCTestCase {
             XCTAssertEqual(DocumentedCommandsTests.problem(args + ["--seed", "7"]) == nil, seeded.contains(args[0]), args[0])
         }
         for args in commands where ["sample", "encode", "edit", "interpolate"].contains(args[0]) {
-            XCTAssertEqual(DocumentedCommandsTests.problem(args + ["--guidance", "1"]), "--guidance needs --class (guidance pushes samples toward a class)")
+            XCTAssertEqual(DocumentedCommandsTests.problem(args + ["--guidance", "1"]),
+                           "--guidance needs --class (guidance pushes samples toward a class) or --guide (autoguidance)")
+            XCTAssertEqual(DocumentedCommandsTests.problem(args + ["--guide", "g.json"]), "--guide g.json needs --guidance W > 0 (the autoguidance weight)")
+            XCTAssertEqual(DocumentedCommandsTests.problem(args + ["--class", "1", "--guidance-interval", "0.3,5"]),
+                           "--guidance-interval needs --guidance W > 0 (it says where guidance applies)")
+            XCTAssertNil(DocumentedCommandsTests.problem(args + ["--guidance", "1", "--guide", "g.json", "--guidance-interval", "0.3,5"]))
             let grid = DocumentedCommandsTests.problem(args + ["--grid", "cubic"]) ?? ""
             XCTAssertTrue(grid.contains("'cubic'") && grid.contains("karras") && !grid.contains("\n"), grid)
             XCTAssertNil(DocumentedCommandsTests.problem(args + ["--steps", "9", "--final-step", "denoise", "--rtol", "1e-4"]))

@@ -1,4 +1,5 @@
 import XCTest
+import Generative
 import Foundation
 import TensorCore
 @testable import Evaluation
@@ -29,7 +30,8 @@ final class CellPartitionTests: XCTestCase {
         let samples = Tensor([1.5, -0.0, .nan, .infinity, .leastNonzeroMagnitude, 3.1415927], shape: [3, 2])
         let cell = CompareCell(samplerName: "dopri5", isStochastic: false, requestedNFE: 20, nfe: 19, steps: nil, rtol: 1e-3, seconds: 0.25,
                                metrics: [.fd: Estimate(value: 12.345678901234567, standardError: 0), .nll: Estimate(value: .infinity, standardError: .nan)],
-                               samples: samples, guidance: 1.5)
+                               samples: samples, guidance: 1.5, guide: .autoguidance, interval: try GuidanceInterval(low: 0.28, high: 5.42),
+                               networkPasses: 31)
         let skip = SkippedCell(samplerName: "heun-karras-18", requestedNFE: 2, reason: "one step already needs more than 2 NFE")
         let decoded = try CellPartition.decode(try CellPartition.encode([(3, .measured(cell)), (0, .skipped(skip))]))
         XCTAssertEqual(decoded.map(\.0), [3, 0])
@@ -40,6 +42,9 @@ final class CellPartitionTests: XCTestCase {
         XCTAssertEqual(c.metrics[.nll]?.value, .infinity)
         XCTAssertTrue(c.metrics[.nll]!.standardError.isNaN)
         XCTAssertEqual([c.samplerName, "\(c.nfe)", "\(c.rtol!)", "\(c.guidance!)", "\(c.steps == nil)"], ["dopri5", "19", "0.001", "1.5", "true"])
+        XCTAssertEqual(c.guide, .autoguidance)
+        XCTAssertEqual(c.interval, cell.interval)
+        XCTAssertEqual(c.networkPasses, 31)
         XCTAssertEqual(s.reason, skip.reason)
         XCTAssertThrowsError(try CellPartition.decode([1, 2, 3]))
     }

@@ -45,12 +45,7 @@ final class GuidedModelTests: XCTestCase {
             let w = 2.5, t = path.kind == .edm ? 0.3 : 0.5
             let f = GuidedModel(g, classes: classes, guidance: w).fields(x, t: t)
             let conditional = g.fields(x, t: t, classes: classes), unconditional = g.fields(x, t: t)
-            let expected = conditional.score * Float(1 + w) - unconditional.score * Float(w)
-            XCTAssertLessThan(maxAbs(f.score - expected), 1e-4, "\(path.kind) score")
-            let fromScore = path.fields(from: f.score, as: .score, x: x, t: t)
-            XCTAssertLessThan(maxAbs(f.x0 - fromScore.x0), 1e-4, "\(path.kind) x0")
-            XCTAssertLessThan(maxAbs(f.epsilon - fromScore.epsilon), 1e-4, "\(path.kind) epsilon")
-            XCTAssertLessThan(maxAbs(f.velocity - fromScore.velocity), 1e-4, "\(path.kind) velocity")
+            assertGuidedFields(f, score: conditional.score * Float(1 + w) - unconditional.score * Float(w), path: path, x: x, t: t)
         }
     }
 

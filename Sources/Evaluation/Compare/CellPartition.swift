@@ -1,4 +1,5 @@
 import Foundation
+import Generative
 import TensorCore
 
 /// What one cell of a sweep came to: a measured cell, or the reason it could not run.
@@ -82,6 +83,10 @@ public struct CellPartition {
         /// FD at N, N/2, N/4 and its extrapolation: counts, then values and extrapolation as bit patterns.
         var fdCounts: [Int]?
         var fdValues: [UInt64]?
+        /// A guidance sweep's method, interval and network passes.
+        var guide: GuidanceMethod?
+        var interval: GuidanceInterval?
+        var networkPasses: Int?
     }
 
     static func encode(_ outcomes: [(Int, CellOutcome)]) throws -> [UInt8] {
@@ -100,7 +105,8 @@ public struct CellPartition {
                                              ($0.key.rawValue, [$0.value.value.bitPattern, $0.value.standardError.bitPattern]) }),
                                          shape: c.samples.shape, guidance: c.guidance,
                                          replicates: Dictionary(uniqueKeysWithValues: c.replicates.map { ($0.key.rawValue, $0.value.map(\.bitPattern)) }),
-                                         fdCounts: c.fdScaling?.counts, fdValues: c.fdScaling.map { ($0.values + [$0.extrapolated]).map(\.bitPattern) })
+                                         fdCounts: c.fdScaling?.counts, fdValues: c.fdScaling.map { ($0.values + [$0.extrapolated]).map(\.bitPattern) },
+                                         guide: c.guide, interval: c.interval, networkPasses: c.networkPasses)
                 samples = c.samples.scalars
             }
             let json = try JSONEncoder().encode(header)
@@ -151,7 +157,8 @@ public struct CellPartition {
                 out.append((header.job, .measured(CompareCell(
                     samplerName: c.samplerName, isStochastic: c.isStochastic, requestedNFE: c.requestedNFE, nfe: c.nfe, steps: c.steps,
                     rtol: c.rtol, seconds: c.seconds, metrics: metrics, samples: Tensor(samples, shape: c.shape), guidance: c.guidance,
-                    replicates: replicates, fdScaling: try Self.scaling(c.fdCounts, c.fdValues)))))
+                    replicates: replicates, fdScaling: try Self.scaling(c.fdCounts, c.fdValues),
+                    guide: c.guide, interval: c.interval, networkPasses: c.networkPasses))))
             } else {
                 throw EvaluationError("a process sent an empty sweep result")
             }

@@ -20,7 +20,8 @@ public struct TrajectorySet {
 /// per cell: a density plot of 2-D samples on common axes, or a 4×4 grid of the first images),
 /// `grid.png` (the cells tiled, rows = samplers in order, columns = budgets ascending),
 /// `trajectories.png` (2-D: one panel per trajectory set), for a guidance sweep `guidance.csv`,
-/// `guidance/SAMPLER-wW.png` and `guidance-grid.png` (rows = samplers, columns = guidance weights),
+/// `guidance/SAMPLER[-VARIANT]-wW.png` and `guidance-grid.png` (rows = samplers × guidance variants,
+/// columns = guidance weights),
 /// and a self-contained `report.html` (inline SVG charts, the cell pictures as data URIs, the
 /// tables, the command).
 public struct CompareReport {
@@ -33,13 +34,17 @@ public struct CompareReport {
     public var trajectories: [TrajectorySet]
     /// Points that set the axes of 2-D pictures (exact samples when available).
     public var extentSamples: Tensor?
-    /// The guidance sweep (class-conditional cells at one budget, one per sampler and weight), if run.
+    /// The guidance sweep (cells at one budget, one per sampler, weight and guidance variant), if run.
     public var guidance: CompareResults?
+    /// The autoguidance guide, as the report names it (nil: none in the sweep).
+    public var guideDescription: String?
 
     public init(results: CompareResults, sampleShape: [Int], command: String, modelDescription: String, count: Int,
-                seed: UInt64, trajectories: [TrajectorySet], extentSamples: Tensor?, guidance: CompareResults? = nil) {
+                seed: UInt64, trajectories: [TrajectorySet], extentSamples: Tensor?, guidance: CompareResults? = nil,
+                guideDescription: String? = nil) {
         self.results = results
         self.guidance = guidance
+        self.guideDescription = guideDescription
         self.sampleShape = sampleShape
         self.command = command
         self.modelDescription = modelDescription
@@ -119,14 +124,15 @@ public struct CompareReport {
             for c in guidance.cells {
                 // One column per class (samples are drawn for the classes in turn): 10 columns, 3 rows.
                 guard let w = c.guidance, let image = picture(c.samples.rows(0..<Swift.min(30, c.samples.shape[0])), columns: 10) else { continue }
-                let name = Self.guidanceFileName(c.samplerName, w)
+                let name = Self.guidanceFileName(c.samplerName, w, variant: c.guidanceLabel)
                 let file = sub.appendingPathComponent(name)
-                try PNG.write(image, to: file.path, text: [PNGText("sampler", c.samplerName), PNGText("guidance", "\(w)")])
+                try PNG.write(image, to: file.path, text: [PNGText("sampler", c.samplerName), PNGText("guidance", "\(w)"),
+                                                           PNGText("guide", c.guidanceLabel)])
                 pictures[name] = image
                 guidanceImages[name] = try Data(contentsOf: file).base64EncodedString()
             }
             if !pictures.isEmpty {
-                let rows = guidance.samplerNames.map { s in guidanceWeights.map { pictures[Self.guidanceFileName(s, $0)] } }
+                let rows = guidanceRows.map { s, v in guidanceWeights.map { pictures[Self.guidanceFileName(s, $0, variant: $0 == 0 ? "none" : v)] } }
                 try PNG.write(PixelImage.mosaic(rows), to: folder.appendingPathComponent("guidance-grid.png").path)
             }
         }
@@ -137,24 +143,48 @@ public struct CompareReport {
     /// The guidance weights of the guidance sweep, ascending.
     var guidanceWeights: [Double] { Array(Set(guidance?.cells.compactMap(\.guidance) ?? [])).sorted() }
 
-    static func guidanceFileName(_ sampler: String, _ w: Double) -> String {
-        fileName(sampler, 0).replacingOccurrences(of: "-nfe0.png", with: "-w\(CompareResults.format(w)).png")
+    /// The guidance variants of the sweep in order of appearance ("cfg", "auto", with intervals; not "none").
+    var guidanceVariants: [String] {
+        var seen = [String]()
+        for c in guidance?.cells ?? [] where c.guidanceLabel != "none" && !seen.contains(c.guidanceLabel) { seen.append(c.guidanceLabel) }
+        return seen.isEmpty ? ["none"] : seen
     }
 
-    /// The guidance section: each metric against w (one line per sampler), the samples, the table.
+    /// The rows of the guidance pictures and the lines of its charts: every sampler under every variant.
+    var guidanceRows: [(sampler: String, variant: String)] {
+        (guidance?.samplerNames ?? []).flatMap { s in guidanceVariants.map { (s, $0) } }
+    }
+
+    /// SAMPLER-wW.png for classifier-free guidance at every noise level and for w = 0 (as before
+    /// variants existed), SAMPLER-VARIANT-wW.png for the others ("auto", "cfg-0.28-5.42", …).
+    static func guidanceFileName(_ sampler: String, _ w: Double, variant: String = "cfg") -> String {
+        let tag = variant == "cfg" || variant == "none" ? ""
+            : "-" + variant.replacingOccurrences(of: " σ∈[", with: "-").replacingOccurrences(of: ", ", with: "-").replacingOccurrences(of: "]", with: "")
+        return fileName(sampler + tag, 0).replacingOccurrences(of: "-nfe0.png", with: "-w\(CompareResults.format(w)).png")
+    }
+
+    /// The guidance section: each metric against w (one line per sampler and variant), the samples, the table.
     func guidanceHTML(_ g: CompareResults, images: [String: String]) -> String {
         let e = SVGChart.escape
         let budget = g.budgets.last ?? 0
-        var h = "<h2>Guidance sweep: classifier-free guidance weight w at NFE ≤ \(budget)</h2>\n"
-        h += "<p>Sample i is drawn for class i mod the class count, from the same noise at every w (w = 0: plain conditional "
-        h += "sampling). Each guided evaluation runs the network on a doubled batch, so a cell costs twice the network work of "
-        h += "an unguided cell at the same NFE. Dotted line: the same metric for as many training images (with their labels).</p>\n"
+        let variants = guidanceVariants, several = variants.count > 1
+        var h = "<h2>Guidance sweep: guidance weight w at NFE ≤ \(budget)</h2>\n"
+        h += "<p>Sample i is drawn for class i mod the class count (unconditionally for an unconditional model), from the same "
+        h += "noise at every w (w = 0: plain sampling, shared by every line). cfg: classifier-free guidance, (1 + w)·f(x, c) − w·f(x, ∅), "
+        h += "one network pass on a doubled batch. auto: autoguidance, (1 + w)·f(x, c) − w·f_guide(x, c)"
+        h += guideDescription.map { " with the guide \(e($0))" } ?? ""
+        h += ", the model then the guide. A guided evaluation costs two network passes, so a cell costs twice the network work of "
+        h += "an unguided cell at the same NFE; with an interval σ∈[lo, hi] only evaluations whose noise level σ/α lies in it are guided "
+        h += "(column network_nfe: the passes per sample). Dotted line: the same metric for as many training images (with their labels).</p>\n"
         h += "<div class=\"charts\">\n"
         for m in g.metrics {
-            let series: [SVGChart.Series] = g.samplerNames.compactMap { name in
-                let cells = g.cells.filter { $0.samplerName == name && $0.metrics[m] != nil && $0.guidance != nil }
+            let series: [SVGChart.Series] = guidanceRows.compactMap { name, variant in
+                let cells = g.cells.filter {
+                    $0.samplerName == name && $0.metrics[m] != nil && $0.guidance != nil && ($0.guidanceLabel == variant || $0.guidanceLabel == "none")
+                }
                 guard let first = cells.first else { return nil }
-                return SVGChart.Series(name: g.legend(name), stochastic: first.isStochastic, points: cells.map { ($0.guidance!, $0.metrics[m]!.value) },
+                return SVGChart.Series(name: several ? "\(g.legend(name)) · \(variant)" : g.legend(name), stochastic: first.isStochastic,
+                                       points: cells.map { ($0.guidance!, $0.metrics[m]!.value) },
                                        errors: cells.map { $0.metrics[m]!.standardError })
             }
             let floor = g.reference[m].map { (label: "training images", y: $0.value) }
@@ -163,12 +193,13 @@ public struct CompareReport {
         }
         h += "</div>\n"
         if !images.isEmpty {
-            h += "<h3>Samples (rows: samplers; columns: guidance weight; within a picture, one column per class)</h3>\n<table class=\"grid\"><tr><th></th>"
+            h += "<h3>Samples (rows: samplers\(several ? " and guidance variants" : ""); columns: guidance weight; within a picture, one column per class)</h3>\n<table class=\"grid\"><tr><th></th>"
             h += guidanceWeights.map { "<th>w = \(CompareResults.format($0))</th>" }.joined() + "</tr>\n"
-            for name in g.samplerNames {
-                h += "<tr><td class=\"name\"><b>\(e(name))</b></td>"
+            for (name, variant) in guidanceRows {
+                h += "<tr><td class=\"name\"><b>\(e(name))</b>\(several ? "<br>" + e(variant) : "")</td>"
                 for w in guidanceWeights {
-                    h += images[Self.guidanceFileName(name, w)].map { "<td><img src=\"data:image/png;base64,\($0)\" width=\"300\"></td>" } ?? "<td>—</td>"
+                    h += images[Self.guidanceFileName(name, w, variant: w == 0 ? "none" : variant)]
+                        .map { "<td><img src=\"data:image/png;base64,\($0)\" width=\"300\"></td>" } ?? "<td>—</td>"
                 }
                 h += "</tr>\n"
             }

@@ -33,6 +33,13 @@ public struct CompareCell {
     public var replicates: [CompareMetric: [Double]] = [:]
     /// FD at N, N/2, N/4 and extrapolated to infinite N (with the fd metric).
     public var fdScaling: FrechetScaling? = nil
+    /// How a guidance sweep's cell guides (nil outside guidance sweeps).
+    public var guide: GuidanceMethod? = nil
+    /// The noise levels where the cell guides (nil: all).
+    public var interval: GuidanceInterval? = nil
+    /// Network passes per sample behind the cell's NFE (a guided model's count: two per guided
+    /// evaluation, one outside the guidance interval; nil: one per evaluation).
+    public var networkPasses: Int? = nil
 }
 
 /// A sampler that cannot run within a budget (e.g. Heun below 3 NFE, an adaptive solver below its minimum).
@@ -144,7 +151,10 @@ public struct CompareSweep {
     }
 
     /// The class each sample is drawn for (a class-conditional sweep: the model carries its `conditioning`).
-    public var classes: [Int]? { model.conditioning?.classes.compactMap { $0 } }
+    public var classes: [Int]? {
+        guard let classes = model.conditioning?.classes, classes.allSatisfy({ $0 != nil }) else { return nil }
+        return classes.compactMap { $0 }
+    }
 
     /// The key of everything random in the sweep.
     public var key: RandomKey { RandomKey(seed: seed) }
@@ -192,14 +202,17 @@ public struct CompareSweep {
 
     /// One sampler at one budget: measured, or skipped when it cannot run within the budget.
     func outcome(_ named: NamedSampler, _ budget: Int, context: CellContext) throws -> CellOutcome {
-        let noise = context.noise, key = self.key
+        let noise = context.noise, key = self.key, counter = model.networkPassCounter
         let fitted: FittedSampler, result: SolveResult, seconds: Double
+        var passesBefore = 0
         if named.sampler.controller != nil {
             guard let (f, r) = try BudgetFit.adaptive(named.sampler, budget: budget, model: model, noise: noise, key: key) else {
                 return .skipped(SkippedCell(samplerName: named.name, requestedNFE: budget,
                                             reason: "needs more than \(budget) NFE at the loosest tolerance \(BudgetFit.toleranceLadder[0])"))
             }
-            // Time the chosen tolerance on its own (the ladder ran looser ones first).
+            // Time the chosen tolerance on its own (the ladder ran looser ones first); the same
+            // run counts its network passes.
+            passesBefore = counter?.count ?? 0
             let timed = Date()
             _ = try f.sampler.sample(model, noise: noise, key: key)
             (fitted, result, seconds) = (f, r, Date().timeIntervalSince(timed))
@@ -207,16 +220,20 @@ public struct CompareSweep {
             guard let f = BudgetFit.fixed(named.sampler, budget: budget, model: model) else {
                 return .skipped(SkippedCell(samplerName: named.name, requestedNFE: budget, reason: "one step already needs more than \(budget) NFE"))
             }
+            passesBefore = counter?.count ?? 0
             let timed = Date()
             (fitted, result) = (f, try f.sampler.sample(model, noise: noise, key: key))
             seconds = Date().timeIntervalSince(timed)
         }
-        return .measured(try cell(named, budget, fitted, result, seconds: seconds, noise: noise,
-                                  reference: context.referenceSamples, flowCache: &context.flowCache))
+        var measured = try cell(named, budget, fitted, result, seconds: seconds, noise: noise,
+                                reference: context.referenceSamples, flowCache: &context.flowCache)
+        measured.networkPasses = counter.map { $0.count - passesBefore }
+        return .measured(measured)
     }
 
-    /// The sweep's results from its cells' outcomes (in sweep order), with the floor of every metric.
-    func results(_ outcomes: [CellOutcome], context: CellContext) throws -> CompareResults {
+    /// The sweep's results from its cells' outcomes (in sweep order), with the floor of every metric
+    /// (`floor`: already measured, e.g. by another sweep on the same reference).
+    func results(_ outcomes: [CellOutcome], context: CellContext, floor known: MeasuredMetrics? = nil) throws -> CompareResults {
         var cells = [CompareCell](), skipped = [SkippedCell]()
         for o in outcomes {
             switch o {
@@ -224,7 +241,7 @@ public struct CompareSweep {
             case .skipped(let s): skipped.append(s)
             }
         }
-        let floor = try floor(context)
+        let floor = try known ?? floor(context)
         var results = CompareResults(cells: cells, skipped: skipped, reference: floor.values, referenceName: images?.floorName ?? "exact-vs-exact",
                                      metrics: metrics, budgets: budgets, samplerNames: samplers.map(\.name), referenceFDScaling: floor.fdScaling)
         results.gridNames = Dictionary(samplers.map { ($0.name, $0.sampler.gridName) }, uniquingKeysWith: { a, _ in a })
@@ -254,7 +271,8 @@ public struct CompareSweep {
                                         reference: reference, flowCache: &flowCache)
         return CompareCell(samplerName: named.name, isStochastic: stochastic, requestedNFE: budget, nfe: result.evaluations,
                            steps: fitted.steps, rtol: fitted.rtol, seconds: seconds, metrics: measured.values, samples: result.samples,
-                           guidance: model.conditioning?.guidance, replicates: measured.replicates, fdScaling: measured.fdScaling)
+                           guidance: model.conditioning?.guidance, replicates: measured.replicates, fdScaling: measured.fdScaling,
+                           guide: model.conditioning?.method, interval: model.conditioning?.interval)
     }
 
     /// A metric as a function of a bootstrap resample: (sample rows, reference rows) ↦ value.

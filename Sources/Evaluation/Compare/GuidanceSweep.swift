@@ -4,9 +4,13 @@ import Samplers
 import TensorCore
 
 /// The guidance sweep of `drift compare --guidance`: every sampler at one NFE budget, for every
-/// classifier-free guidance weight w, on the same noise and Brownian motion (common random
-/// numbers, as in `CompareSweep`), with sample i drawn for class i mod K. Fidelity (FD, class
-/// accuracy, precision) against diversity (within-class diversity, recall) as w grows.
+/// guidance weight w and guidance variant (classifier-free or autoguidance, at every noise level or
+/// in an interval: `GuidanceVariant`), on the same noise and Brownian motion (common random
+/// numbers, as in `CompareSweep`), with sample i drawn for class i mod K (unconditionally for an
+/// unconditional model, which only autoguidance can guide). w = 0 is plain sampling, run once.
+/// Fidelity (FD, class accuracy, precision) against diversity (within-class diversity, recall) as w
+/// grows; each cell records its network passes beside its NFE (guided evaluations cost two, those
+/// outside an interval one).
 public struct GuidanceSweep {
     public var model: any DiffusionModel
     public var samplers: [NamedSampler]
@@ -14,17 +18,24 @@ public struct GuidanceSweep {
     public var count: Int
     public var seed: UInt64
     public var weights: [Double]
+    public var variants: [GuidanceVariant]
     public var metrics: [CompareMetric]
     public var images: ImageReference
     /// Bootstrap resamples behind the standard errors (`CompareSweep.bootstrap`).
     public var bootstrapResamples: Int
 
-    /// - Throws: `EvaluationError` when the model is not class-conditional or a weight is negative.
+    /// - Throws: `EvaluationError` when a weight is negative, a variant guides with classifier-free
+    ///   guidance a model without classes, a guide does not match the model, or an interval leaves
+    ///   the path's noise levels.
     public init(model: any DiffusionModel, samplers: [NamedSampler], budget: Int, count: Int, seed: UInt64,
-                weights: [Double], metrics: [CompareMetric], images: ImageReference, bootstrapResamples: Int = 200) throws {
-        guard !model.classNames.isEmpty else { throw EvaluationError("a guidance sweep needs a class-conditional model (drift train --classes)") }
+                weights: [Double], variants: [GuidanceVariant] = [.classifierFree], metrics: [CompareMetric], images: ImageReference,
+                bootstrapResamples: Int = 200) throws {
         guard !weights.isEmpty, weights.allSatisfy({ $0 >= 0 && $0.isFinite }) else {
             throw EvaluationError("guidance weights must be numbers ≥ 0")
+        }
+        guard !variants.isEmpty else { throw EvaluationError("a guidance sweep needs at least one way to guide") }
+        if model.classNames.isEmpty, variants.contains(where: { $0.guide == nil }) {
+            throw EvaluationError("classifier-free guidance needs a class-conditional model (drift train --classes); an unconditional one takes autoguidance only")
         }
         self.model = model
         self.samplers = samplers
@@ -32,21 +43,34 @@ public struct GuidanceSweep {
         self.count = count
         self.seed = seed
         self.weights = weights.sorted()
+        self.variants = variants
         self.metrics = metrics
         self.images = images
         self.bootstrapResamples = bootstrapResamples
+        for v in variants {
+            do {
+                try v.guide?.check(guiding: model, classes: classes)
+                try v.interval?.validate(on: model.path)
+            } catch let e as GenerativeError { throw EvaluationError((v.guide.map { "\($0.name): " } ?? "") + e.message) }
+        }
     }
 
-    /// Sample i's class: the classes in turn.
-    public var classes: [Int?] { (0..<count).map { $0 % model.classNames.count } }
+    /// Sample i's class: the classes in turn (nil for an unconditional model).
+    public var classes: [Int?] { (0..<count).map { model.classNames.isEmpty ? nil : $0 % model.classNames.count } }
 
-    /// Runs every (weight, sampler) cell, or under a `partition` of several processes this
+    /// The sweep's settings in order: w = 0 once (unguided), then every variant at each w > 0.
+    public var settings: [(weight: Double, variant: GuidanceVariant?)] {
+        weights.flatMap { w -> [(weight: Double, variant: GuidanceVariant?)] in w == 0 ? [(w, nil)] : variants.map { (w, $0) } }
+    }
+
+    /// Runs every (setting, sampler) cell, or under a `partition` of several processes this
     /// process's share, and returns the results on rank 0 (nil on the other ranks).
     public func run(partition: CellPartition = .single, progress: CompareSweep.Progress? = nil) throws -> CompareResults? {
-        let sweeps = try weights.map {
-            try CompareSweep(model: GuidedModel(model, classes: classes, guidance: $0), samplers: samplers, budgets: [budget],
-                             count: count, seed: seed, metrics: metrics, reference: nil, mixture: nil, images: images,
-                             bootstrapResamples: bootstrapResamples)
+        let settings = self.settings
+        let sweeps = try settings.map { s in
+            try CompareSweep(model: GuidedModel(model, classes: classes, guidance: s.weight, guide: s.variant?.guide, interval: s.variant?.interval),
+                             samplers: samplers, budgets: [budget], count: count, seed: seed, metrics: metrics, reference: nil, mixture: nil,
+                             images: images, bootstrapResamples: bootstrapResamples)
         }
         let contexts = try sweeps.map { try CompareSweep.CellContext($0) }
         let jobs = sweeps.indices.flatMap { w in samplers.indices.map { (w, $0) } }
@@ -59,12 +83,15 @@ public struct GuidanceSweep {
             defer {
                 done += 1
                 progress?(done / Swift.max(mine, 1), Date().timeIntervalSince(start),
-                          "\(samplers[s].name) @ \(budget), w = \(CompareResults.format(weights[w]))")
+                          "\(samplers[s].name) @ \(budget), w = \(CompareResults.format(settings[w].weight))"
+                          + (settings[w].variant.map { " (\($0.label))" } ?? ""))
             }
             return try sweeps[w].outcome(samplers[s], budget, context: contexts[w])
         }) else { return nil }
+        // Every setting shares one floor (training against test images): measured once.
+        let floor = try sweeps[0].floor(contexts[0])
         let all = try sweeps.indices.map { w in
-            try sweeps[w].results(Array(outcomes[(w * samplers.count)..<((w + 1) * samplers.count)]), context: contexts[w])
+            try sweeps[w].results(Array(outcomes[(w * samplers.count)..<((w + 1) * samplers.count)]), context: contexts[w], floor: floor)
         }
         var results = CompareResults(cells: all.flatMap(\.cells), skipped: all.flatMap(\.skipped), reference: all.last?.reference ?? [:],
                                      referenceName: images.floorName, metrics: metrics, budgets: [budget], samplerNames: samplers.map(\.name),
