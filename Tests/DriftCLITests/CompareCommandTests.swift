@@ -28,7 +28,7 @@ final class CompareCommandTests: XCTestCase {
             XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent(file).path), file)
         }
         let table = try rows(out)
-        XCTAssertEqual(table[0], ["sampler", "kind", "grid", "requested_nfe", "nfe", "steps", "rtol", "seconds", "sw2", "sw2_se", "mmd2", "mmd2_se",
+        XCTAssertEqual(table[0], ["sampler", "kind", "grid", "requested_nfe", "nfe", "steps", "rtol", "seconds", "sw2sq", "sw2sq_se", "mmd2", "mmd2_se",
                                   "nll", "nll_se", "ode_error", "ode_error_se"])
         // Heun on the exact mixture: 2 NFE a step (the step to σ = 0 is defined), so 2 steps fit 5 NFE.
         let heun5 = try XCTUnwrap(table.first { $0[0] == "heun-karras-18" && $0[3] == "5" })
@@ -36,7 +36,7 @@ final class CompareCommandTests: XCTestCase {
         let heun20 = try XCTUnwrap(table.first { $0[0] == "heun-karras-18" && $0[3] == "20" })
         XCTAssertLessThan(try XCTUnwrap(Double(heun20[14])), try XCTUnwrap(Double(heun5[14])), "ODE error shrinks with NFE")
         // Every metric has a standard error: the bootstrap's for SW2 and the flow-map error.
-        XCTAssertGreaterThan(try XCTUnwrap(Double(heun20[9])), 0, "sw2_se")
+        XCTAssertGreaterThan(try XCTUnwrap(Double(heun20[9])), 0, "sw2sq_se")
         XCTAssertGreaterThan(try XCTUnwrap(Double(heun20[15])), 0, "ode_error_se")
         let em = try XCTUnwrap(table.first { $0[0] == "em-500" && $0[3] == "20" })
         XCTAssertEqual(Array(em[1...2]), ["SDE", "uniform"])

@@ -33,6 +33,14 @@ public struct Bootstrap: Sendable, Equatable {
         return u.map { Swift.min(Int(Double($0) * Double(count)), count - 1) }
     }
 
+    /// The bias-corrected estimate 2θ̂ − mean(θ*) (Efron & Tibshirani 1993, §10.3: the bootstrap's
+    /// estimate of the bias, mean(θ*) − θ̂, subtracted); θ̂ itself when no replicate is finite.
+    public static func biasCorrected(_ estimate: Double, replicates all: [Double]) -> Double {
+        let replicates = all.filter(\.isFinite)
+        guard !replicates.isEmpty else { return estimate }
+        return 2 * estimate - replicates.reduce(0, +) / Double(replicates.count)
+    }
+
     /// Sample standard deviation of the finite bootstrap replicates (NaN for fewer than two).
     public static func standardError(_ all: [Double]) -> Double {
         let replicates = all.filter(\.isFinite)

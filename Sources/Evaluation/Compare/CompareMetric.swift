@@ -1,6 +1,7 @@
 /// A sample-quality metric of `drift compare` (decoded from `--metric` at the edge).
 public enum CompareMetric: String, CaseIterable, Sendable, Codable {
-    /// Sliced W2 against fresh exact samples (low-dimensional data).
+    /// Squared sliced W2 against fresh exact samples (low-dimensional data), bias-corrected by the
+    /// bootstrap (`isBootstrapBiasCorrected`): its interval covers the large-sample value.
     case sw2
     /// Unbiased MMD² with an RBF kernel of median bandwidth against fresh exact samples, ± SE.
     case mmd
@@ -39,7 +40,7 @@ public enum CompareMetric: String, CaseIterable, Sendable, Codable {
     /// Column name in results.csv (its standard error, where it has one, follows as NAME_se).
     public var column: String {
         switch self {
-        case .sw2: return "sw2"
+        case .sw2: return "sw2sq"
         case .mmd: return "mmd2"
         case .nll: return "nll"
         case .odeError: return "ode_error"
@@ -59,6 +60,16 @@ public enum CompareMetric: String, CaseIterable, Sendable, Codable {
 
     /// Whether the standard error is analytic (the rest are the bootstrap's).
     public var hasAnalyticStandardError: Bool { self == .mmd || self == .nll || self == .kid || self == .accuracy }
+
+    /// Whether the value is the bootstrap's bias-corrected estimate 2θ̂ − mean(θ*) (Efron & Tibshirani
+    /// 1993, §10.3), not the plain plug-in θ̂. SW₂² is: between two finite samples its plug-in value
+    /// carries an additive bias from each set's own quantile noise (≈ the exact-vs-exact value,
+    /// O(1/√N) in SW₂). The bias dominates a good sampler's true distance, so intervals around the
+    /// plug-in miss the large-sample value. Measured on the ring over 40 seeds at N = 500
+    /// (`SlicedWassersteinCoverageTests`): the plug-in SW₂ interval covered the 50×N value in 50%
+    /// of the seeds; the corrected SW₂² interval covers it in 90–98%. With `--bootstrap 0` the
+    /// plug-in value is reported.
+    public var isBootstrapBiasCorrected: Bool { self == .sw2 }
 
     /// Which way is better, for the best sampler of a budget and the Pareto front.
     public enum Goal: Sendable { case lower, higher, nearReference }
@@ -82,7 +93,7 @@ public enum CompareMetric: String, CaseIterable, Sendable, Codable {
     /// Human-readable label for plots and tables.
     public var label: String {
         switch self {
-        case .sw2: return "sliced W2 vs exact samples"
+        case .sw2: return "sliced W₂² vs exact samples (bias-corrected)"
         case .mmd: return "MMD² (RBF, median bandwidth) vs exact samples"
         case .nll: return "exact NLL of samples (nats)"
         case .odeError: return "RMS error vs exact flow map"

@@ -306,10 +306,15 @@ public struct CompareSweep {
             switch m {
             case .sw2:
                 let reference = reference!
-                out[m] = Estimate(value: try slicedWasserstein(features, reference, key: key.fold("sw2")), standardError: .nan)
+                // SW₂², bias-corrected below from its resamples (`CompareMetric.isBootstrapBiasCorrected`).
+                let sw = try SlicedWassersteinResampler(features, reference, key: key.fold("sw2"))
+                let plugIn = sw.value(rows: Array(0..<features.count), referenceRows: Array(0..<reference.count))
+                out[m] = Estimate(value: plugIn * plugIn, standardError: .nan)
                 if bootstrap.resamples > 0 {
-                    let sw = try SlicedWassersteinResampler(features, reference, key: key.fold("sw2"))
-                    resampled[m] = { rows, referenceRows in sw.value(rows: rows, referenceRows: referenceRows) }
+                    resampled[m] = { rows, referenceRows in
+                        let v = sw.value(rows: rows, referenceRows: referenceRows)
+                        return v * v
+                    }
                 }
                 referenceCount[m] = reference.count
             case .mmd:
@@ -403,6 +408,9 @@ public struct CompareSweep {
         for (k, (m, _, _)) in functions.enumerated() { replicates[m] = values.map { $0[k] } }
         for (m, r) in replicates where !m.hasAnalyticStandardError {
             out[m]!.standardError = Bootstrap.standardError(r)
+        }
+        for (m, r) in replicates where m.isBootstrapBiasCorrected {
+            out[m]!.value = Bootstrap.biasCorrected(out[m]!.value, replicates: r)
         }
         return MeasuredMetrics(values: out, replicates: replicates, fdScaling: fdScaling)
     }
