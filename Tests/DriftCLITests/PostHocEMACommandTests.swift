@@ -25,6 +25,8 @@ final class PostHocEMACommandTests: XCTestCase {
         XCTAssertEqual(sample.status, 0, sample.stderr)
         let inspect = try DriftProcess.run(["inspect", model], in: folder)
         XCTAssertEqual(inspect.status, 0, inspect.stderr)
+        XCTAssertTrue(inspect.stdout.contains("post-hoc EMA of length σ_rel 0.07")
+                      && inspect.stdout.contains("profiles σ_rel 0.05, 0.1, a snapshot every 20 steps"), inspect.stdout)
 
         // Bad input: one line, nothing written.
         let out = folder.appendingPathComponent("bad.h5").path

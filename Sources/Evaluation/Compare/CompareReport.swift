@@ -188,7 +188,7 @@ public struct CompareReport {
                                        errors: cells.map { $0.metrics[m]!.standardError })
             }
             let floor = g.reference[m].map { (label: "training images", y: $0.value) }
-            h += SVGChart(title: m.label + " vs guidance", xLabel: "guidance weight w", yLabel: m.rawValue, series: series,
+            h += SVGChart(title: m.label + " vs guidance", xLabel: "guidance weight w", yLabel: m.column, series: series,
                           reference: floor, logX: false).svg + "\n"
         }
         h += "</div>\n"
@@ -255,9 +255,9 @@ public struct CompareReport {
                 }
             }
             let floor = results.reference[m].map { (label: results.referenceName.replacingOccurrences(of: "-", with: " "), y: $0.value) }
-            var byNFE = SVGChart(title: m.label + " vs NFE", xLabel: "NFE", yLabel: m.rawValue, series: series { Double($0.nfe) }, reference: floor)
+            var byNFE = SVGChart(title: m.label + " vs NFE", xLabel: "NFE", yLabel: m.column, series: series { Double($0.nfe) }, reference: floor)
             byNFE.front = results.paretoFront(m, by: .nfe).map { (Double($0.nfe), $0.metrics[m]!.value) }
-            var byTime = SVGChart(title: m.label + " vs wall time", xLabel: "seconds", yLabel: m.rawValue,
+            var byTime = SVGChart(title: m.label + " vs wall time", xLabel: "seconds", yLabel: m.column,
                                   series: series { Swift.max($0.seconds, 1e-6) }, reference: floor)
             byTime.front = results.paretoFront(m, by: .seconds).map { (Swift.max($0.seconds, 1e-6), $0.metrics[m]!.value) }
             h += "<h2>\(e(m.label))</h2>\n<div class=\"charts\">\n\(byNFE.svg)\n\(byTime.svg)\n</div>\n"

@@ -28,8 +28,16 @@ struct SVGChart {
 
     static let colors = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
 
+    /// The legend's width: room for its longest "name (ODE)" at ~6.3 px a character of 11-px sans-serif.
+    var legendWidth: Double {
+        let longest = series.map { $0.name.count + 6 }.max() ?? 0
+        return Swift.max(170, 48 + 6.3 * Double(longest))
+    }
+
     var svg: String {
-        let plot = (left: 64.0, top: 28.0, right: width - 170, bottom: height - 44)
+        // The plot keeps its width; the picture widens for a long legend (e.g. PRESET@GRID names).
+        let width = self.width - 170 + legendWidth
+        let plot = (left: 64.0, top: 28.0, right: width - legendWidth, bottom: height - 44)
         let tx = { (x: Double) in self.logX ? Foundation.log10(x) : x }
         let points = series.flatMap(\.points).filter { (!logX || $0.x > 0) && $0.x.isFinite && $0.y.isFinite }
         guard !points.isEmpty else { return "<p>(no values)</p>" }

@@ -43,7 +43,11 @@ public struct CheckpointSummary {
             } ?? "none (unconditional)"),
             ("optimizer", t.optimizerChoice.summary + (t.weightDecay > 0 ? ", weight decay \(t.weightDecay)" : "")),
             ("batch, lr", "\(t.batchSize), \(t.learningRate) (\(t.decay.rawValue), warm-up \(t.warmupSteps))"),
-            ("ema decay", "\(t.emaDecay)"),
+            ("ema decay", "\(t.emaDecay)"
+                + (c.emaLength.map { String(format: "; these weights: post-hoc EMA of length σ_rel %g", $0) } ?? "")
+                + (c.snapshotProfile.map { String(format: "; these weights: power-function EMA σ_rel %.3f (γ %.2f)", $0.sigmaRel, $0.gamma) } ?? "")),
+            ("post-hoc EMA", t.posthocEMA.map { "profiles σ_rel " + $0.sigmaRels.map { String(format: "%g", $0) }.joined(separator: ", ")
+                + ", a snapshot every \($0.every) steps" } ?? "none"),
             ("trained for", String(format: "%.1f s", c.elapsedSeconds)),
             ("fine-tuned from", t.warmStart?.summary ?? "none (initialised from the seed)"),
             ("parameters", "\(c.parameterCount) in \(c.parameters.count) tensors"),
