@@ -227,7 +227,7 @@ public struct CompareReport {
             <!DOCTYPE html>
             <html><head><meta charset="utf-8"><title>drift compare</title>
             <style>
-            body { font-family: sans-serif; margin: 24px; color: #222; max-width: 1280px; }
+            body { font-family: sans-serif; margin: 24px; color: #222; max-width: 1400px; }
             table { border-collapse: collapse; font-size: 12px; }
             td, th { border: 1px solid #ccc; padding: 3px 6px; text-align: right; }
             th { background: #f3f3f3; } td.name { text-align: left; }
