@@ -78,7 +78,7 @@ final class CompareCommandTests: XCTestCase {
     }
 
     /// "Uniform" stays uniform in the path's time; on the EDM path (t = σ) that is uniform in σ, measured
-    /// 3–40× worse than a noise-level grid, so every command that would run it says so in one line.
+    /// far worse than a noise-level grid (docs/sampling.md), so every command that would run it says so in one line.
     func testAUniformGridOnTheEDMPathIsSaidInOneWarning() throws {
         let folder = temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
