@@ -17,12 +17,12 @@ import TensorCore
 ///     /ema/<key>           float32 EMA weights (what sampling uses)
 ///     /optimizer/step      int64 scalar; /optimizer/<slot>/<key> the optimizer's state (Adam: m, v; SGD: momentum)
 ///     /posthoc_ema/<i>/<key>  float32, the running average of post-hoc EMA profile i (config `posthocEMA`)
+///     /rng/key             int64 [2] root Philox key; /rng/step, /rng/data_position int64 scalars
 ///
 /// An export for sampling (`drift export`, attribute `contents = "ema"`) holds `/ema` and
 /// `/rng` only: a quarter of the size with Adam, everything `drift sample` needs, not resumable.
 /// A post-hoc EMA snapshot is such an export whose `/ema` is a profile's average, with the
 /// attribute `ema_profile` (JSON `{"gamma": γ}`); a reconstructed export has `ema_length` (σ_rel).
-///     /rng/key             int64 [2] root Philox key; /rng/step, /rng/data_position int64 scalars
 ///
 /// Every dataset carries a `crc32` attribute (checked on load).
 public struct Checkpoint {

@@ -27,7 +27,7 @@ public struct PowerProfile: Codable, Equatable, Sendable {
         guard sigmaRel > 0, sigmaRel <= Self.widestSigmaRel else {
             throw TrainingError.invalidSetting("an EMA length (σ_rel) must be in (0, \(Self.widestSigmaRel)], got \(sigmaRel)")
         }
-        // Bisection on log γ: σ_rel(γ) falls monotonically.
+        // Bisection in γ on [0, 1e9]: σ_rel(γ) falls monotonically.
         var lo = 0.0, hi = 1e9
         for _ in 0..<200 {
             let mid = 0.5 * (lo + hi)

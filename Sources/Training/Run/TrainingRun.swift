@@ -181,27 +181,29 @@ public final class TrainingRun {
     /// Writes the EMA weights alone to `snapshots/step-NNNNNNNN.h5` (atomically).
     func saveSnapshot(elapsed: Double) throws {
         guard writesFiles else { return }
-        var checkpoint = trainer.checkpoint()
-        checkpoint.elapsedSeconds = elapsed
-        checkpoint.threads = ComputeThreads.count
         try FileManager.default.createDirectory(at: folder.snapshots, withIntermediateDirectories: true)
-        try checkpoint.emaOnly.write(to: folder.snapshot(step: trainer.step))
+        try snapshot(of: trainer.ema.averages, elapsed: elapsed).write(to: folder.snapshot(step: trainer.step))
     }
 
     /// Writes each post-hoc EMA profile's average to `snapshots/ema-<σ_rel>/step-NNNNNNNN.h5` (atomically).
     func saveProfileSnapshots(elapsed: Double) throws {
         guard writesFiles, let settings = trainer.config.posthocEMA else { return }
-        var checkpoint = trainer.checkpoint()
-        checkpoint.elapsedSeconds = elapsed
-        checkpoint.threads = ComputeThreads.count
         for ((profile, average), sigmaRel) in zip(trainer.profiles, settings.sigmaRels) {
-            var snapshot = checkpoint.emaOnly
-            snapshot.ema = average.averages
-            snapshot.parameters = average.averages
+            var snapshot = snapshot(of: average.averages, elapsed: elapsed)
             snapshot.snapshotProfile = profile
             try FileManager.default.createDirectory(at: folder.profileSnapshots(sigmaRel: sigmaRel), withIntermediateDirectories: true)
             try snapshot.write(to: folder.profileSnapshot(sigmaRel: sigmaRel, step: trainer.step))
         }
+    }
+
+    /// An EMA-only checkpoint of the current step holding `averages`, written at once (so neither the
+    /// averages nor the rest of the training state is copied).
+    private func snapshot(of averages: [String: Tensor], elapsed: Double) -> Checkpoint {
+        var c = Checkpoint(training: trainer.config, step: trainer.step, dataPosition: trainer.dataPosition, rootKey: trainer.rootKey,
+                           parameters: averages, ema: averages, optimizer: nil, elapsedSeconds: elapsed)
+        c.isEMAOnly = true
+        c.threads = ComputeThreads.count
+        return c
     }
 
     private func renderPreview() throws {
