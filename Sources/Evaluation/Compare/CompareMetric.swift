@@ -1,7 +1,9 @@
 /// A sample-quality metric of `drift compare` (decoded from `--metric` at the edge).
 public enum CompareMetric: String, CaseIterable, Sendable, Codable {
     /// Squared sliced W2 against fresh exact samples (low-dimensional data), bias-corrected by the
-    /// bootstrap (`isBootstrapBiasCorrected`): its interval covers the large-sample value.
+    /// bootstrap (`isBootstrapBiasCorrected`), with the delta method's standard error
+    /// (`SlicedWassersteinResampler.squaredDeltaStandardError`): its interval covers the
+    /// large-sample value.
     case sw2
     /// Unbiased MMD² with an RBF kernel of median bandwidth against fresh exact samples, ± SE.
     case mmd
@@ -58,8 +60,9 @@ public enum CompareMetric: String, CaseIterable, Sendable, Codable {
     /// analytic one); the column is empty where it was not estimated (`--bootstrap 0`).
     public var hasStandardError: Bool { true }
 
-    /// Whether the standard error is analytic (the rest are the bootstrap's).
-    public var hasAnalyticStandardError: Bool { self == .mmd || self == .nll || self == .kid || self == .accuracy }
+    /// Whether the standard error is analytic — SW₂²'s is the delta method's, MMD²'s and KID's
+    /// from their U-statistics, NLL's and accuracy's of a mean (the rest are the bootstrap's).
+    public var hasAnalyticStandardError: Bool { self == .sw2 || self == .mmd || self == .nll || self == .kid || self == .accuracy }
 
     /// Whether the value is the bootstrap's bias-corrected estimate 2θ̂ − mean(θ*) (Efron & Tibshirani
     /// 1993, §10.3), not the plain plug-in θ̂. SW₂² is: between two finite samples its plug-in value
@@ -67,8 +70,8 @@ public enum CompareMetric: String, CaseIterable, Sendable, Codable {
     /// O(1/√N) in SW₂). The bias dominates a good sampler's true distance, so intervals around the
     /// plug-in miss the large-sample value. Measured on the ring over 40 seeds at N = 500
     /// (`SlicedWassersteinCoverageTests`): the plug-in SW₂ interval covered the 50×N value in 50%
-    /// of the seeds; the corrected SW₂² interval covers it in 90–98%. With `--bootstrap 0` the
-    /// plug-in value is reported.
+    /// of the seeds; the corrected SW₂² interval, with the delta-method SE, covers it in 94–95 of
+    /// 100 seeds (N = 300). With `--bootstrap 0` the plug-in value is reported.
     public var isBootstrapBiasCorrected: Bool { self == .sw2 }
 
     /// Which way is better, for the best sampler of a budget and the Pareto front.

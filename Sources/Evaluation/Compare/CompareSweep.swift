@@ -301,6 +301,7 @@ public struct CompareSweep {
         let features = FeatureSet(samples.reshaped([samples.shape[0], samples.count / Swift.max(samples.shape[0], 1)]))
         let imageFeatures = images.map { $0.classifier.featureSet(samples) }
         var pr: PrecisionRecall?, coverage: PrecisionRecall.Coverage?, fdScaling: FrechetScaling?
+        var swInfluence: (samples: [Double], reference: [Double])?
         let key = self.key
         for m in metrics {
             switch m {
@@ -309,7 +310,8 @@ public struct CompareSweep {
                 // SW₂², bias-corrected below from its resamples (`CompareMetric.isBootstrapBiasCorrected`).
                 let sw = try SlicedWassersteinResampler(features, reference, key: key.fold("sw2"))
                 let plugIn = sw.value(rows: Array(0..<features.count), referenceRows: Array(0..<reference.count))
-                out[m] = Estimate(value: plugIn * plugIn, standardError: .nan)
+                out[m] = Estimate(value: plugIn * plugIn, standardError: sw.squaredDeltaStandardError())
+                swInfluence = sw.influence()
                 if bootstrap.resamples > 0 {
                     resampled[m] = { rows, referenceRows in
                         let v = sw.value(rows: rows, referenceRows: referenceRows)
@@ -411,6 +413,17 @@ public struct CompareSweep {
         }
         for (m, r) in replicates where m.isBootstrapBiasCorrected {
             out[m]!.value = Bootstrap.biasCorrected(out[m]!.value, replicates: r)
+        }
+        // SW₂²'s paired differences come from its linearization on the same resamples (the
+        // estimate plus the mean influence of the resampled points), so that they agree with its
+        // delta-method standard error, not from the resampled values, whose second-order noise
+        // widens them (`SlicedWassersteinResampler.squaredDeltaStandardError`).
+        if let swInfluence, replicates[.sw2] != nil {
+            let r = referenceCount[.sw2]!, value = out[.sw2]!.value
+            replicates[.sw2] = (0..<bootstrap.resamples).map { b in
+                value + Self.mean(bootstrap.indices(b, count: n, stream: "samples"), swInfluence.samples)
+                    + Self.mean(bootstrap.indices(b, count: r, stream: "reference"), swInfluence.reference)
+            }
         }
         return MeasuredMetrics(values: out, replicates: replicates, fdScaling: fdScaling)
     }
