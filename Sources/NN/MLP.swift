@@ -12,24 +12,30 @@ public struct MLPConfig: Codable, Equatable, Sendable {
     public var timeEmbeddingDimension: Int
     /// Classes of the class embedding (0: unconditional, no embedding).
     public var classCount: Int
+    /// The time scale of the sinusoidal embedding (`SinusoidalEmbedding.scale`).
+    public var timeScale: Float
 
-    public init(inputDimension: Int = 2, width: Int = 256, depth: Int = 3, timeEmbeddingDimension: Int = 64, classCount: Int = 0) {
+    public init(inputDimension: Int = 2, width: Int = 256, depth: Int = 3, timeEmbeddingDimension: Int = 64, classCount: Int = 0,
+                timeScale: Float = SinusoidalEmbedding.legacyScale) {
         self.inputDimension = inputDimension
         self.width = width
         self.depth = depth
         self.timeEmbeddingDimension = timeEmbeddingDimension
         self.classCount = classCount
+        self.timeScale = timeScale
     }
 
-    private enum CodingKeys: String, CodingKey { case inputDimension, width, depth, timeEmbeddingDimension, classCount }
+    private enum CodingKeys: String, CodingKey { case inputDimension, width, depth, timeEmbeddingDimension, classCount, timeScale }
 
-    /// Decodes the JSON of a checkpoint; `classCount` is absent (0) in unconditional ones.
+    /// Decodes the JSON of a checkpoint; `classCount` is absent (0) in unconditional ones, `timeScale`
+    /// in those trained with the legacy 1000.
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init(inputDimension: try c.decode(Int.self, forKey: .inputDimension), width: try c.decode(Int.self, forKey: .width),
                   depth: try c.decode(Int.self, forKey: .depth),
                   timeEmbeddingDimension: try c.decode(Int.self, forKey: .timeEmbeddingDimension),
-                  classCount: try c.decodeIfPresent(Int.self, forKey: .classCount) ?? 0)
+                  classCount: try c.decodeIfPresent(Int.self, forKey: .classCount) ?? 0,
+                  timeScale: try c.decodeIfPresent(Float.self, forKey: .timeScale) ?? SinusoidalEmbedding.legacyScale)
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -39,6 +45,7 @@ public struct MLPConfig: Codable, Equatable, Sendable {
         try c.encode(depth, forKey: .depth)
         try c.encode(timeEmbeddingDimension, forKey: .timeEmbeddingDimension)
         if classCount > 0 { try c.encode(classCount, forKey: .classCount) }
+        if timeScale != SinusoidalEmbedding.legacyScale { try c.encode(timeScale, forKey: .timeScale) }
     }
 
     /// The reference `mlp2d` (215,298 parameters).
@@ -53,6 +60,7 @@ public struct MLPConfig: Codable, Equatable, Sendable {
         try check(timeEmbeddingDimension >= 2 && timeEmbeddingDimension % 2 == 0,
                   "timeEmbeddingDimension must be even and ≥ 2, got \(timeEmbeddingDimension)")
         try check(classCount >= 0, "classCount must be ≥ 0, got \(classCount)")
+        try check(timeScale > 0 && timeScale.isFinite, "timeScale must be positive, got \(timeScale)")
     }
 }
 
@@ -78,7 +86,7 @@ public final class MLP: Network {
     public init(_ config: MLPConfig, key: RandomKey) throws {
         try config.validate()
         mlpConfig = config
-        embedding = SinusoidalEmbedding(dimension: config.timeEmbeddingDimension)
+        embedding = SinusoidalEmbedding(dimension: config.timeEmbeddingDimension, scale: config.timeScale)
         timeProj = Linear(config.timeEmbeddingDimension, config.width, key: key.fold("time_proj"))
         classEmbedding = config.classCount > 0 ? ClassEmbedding(classes: config.classCount, dimension: config.width, key: key.fold("class_emb")) : nil
         inProj = Linear(config.inputDimension, config.width, key: key.fold("in_proj"))

@@ -32,6 +32,22 @@ public enum ModelConfig: Equatable, Sendable {
         }
     }
 
+    /// The time scale of the network's sinusoidal embedding (`SinusoidalEmbedding.scale`).
+    public var timeScale: Float {
+        get {
+            switch self {
+            case .mlp(let c): return c.timeScale
+            case .unet(let c): return c.timeScale
+            }
+        }
+        set {
+            switch self {
+            case .mlp(var c): c.timeScale = newValue; self = .mlp(c)
+            case .unet(var c): c.timeScale = newValue; self = .unet(c)
+            }
+        }
+    }
+
     /// Checks that the configuration describes a buildable network.
     public func validate() throws {
         switch self {

@@ -43,7 +43,7 @@ public final class UNet: Network {
         try config.validate()
         unetConfig = config
         let c = config.levelChannels, levels = c.count, groups = config.groups, td = config.timeEmbeddingDimension
-        embedding = SinusoidalEmbedding(dimension: config.timeEmbeddingInput)
+        embedding = SinusoidalEmbedding(dimension: config.timeEmbeddingInput, scale: config.timeScale)
         tembFC1 = Linear(config.timeEmbeddingInput, td, key: key.fold("temb_fc1"))
         tembFC2 = Linear(td, td, key: key.fold("temb_fc2"))
         classEmbedding = config.classCount > 0 ? ClassEmbedding(classes: config.classCount, dimension: td, key: key.fold("class_emb")) : nil

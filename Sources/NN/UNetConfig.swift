@@ -24,10 +24,13 @@ public struct UNetConfig: Codable, Equatable, Sendable {
     public var groups: Int
     /// Classes of the class embedding (0: unconditional, no embedding).
     public var classCount: Int
+    /// The time scale of the sinusoidal embedding (`SinusoidalEmbedding.scale`).
+    public var timeScale: Float
 
     public init(inputChannels: Int = 1, imageSize: Int = 28, baseChannels: Int = 32, channelMultipliers: [Int] = [1, 2, 4],
                 blocksPerLevel: Int = 1, attentionResolutions: [Int] = [], midAttention: Bool = true,
-                timeEmbeddingInput: Int = 128, timeEmbeddingDimension: Int = 256, groups: Int = 8, classCount: Int = 0) {
+                timeEmbeddingInput: Int = 128, timeEmbeddingDimension: Int = 256, groups: Int = 8, classCount: Int = 0,
+                timeScale: Float = SinusoidalEmbedding.legacyScale) {
         self.inputChannels = inputChannels
         self.imageSize = imageSize
         self.baseChannels = baseChannels
@@ -39,14 +42,16 @@ public struct UNetConfig: Codable, Equatable, Sendable {
         self.timeEmbeddingDimension = timeEmbeddingDimension
         self.groups = groups
         self.classCount = classCount
+        self.timeScale = timeScale
     }
 
     private enum CodingKeys: String, CodingKey {
         case inputChannels, imageSize, baseChannels, channelMultipliers, blocksPerLevel, attentionResolutions, midAttention
-        case timeEmbeddingInput, timeEmbeddingDimension, groups, classCount
+        case timeEmbeddingInput, timeEmbeddingDimension, groups, classCount, timeScale
     }
 
-    /// Decodes the JSON of a checkpoint; `classCount` is absent (0) in unconditional ones.
+    /// Decodes the JSON of a checkpoint; `classCount` is absent (0) in unconditional ones, `timeScale`
+    /// in those trained with the legacy 1000.
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init(inputChannels: try c.decode(Int.self, forKey: .inputChannels), imageSize: try c.decode(Int.self, forKey: .imageSize),
@@ -58,7 +63,8 @@ public struct UNetConfig: Codable, Equatable, Sendable {
                   timeEmbeddingInput: try c.decode(Int.self, forKey: .timeEmbeddingInput),
                   timeEmbeddingDimension: try c.decode(Int.self, forKey: .timeEmbeddingDimension),
                   groups: try c.decode(Int.self, forKey: .groups),
-                  classCount: try c.decodeIfPresent(Int.self, forKey: .classCount) ?? 0)
+                  classCount: try c.decodeIfPresent(Int.self, forKey: .classCount) ?? 0,
+                  timeScale: try c.decodeIfPresent(Float.self, forKey: .timeScale) ?? SinusoidalEmbedding.legacyScale)
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -74,6 +80,7 @@ public struct UNetConfig: Codable, Equatable, Sendable {
         try c.encode(timeEmbeddingDimension, forKey: .timeEmbeddingDimension)
         try c.encode(groups, forKey: .groups)
         if classCount > 0 { try c.encode(classCount, forKey: .classCount) }
+        if timeScale != SinusoidalEmbedding.legacyScale { try c.encode(timeScale, forKey: .timeScale) }
     }
 
     /// The reference `unet28` (2,152,289 parameters).
@@ -107,6 +114,7 @@ public struct UNetConfig: Codable, Equatable, Sendable {
         try check(timeEmbeddingInput >= 2 && timeEmbeddingInput % 2 == 0,
                   "timeEmbeddingInput must be even and ≥ 2, got \(timeEmbeddingInput)")
         try check(timeEmbeddingDimension >= 1, "timeEmbeddingDimension must be ≥ 1, got \(timeEmbeddingDimension)")
+        try check(timeScale > 0 && timeScale.isFinite, "timeScale must be positive, got \(timeScale)")
         let resolutions = (0..<channelMultipliers.count).map(resolution(level:))
         for r in attentionResolutions {
             try check(resolutions.contains(r), "attention resolution \(r) is not one of the level resolutions \(resolutions)")
