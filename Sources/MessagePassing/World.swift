@@ -6,7 +6,7 @@ import Foundation
 /// launcher and starts no MPI runtime).
 ///
 /// Only the calls Drift needs, all on the main thread (Drift's compute threads never call MPI):
-/// gathering rows to rank 0, an all-reduce sum, broadcasting, a maximum, a barrier, abort.
+/// gathering rows to rank 0, all-to-all and all-gather exchanges, broadcasting, a maximum, a barrier, abort.
 /// Collective calls must be made by every rank in the same order.
 public final class World: @unchecked Sendable {
     /// The world this process belongs to (MPI is initialized on first use under a launcher).
@@ -113,35 +113,57 @@ public final class World: @unchecked Sendable {
         return isRoot ? (out, counts) : nil
     }
 
-    /// The elementwise sum of every rank's `values` (equal lengths everywhere), on every rank,
-    /// by a ring all-reduce (Patarasuk & Yuan 2009): the vector is cut into N chunks; in N − 1
-    /// reduce-scatter steps rank r passes its running sum of chunk (r − s) mod N to rank r + 1,
-    /// which adds its own; then N − 1 all-gather steps pass the finished chunks around. Each rank
-    /// sends and receives 2(N − 1)/N of the vector. Chunk c is summed in the fixed order
-    /// c, c + 1, …, c − 1 (mod N) and then copied, so every rank ends with the same bits and the
-    /// same N always gives the same sums.
-    public func allReduceSum(_ values: inout [Float]) throws {
-        guard usesMPI, size > 1 else { return }
-        let n = size, count = values.count
-        func chunk(_ c: Int) -> Range<Int> { share(of: count, rank: ((c % n) + n) % n) }
-        let next = Int32((rank + 1) % n), previous = Int32((rank - 1 + n) % n)
-        var incoming = [Float](repeating: 0, count: count / n + 1)
-        for phase in 0..<2 {
-            for s in 0..<(n - 1) {
-                // Reduce-scatter sends chunk r − s and receives r − s − 1; all-gather the same, one step later.
-                let sendChunk = chunk(rank - s + (phase == 1 ? 1 : 0)), receiveChunk = chunk(rank - s - 1 + (phase == 1 ? 1 : 0))
-                try values.withUnsafeBufferPointer { all in
-                    try incoming.withUnsafeMutableBufferPointer { buffer in
-                        try check(MPI_Sendrecv(all.baseAddress! + sendChunk.lowerBound, Int32(sendChunk.count), drift_MPI_FLOAT(), next, 7,
-                                               buffer.baseAddress, Int32(receiveChunk.count), drift_MPI_FLOAT(), previous, 7,
-                                               drift_MPI_COMM_WORLD(), nil), "all-reduce")
-                    }
-                }
-                for (j, i) in receiveChunk.enumerated() {
-                    values[i] = phase == 0 ? incoming[j] + values[i] : incoming[j]
-                }
+    /// `parts[j]` sent to rank j, for every j (`parts.count == size`; lengths may differ): returns the
+    /// part every rank sent this one, in rank order (`MPI_Alltoall` of the counts, then `MPI_Alltoallv`).
+    public func allToAll(_ parts: [[Float]]) throws -> [[Float]] {
+        precondition(parts.count == size, "World.allToAll: \(parts.count) parts for \(size) ranks")
+        guard usesMPI, size > 1 else { return parts }
+        var sendCounts = parts.map { Int64($0.count) }
+        var receiveCounts = [Int64](repeating: 0, count: size)
+        try check(MPI_Alltoall(&sendCounts, 1, drift_MPI_INT64(), &receiveCounts, 1, drift_MPI_INT64(), drift_MPI_COMM_WORLD()),
+                  "all-to-all of counts")
+        let (send32, sendDisplacements) = try Self.layout(sendCounts)
+        let (receive32, receiveDisplacements) = try Self.layout(receiveCounts)
+        let outgoing = parts.flatMap { $0 } + [0]   // never empty, so both buffers have an address
+        var incoming = [Float](repeating: 0, count: Int(receiveCounts.reduce(0, +)) + 1)
+        try outgoing.withUnsafeBufferPointer { send in
+            try incoming.withUnsafeMutableBufferPointer { receive in
+                try check(MPI_Alltoallv(send.baseAddress, send32, sendDisplacements, drift_MPI_FLOAT(),
+                                        receive.baseAddress, receive32, receiveDisplacements, drift_MPI_FLOAT(), drift_MPI_COMM_WORLD()),
+                          "all-to-all")
             }
         }
+        return (0..<size).map { Array(incoming[Int(receiveDisplacements[$0])..<Int(receiveDisplacements[$0] + receive32[$0])]) }
+    }
+
+    /// Every rank's `values` (lengths may differ), in rank order, on every rank (`MPI_Allgather` of
+    /// the counts, then `MPI_Allgatherv`).
+    public func allGather(_ values: [Float]) throws -> [[Float]] {
+        guard usesMPI, size > 1 else { return [values] }
+        var count = Int64(values.count)
+        var counts = [Int64](repeating: 0, count: size)
+        try check(MPI_Allgather(&count, 1, drift_MPI_INT64(), &counts, 1, drift_MPI_INT64(), drift_MPI_COMM_WORLD()), "all-gather of counts")
+        let (counts32, displacements) = try Self.layout(counts)
+        let outgoing = values + [0]
+        var incoming = [Float](repeating: 0, count: Int(counts.reduce(0, +)) + 1)
+        try outgoing.withUnsafeBufferPointer { send in
+            try incoming.withUnsafeMutableBufferPointer { receive in
+                try check(MPI_Allgatherv(send.baseAddress, Int32(values.count), drift_MPI_FLOAT(), receive.baseAddress, counts32,
+                                         displacements, drift_MPI_FLOAT(), drift_MPI_COMM_WORLD()), "all-gather")
+            }
+        }
+        return (0..<size).map { Array(incoming[Int(displacements[$0])..<Int(displacements[$0] + counts32[$0])]) }
+    }
+
+    /// MPI's 32-bit counts and displacements of consecutive blocks of `counts` items.
+    private static func layout(_ counts: [Int64]) throws -> (counts: [Int32], displacements: [Int32]) {
+        guard counts.reduce(0, +) <= Int64(Int32.max) else {
+            throw WorldError("exchanging \(counts.reduce(0, +)) values exceeds MPI's 32-bit counts")
+        }
+        let counts32 = counts.map { Int32($0) }
+        var displacements = [Int32](repeating: 0, count: counts.count)
+        for i in counts.indices.dropFirst() { displacements[i] = displacements[i - 1] + counts32[i - 1] }
+        return (counts32, displacements)
     }
 
     /// The largest of every rank's `value`, on every rank.
