@@ -114,7 +114,9 @@ public final class World: @unchecked Sendable {
     }
 
     /// `parts[j]` sent to rank j, for every j (`parts.count == size`; lengths may differ): returns the
-    /// part every rank sent this one, in rank order (`MPI_Alltoall` of the counts, then `MPI_Alltoallv`).
+    /// part every rank sent this one, in rank order. `MPI_Alltoall` of the counts, then a pairwise
+    /// exchange: in step s = 1 … size − 1 rank r sends to r + s and receives from r − s
+    /// (`MPI_Sendrecv`), so every step pairs each rank with one sender and one receiver.
     public func allToAll(_ parts: [[Float]]) throws -> [[Float]] {
         precondition(parts.count == size, "World.allToAll: \(parts.count) parts for \(size) ranks")
         guard usesMPI, size > 1 else { return parts }
@@ -122,18 +124,26 @@ public final class World: @unchecked Sendable {
         var receiveCounts = [Int64](repeating: 0, count: size)
         try check(MPI_Alltoall(&sendCounts, 1, drift_MPI_INT64(), &receiveCounts, 1, drift_MPI_INT64(), drift_MPI_COMM_WORLD()),
                   "all-to-all of counts")
-        let (send32, sendDisplacements) = try Self.layout(sendCounts)
-        let (receive32, receiveDisplacements) = try Self.layout(receiveCounts)
-        let outgoing = parts.flatMap { $0 } + [0]   // never empty, so both buffers have an address
-        var incoming = [Float](repeating: 0, count: Int(receiveCounts.reduce(0, +)) + 1)
-        try outgoing.withUnsafeBufferPointer { send in
-            try incoming.withUnsafeMutableBufferPointer { receive in
-                try check(MPI_Alltoallv(send.baseAddress, send32, sendDisplacements, drift_MPI_FLOAT(),
-                                        receive.baseAddress, receive32, receiveDisplacements, drift_MPI_FLOAT(), drift_MPI_COMM_WORLD()),
-                          "all-to-all")
-            }
+        guard receiveCounts.allSatisfy({ $0 <= Int64(Int32.max) }), sendCounts.allSatisfy({ $0 <= Int64(Int32.max) }) else {
+            throw WorldError("exchanging \(receiveCounts.max() ?? 0) values exceeds MPI's 32-bit counts")
         }
-        return (0..<size).map { Array(incoming[Int(receiveDisplacements[$0])..<Int(receiveDisplacements[$0] + receive32[$0])]) }
+        var received = [[Float]](repeating: [], count: size)
+        received[rank] = parts[rank]
+        for s in 1..<size {
+            let to = (rank + s) % size, from = (rank - s + size) % size
+            var incoming = [Float](repeating: 0, count: Int(receiveCounts[from]) + 1)
+            let outgoing = parts[to] + [0]   // never empty, so both buffers have an address
+            try outgoing.withUnsafeBufferPointer { send in
+                try incoming.withUnsafeMutableBufferPointer { receive in
+                    try check(MPI_Sendrecv(send.baseAddress, Int32(parts[to].count), drift_MPI_FLOAT(), Int32(to), 11,
+                                           receive.baseAddress, Int32(receiveCounts[from]), drift_MPI_FLOAT(), Int32(from), 11,
+                                           drift_MPI_COMM_WORLD(), nil), "all-to-all")
+                }
+            }
+            incoming.removeLast()
+            received[from] = incoming
+        }
+        return received
     }
 
     /// Every rank's `values` (lengths may differ), in rank order, on every rank (`MPI_Allgather` of

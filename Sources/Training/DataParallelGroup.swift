@@ -20,9 +20,9 @@
 public struct DataParallelGroup: Sendable {
     public let rank: Int
     public let size: Int
-    /// `parts[j]` goes to rank j; returns what every rank sent this one, in rank order (MPI_Alltoallv).
+    /// `parts[j]` goes to rank j; returns what every rank sent this one, in rank order (an all-to-all).
     public let allToAll: @Sendable ([[Float]]) throws -> [[Float]]
-    /// Every rank's `values`, in rank order, on every rank (MPI_Allgatherv).
+    /// Every rank's `values`, in rank order, on every rank (an all-gather).
     public let allGather: @Sendable ([Float]) throws -> [[Float]]
     /// Floats of the summed vector per exchange (bounds the messages and MPI's 32-bit counts).
     public var bucket = 1 << 22
