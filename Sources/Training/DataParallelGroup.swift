@@ -81,15 +81,13 @@ public struct DataParallelGroup: Sendable {
         return total
     }
 
-    /// a + b elementwise.
-    static func add(_ a: [Float], _ b: [Float]) -> [Float] {
-        precondition(a.count == b.count, "DataParallelGroup: adding \(a.count) floats to \(b.count)")
-        var out = a
-        out.withUnsafeMutableBufferPointer { o in
+    /// a += b elementwise.
+    static func add(_ a: inout [Float], _ b: [Float]) {
+        precondition(a.count == b.count, "DataParallelGroup: adding \(b.count) floats to \(a.count)")
+        a.withUnsafeMutableBufferPointer { a in
             b.withUnsafeBufferPointer { b in
-                for i in 0..<o.count { o[i] += b[i] }
+                for i in 0..<a.count { a[i] += b[i] }
             }
         }
-        return out
     }
 }

@@ -200,13 +200,20 @@ public final class Trainer {
 
     /// [w·loss, w·NLL, w·gradients in `keys` order]: a shard's contribution to the batch mean.
     static func flatten(_ shard: ShardOutcome, keys: [String], weight w: Float, length: Int) -> [Float] {
-        var flat = [Float]()
-        flat.reserveCapacity(length)
-        flat.append(shard.loss * w)
-        flat.append(shard.nll * w)
-        for key in keys {
-            guard let g = shard.gradients[key] else { preconditionFailure("Trainer: no gradient for \(key)") }
-            g.withUnsafeBufferPointer { p in for x in p { flat.append(x * w) } }
+        var flat = [Float](repeating: 0, count: length)
+        flat.withUnsafeMutableBufferPointer { out in
+            out[0] = shard.loss * w
+            out[1] = shard.nll * w
+            var offset = 2
+            for key in keys {
+                guard let g = shard.gradients[key] else { preconditionFailure("Trainer: no gradient for \(key)") }
+                g.withUnsafeBufferPointer { p in
+                    precondition(offset + p.count <= length, "Trainer: the gradients hold more than \(length) floats")
+                    let dst = out.baseAddress! + offset
+                    for i in 0..<p.count { dst[i] = p[i] * w }
+                    offset += p.count
+                }
+            }
         }
         return flat
     }

@@ -40,8 +40,9 @@ final class MPITrainTests: XCTestCase {
     func testTwoAndThreeRanksTrainAnMLPToTheBitsOfOneProcess() throws {
         let folder = temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        // mlp2d on moons, batch 256 in the default 16 shards of 16 rows (3 ranks take 6, 5 and 5), 20 steps.
-        let args = ["train", "--data", "toy:moons", "--model", "mlp2d", "--batch", "256", "--steps", "20", "--seed", "4",
+        // mlp2d on moons, batch 256 in 16 shards of 16 rows, 20 steps (3 ranks take 6, 5 and 5 shards, which
+        // the tree covers with subtrees of 4 + 2, 2 + 2 + 1 and 1 + 4 shards).
+        let args = ["train", "--data", "toy:moons", "--model", "mlp2d", "--batch", "256", "--shard-rows", "16", "--steps", "20", "--seed", "4",
                     "--threads", "1", "--log-every", "5", "--sample-every", "0"]
         let runs = try trainAlone_andOnTwoAndThreeRanks(args, in: folder)
         XCTAssertTrue(try sameBits(runs[1], runs[0]), "2 ranks: the weights differ from one process's")

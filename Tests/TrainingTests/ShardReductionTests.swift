@@ -68,7 +68,7 @@ final class ShardReductionTests: XCTestCase {
             XCTAssertEqual(bits(sum), bits(sums[0]), "\(i + 1) ranks differ from one process")
         }
         // The test has teeth: adding the same leaves left to right gives other bits.
-        let leftToRight = leaves.dropFirst().reduce(leaves[0], DataParallelGroup.add)
+        let leftToRight = leaves.dropFirst().reduce(into: leaves[0], DataParallelGroup.add)
         XCTAssertNotEqual(bits(leftToRight), bits(sums[0]))
         // And the result is the sum, to float rounding.
         for i in 0..<length {

@@ -60,21 +60,25 @@ public struct ReductionTree: Sendable {
 
     /// The sum of `node`'s leaves in the tree's order, asking `leaf(i)` for each leaf once, left to
     /// right (depth first, so at most one partial sum per level is held at a time).
-    public func sum<V>(_ node: Node, leaf: (Int) throws -> V, add: (V, V) -> V) rethrows -> V {
+    /// `add(&l, r)` makes l the sum l + r (in place, so no partial sum is copied).
+    public func sum<V>(_ node: Node, leaf: (Int) throws -> V, add: (inout V, V) -> Void) rethrows -> V {
         guard let (left, right) = children(of: node) else { return try leaf(node.lower) }
-        let l = try sum(left, leaf: leaf, add: add)
-        return add(l, try sum(right, leaf: leaf, add: add))
+        var l = try sum(left, leaf: leaf, add: add)
+        add(&l, try sum(right, leaf: leaf, add: add))
+        return l
     }
 
     /// The root's sum from the sums of subtrees that partition the leaves (`known`, e.g. every
     /// rank's `cover`): the tree above them evaluated in its order.
-    public func sum<V>(from known: [Node: V], add: (V, V) -> V) -> V {
+    public func sum<V>(from known: [Node: V], add: (inout V, V) -> Void) -> V {
         func value(_ node: Node) -> V {
             if let v = known[node] { return v }
             guard let (left, right) = children(of: node) else {
                 preconditionFailure("ReductionTree.sum(from:): no subtree covers leaf \(node.lower)")
             }
-            return add(value(left), value(right))
+            var l = value(left)
+            add(&l, value(right))
+            return l
         }
         return value(root)
     }

@@ -12,8 +12,13 @@
 /// pass the same size whatever the batch, so its cost per row is known, and a batch that grows
 /// gains shards (more ranks can share it) rather than longer ones.
 public struct ShardLayout: Equatable, Sendable {
-    /// `drift train`'s shard size when `--shard-rows` is not given.
-    public static let defaultShardRows = 16
+    /// `drift train`'s shard size when `--shard-rows` is not given: 8 rows of images, 64 of points.
+    /// A shard's forward and backward pass runs as one batch, and small GEMMs cost more per row:
+    /// mlp2d at batch 256 took 1.8× the time per step in shards of 64 rows and 4.3× in shards of
+    /// 16 against the whole batch at once, while unet28 at batch 64 took the same time in shards
+    /// of 8 (its convolutions work image by image anyway); measured 2026-12-07 on a shared
+    /// 2-vCPU AMD EPYC (family 25 model 1), see docs/benchmarks-history.md.
+    public static func defaultShardRows(images: Bool) -> Int { images ? 8 : 64 }
 
     /// Rows of the global batch.
     public let batch: Int
