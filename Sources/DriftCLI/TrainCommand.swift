@@ -169,7 +169,8 @@ struct TrainCommand: ParsableCommand {
         // Under mpirun the ranks share every step's batch (rank 0 writes); otherwise one process.
         let world = World.shared
         let group = world.size > 1
-            ? DataParallelGroup(rank: world.rank, size: world.size, allToAll: { try world.allToAll($0) }, allGather: { try world.allGather($0) })
+            ? DataParallelGroup(rank: world.rank, size: world.size, allToAll: { try world.allToAll($0, receiving: $1) },
+                                allGather: { try world.allGather($0, counts: $1) })
             : nil
         let run: TrainingRun
         do {

@@ -113,67 +113,74 @@ public final class World: @unchecked Sendable {
         return isRoot ? (out, counts) : nil
     }
 
-    /// `parts[j]` sent to rank j, for every j (`parts.count == size`; lengths may differ): returns the
-    /// part every rank sent this one, in rank order. `MPI_Alltoall` of the counts, then a pairwise
-    /// exchange: in step s = 1 … size − 1 rank r sends to r + s and receives from r − s
-    /// (`MPI_Sendrecv`), so every step pairs each rank with one sender and one receiver.
-    public func allToAll(_ parts: [[Float]]) throws -> [[Float]] {
-        precondition(parts.count == size, "World.allToAll: \(parts.count) parts for \(size) ranks")
+    /// `parts[j]` sent to rank j, for every j (`parts.count == size`): returns the part every rank
+    /// sent this one, in rank order, `counts[i]` floats from rank i (every rank knows what it will
+    /// receive, so no counts travel). A pairwise exchange: in step s = 1 … size − 1 rank r sends to
+    /// r + s and receives from r − s (`MPI_Sendrecv`), so each step pairs every rank with one
+    /// sender and one receiver. A longer message than announced fails (MPI's truncation error).
+    public func allToAll(_ parts: [[Float]], receiving counts: [Int]) throws -> [[Float]] {
+        precondition(parts.count == size && counts.count == size, "World.allToAll: \(parts.count) parts and \(counts.count) counts for \(size) ranks")
         guard usesMPI, size > 1 else { return parts }
-        var sendCounts = parts.map { Int64($0.count) }
-        var receiveCounts = [Int64](repeating: 0, count: size)
-        try check(MPI_Alltoall(&sendCounts, 1, drift_MPI_INT64(), &receiveCounts, 1, drift_MPI_INT64(), drift_MPI_COMM_WORLD()),
-                  "all-to-all of counts")
-        guard receiveCounts.allSatisfy({ $0 <= Int64(Int32.max) }), sendCounts.allSatisfy({ $0 <= Int64(Int32.max) }) else {
-            throw WorldError("exchanging \(receiveCounts.max() ?? 0) values exceeds MPI's 32-bit counts")
-        }
+        try Self.checkCounts(parts.map(\.count) + counts)
         var received = [[Float]](repeating: [], count: size)
         received[rank] = parts[rank]
         for s in 1..<size {
             let to = (rank + s) % size, from = (rank - s + size) % size
-            var incoming = [Float](repeating: 0, count: Int(receiveCounts[from]) + 1)
-            let outgoing = parts[to] + [0]   // never empty, so both buffers have an address
-            try outgoing.withUnsafeBufferPointer { send in
-                try incoming.withUnsafeMutableBufferPointer { receive in
-                    try check(MPI_Sendrecv(send.baseAddress, Int32(parts[to].count), drift_MPI_FLOAT(), Int32(to), 11,
-                                           receive.baseAddress, Int32(receiveCounts[from]), drift_MPI_FLOAT(), Int32(from), 11,
+            var incoming = [Float](repeating: 0, count: counts[from])
+            try Self.address(of: parts[to]) { send in
+                try Self.address(of: &incoming) { receive in
+                    try check(MPI_Sendrecv(send, Int32(parts[to].count), drift_MPI_FLOAT(), Int32(to), 11,
+                                           receive, Int32(counts[from]), drift_MPI_FLOAT(), Int32(from), 11,
                                            drift_MPI_COMM_WORLD(), nil), "all-to-all")
                 }
             }
-            incoming.removeLast()
             received[from] = incoming
         }
         return received
     }
 
-    /// Every rank's `values` (lengths may differ), in rank order, on every rank (`MPI_Allgather` of
-    /// the counts, then `MPI_Allgatherv`).
-    public func allGather(_ values: [Float]) throws -> [[Float]] {
+    /// Every rank's `values`, in rank order, on every rank, `counts[i]` floats from rank i (known to
+    /// every rank; `MPI_Allgatherv`).
+    public func allGather(_ values: [Float], counts: [Int]) throws -> [[Float]] {
+        precondition(counts.count == size && counts[rank] == values.count, "World.allGather: \(values.count) values, counts \(counts)")
         guard usesMPI, size > 1 else { return [values] }
-        var count = Int64(values.count)
-        var counts = [Int64](repeating: 0, count: size)
-        try check(MPI_Allgather(&count, 1, drift_MPI_INT64(), &counts, 1, drift_MPI_INT64(), drift_MPI_COMM_WORLD()), "all-gather of counts")
-        let (counts32, displacements) = try Self.layout(counts)
-        let outgoing = values + [0]
-        var incoming = [Float](repeating: 0, count: Int(counts.reduce(0, +)) + 1)
-        try outgoing.withUnsafeBufferPointer { send in
-            try incoming.withUnsafeMutableBufferPointer { receive in
-                try check(MPI_Allgatherv(send.baseAddress, Int32(values.count), drift_MPI_FLOAT(), receive.baseAddress, counts32,
+        try Self.checkCounts([counts.reduce(0, +)])
+        let counts32 = counts.map { Int32($0) }
+        var displacements = [Int32](repeating: 0, count: size)
+        for i in 1..<size { displacements[i] = displacements[i - 1] + counts32[i - 1] }
+        var incoming = [Float](repeating: 0, count: counts.reduce(0, +))
+        try Self.address(of: values) { send in
+            try Self.address(of: &incoming) { receive in
+                try check(MPI_Allgatherv(send, Int32(values.count), drift_MPI_FLOAT(), receive, counts32,
                                          displacements, drift_MPI_FLOAT(), drift_MPI_COMM_WORLD()), "all-gather")
             }
         }
-        return (0..<size).map { Array(incoming[Int(displacements[$0])..<Int(displacements[$0] + counts32[$0])]) }
+        return (0..<size).map { Array(incoming[Int(displacements[$0])..<(Int(displacements[$0]) + counts[$0])]) }
     }
 
-    /// MPI's 32-bit counts and displacements of consecutive blocks of `counts` items.
-    private static func layout(_ counts: [Int64]) throws -> (counts: [Int32], displacements: [Int32]) {
-        guard counts.reduce(0, +) <= Int64(Int32.max) else {
-            throw WorldError("exchanging \(counts.reduce(0, +)) values exceeds MPI's 32-bit counts")
+    /// Throws unless every count fits MPI's 32-bit counts.
+    private static func checkCounts(_ counts: [Int]) throws {
+        if let big = counts.first(where: { $0 > Int(Int32.max) }) {
+            throw WorldError("exchanging \(big) values exceeds MPI's 32-bit counts")
         }
-        let counts32 = counts.map { Int32($0) }
-        var displacements = [Int32](repeating: 0, count: counts.count)
-        for i in counts.indices.dropFirst() { displacements[i] = displacements[i - 1] + counts32[i - 1] }
-        return (counts32, displacements)
+    }
+
+    /// The address of `values`' storage (a valid one for an empty array too, which MPI may not take as nil).
+    private static func address<R>(of values: [Float], _ body: (UnsafePointer<Float>) throws -> R) rethrows -> R {
+        try values.withUnsafeBufferPointer { buffer in
+            if let base = buffer.baseAddress { return try body(base) }
+            var spare: Float = 0
+            return try withUnsafePointer(to: &spare) { try body($0) }
+        }
+    }
+
+    /// The address of `values`' storage, writable (a valid one for an empty array too).
+    private static func address<R>(of values: inout [Float], _ body: (UnsafeMutablePointer<Float>) throws -> R) rethrows -> R {
+        try values.withUnsafeMutableBufferPointer { buffer in
+            if let base = buffer.baseAddress { return try body(base) }
+            var spare: Float = 0
+            return try withUnsafeMutablePointer(to: &spare) { try body($0) }
+        }
     }
 
     /// The largest of every rank's `value`, on every rank.

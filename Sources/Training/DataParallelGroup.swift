@@ -20,15 +20,17 @@
 public struct DataParallelGroup: Sendable {
     public let rank: Int
     public let size: Int
-    /// `parts[j]` goes to rank j; returns what every rank sent this one, in rank order (an all-to-all).
-    public let allToAll: @Sendable ([[Float]]) throws -> [[Float]]
-    /// Every rank's `values`, in rank order, on every rank (an all-gather).
-    public let allGather: @Sendable ([Float]) throws -> [[Float]]
+    /// `parts[j]` goes to rank j; returns what every rank sent this one, in rank order, the
+    /// given count of floats from each (an all-to-all).
+    public let allToAll: @Sendable (_ parts: [[Float]], _ counts: [Int]) throws -> [[Float]]
+    /// Every rank's `values`, in rank order, on every rank, the given count of floats from each
+    /// (an all-gather).
+    public let allGather: @Sendable (_ values: [Float], _ counts: [Int]) throws -> [[Float]]
     /// Floats of the summed vector per exchange (bounds the messages and MPI's 32-bit counts).
     public var bucket = 1 << 22
 
-    public init(rank: Int, size: Int, allToAll: @escaping @Sendable ([[Float]]) throws -> [[Float]],
-                allGather: @escaping @Sendable ([Float]) throws -> [[Float]]) {
+    public init(rank: Int, size: Int, allToAll: @escaping @Sendable ([[Float]], [Int]) throws -> [[Float]],
+                allGather: @escaping @Sendable ([Float], [Int]) throws -> [[Float]]) {
         precondition(size >= 1 && rank >= 0 && rank < size, "DataParallelGroup: rank \(rank) of \(size)")
         self.rank = rank
         self.size = size
@@ -37,7 +39,7 @@ public struct DataParallelGroup: Sendable {
     }
 
     /// One process computing every shard (nothing is exchanged).
-    public static let single = DataParallelGroup(rank: 0, size: 1, allToAll: { $0 }, allGather: { [$0] })
+    public static let single = DataParallelGroup(rank: 0, size: 1, allToAll: { parts, _ in parts }, allGather: { values, _ in [values] })
 
     public var isRoot: Bool { rank == 0 }
 
@@ -62,8 +64,9 @@ public struct DataParallelGroup: Sendable {
             let end = Swift.min(length, start + bucket)
             let chunks = (0..<size).map { ShardLayout.share(of: end - start, part: $0, of: size) }
             let parts = chunks.map { chunk in own.flatMap { $0[(start + chunk.lowerBound)..<(start + chunk.upperBound)] } }
-            let received = try allToAll(parts)
+            // Every rank's subtree sums, chunk `rank` of each: sizes known from the layout alone.
             let n = chunks[rank].count
+            let received = try allToAll(parts, covers.map { $0.count * n })
             var known: [ReductionTree.Node: [Float]] = [:]
             for (i, cover) in covers.enumerated() {
                 guard received.count == size, received[i].count == cover.count * n else {
@@ -71,7 +74,7 @@ public struct DataParallelGroup: Sendable {
                 }
                 for (k, node) in cover.enumerated() { known[node] = Array(received[i][(k * n)..<((k + 1) * n)]) }
             }
-            let finished = try allGather(tree.sum(from: known, add: Self.add))
+            let finished = try allGather(tree.sum(from: known, add: Self.add), chunks.map(\.count))
             for (j, chunk) in chunks.enumerated() {
                 precondition(finished[j].count == chunk.count, "DataParallelGroup: the all-gather changed a chunk's length")
                 total.replaceSubrange((start + chunk.lowerBound)..<(start + chunk.upperBound), with: finished[j])

@@ -100,8 +100,16 @@ enum InProcessGroup {
         let done = DispatchGroup()
         for rank in 0..<ranks {
             let group = DataParallelGroup(rank: rank, size: ranks,
-                                          allToAll: { parts in meeting.exchange(rank, parts).map { $0[rank] } },
-                                          allGather: { values in meeting.exchange(rank, [values]).map { $0[0] } })
+                                          allToAll: { parts, counts in
+                                              let received = meeting.exchange(rank, parts).map { $0[rank] }
+                                              precondition(received.map(\.count) == counts, "rank \(rank) expected \(counts) floats")
+                                              return received
+                                          },
+                                          allGather: { values, counts in
+                                              let all = meeting.exchange(rank, [values]).map { $0[0] }
+                                              precondition(all.map(\.count) == counts, "rank \(rank) expected \(counts) floats")
+                                              return all
+                                          })
             done.enter()
             let thread = Thread {
                 results.set(rank, Result { try body(group) })
