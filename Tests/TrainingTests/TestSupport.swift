@@ -52,11 +52,13 @@ func makeImageFolder(_ name: String = #function) throws -> URL {
     return images
 }
 
-/// A small U-Net (8 channels, two levels) trained with random flips on `images`
-/// (`makeImageFolder`): batches of 5 for 8 steps cross three epochs of the twelve images.
-func tinyUNetConfig(images: URL, steps: Int = 8) -> TrainingConfig {
+/// A small U-Net (8 channels, two levels, self-attention in the middle if asked) trained with
+/// random flips on `images` (`makeImageFolder`): batches of 5 for 8 steps cross three epochs of
+/// the twelve images.
+func tinyUNetConfig(images: URL, steps: Int = 8, midAttention: Bool = false) -> TrainingConfig {
     let unet = UNetConfig(inputChannels: 1, imageSize: 8, baseChannels: 8, channelMultipliers: [1, 2], blocksPerLevel: 1,
-                          attentionResolutions: [], midAttention: false, timeEmbeddingInput: 16, timeEmbeddingDimension: 32, groups: 4)
+                          attentionResolutions: [], midAttention: midAttention, timeEmbeddingInput: 16, timeEmbeddingDimension: 32,
+                          groups: 4)
     return TrainingConfig(data: .folder(path: images.path, imageSize: 8, color: .gray), model: .unet(unet),
                           objective: ObjectiveConfig(kind: .cfm), path: .standard(.rectified), steps: steps, batchSize: 5,
                           learningRate: 2e-3, warmupSteps: 2, emaDecay: 0.9, flip: true, seed: 6,

@@ -36,7 +36,7 @@ final class ThreadCountTests: XCTestCase {
     func testAUNetTakesTheSameStepsOnOneTwoOrThreeThreads() throws {
         let images = try makeImageFolder()
         defer { try? FileManager.default.removeItem(at: images) }
-        var sharded = tinyUNetConfig(images: images, steps: 4)
+        var sharded = tinyUNetConfig(images: images, steps: 4, midAttention: true)
         sharded.batchSize = 12
         sharded.shardRows = 4
         try assertThreadCountDoesNotMatter(sharded)
