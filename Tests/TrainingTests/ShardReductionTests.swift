@@ -19,6 +19,22 @@ final class ShardReductionTests: XCTestCase {
         XCTAssertEqual(ShardLayout(batch: 5, shardRows: 16).rows(ofShard: 0), 0..<5)
     }
 
+    func testARunRecordsItsShardSizeAndACNFOrAnOlderRunIsOneShard() throws {
+        var config = tinyConfig(batch: 70)
+        XCTAssertEqual(config.shardLayout, ShardLayout(batch: 70, shardRows: 70), "no shard size recorded: the whole batch")
+        config.shardRows = 16
+        XCTAssertEqual(config.shardLayout.count, 5)
+        let decoded = try JSONDecoder().decode(TrainingConfig.self, from: JSONEncoder().encode(config))
+        XCTAssertEqual(decoded.shardLayout, config.shardLayout)
+        // A CNF's adaptive solve spans its batch: one shard, and --shard-rows is refused.
+        var cnf = tinyConfig(objective: ObjectiveConfig(kind: .cnf), batch: 70)
+        XCTAssertEqual(cnf.shardLayout.count, 1)
+        cnf.shardRows = 16
+        XCTAssertThrowsError(try cnf.validate()) { error in
+            XCTAssertTrue("\(error)".contains("drop --shard-rows"), "\(error)")
+        }
+    }
+
     func testEveryRunOfLeavesIsCoveredByFewMaximalSubtreesOfTheFixedTree() {
         for leaves in 1...40 {
             let tree = ReductionTree(leaves: leaves)
