@@ -68,6 +68,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Learning-rate decay after warm-up: cosine (default) or constant.") var decay: LearningRateDecay?
     @Option(name: .customLong("weight-decay"), help: "Weight decay: decoupled for Adam (AdamW), L2 for SGD (default 0).") var weightDecay: Double?
     @Option(help: "Clip the global gradient norm (default 1; 0: no clipping).") var clip: Double?
+    @Option(name: .customLong("shard-rows"), help: "Rows per shard of each batch (default \(ShardLayout.defaultShardRows(images: true)) for images, \(ShardLayout.defaultShardRows(images: false)) for points): shards' gradients are summed in a fixed tree, so any number of processes (up to the shard count) and threads takes bitwise the same steps.") var shardRows: Int?
     @Option(help: "EMA decay of the sampling weights (default 0.999).") var ema: Double?
     @Option(name: .customLong("posthoc-ema"), help: "Post-hoc EMA (EDM2): track power-function EMA profiles of these lengths σ_rel, e.g. 0.05,0.10, and snapshot them to snapshots/ema-<σ>/, so drift export --ema-length rebuilds any length afterwards.") var posthocEMA: String?
     @Option(name: .customLong("posthoc-every"), help: "Steps between post-hoc EMA snapshots (default: --checkpoint-every).") var posthocEvery: Int?
@@ -108,7 +109,7 @@ struct TrainCommand: ParsableCommand {
                 ("--classes", classes != nil), ("--label-dropout", labelDropout != nil), ("--optimizer", optimizer != nil),
                 ("--betas", betas != nil), ("--momentum", momentum != nil), ("--nesterov", nesterov),
                 ("--batch", batch != nil), ("--lr", lr != nil), ("--warmup", warmup != nil), ("--decay", decay != nil),
-                ("--weight-decay", weightDecay != nil), ("--clip", clip != nil), ("--ema", ema != nil), ("--seed", seed != nil),
+                ("--weight-decay", weightDecay != nil), ("--clip", clip != nil), ("--shard-rows", shardRows != nil), ("--ema", ema != nil), ("--seed", seed != nil),
                 ("--posthoc-ema", posthocEMA != nil), ("--posthoc-every", posthocEvery != nil),
                 ("--flip", flip), ("--channels", channels != nil), ("--mults", mults != nil), ("--blocks", blocks != nil),
                 ("--attn", attn != nil), ("--width", width != nil), ("--depth", depth != nil), ("--time-scale", timeScale != nil), ("--image-size", folderImages.imageSize != nil),
@@ -179,7 +180,9 @@ struct TrainCommand: ParsableCommand {
         // Under mpirun the ranks share every step's batch (rank 0 writes); otherwise one process.
         let world = World.shared
         let group = world.size > 1
-            ? DataParallelGroup(rank: world.rank, size: world.size, allReduceSum: { try world.allReduceSum(&$0) }) : nil
+            ? DataParallelGroup(rank: world.rank, size: world.size, allToAll: { try world.allToAll($0, receiving: $1) },
+                                allGather: { try world.allGather($0, counts: $1) })
+            : nil
         let run: TrainingRun
         do {
             if let resume {
@@ -191,15 +194,6 @@ struct TrainCommand: ParsableCommand {
                                             initialWeights: source?.ema)
             }
         } catch let error as ValidationError { throw error } catch { throw CLIError(error) }
-        if let before = run.resumedWorldSize, before != world.size {
-            stderrLine("note: the run was trained by \(before) process(es) and continues with \(world.size): the same data, noise and steps "
-                       + "(every draw is keyed by data position), but each step's gradient sum is grouped differently, so the weights "
-                       + "match a continuation with \(before) to float rounding, not bit for bit")
-        }
-        if world.size > 1, run.trainer.config.objective.kind == .otcfm {
-            stderrLine("note: ot-cfm couples noise and data within each process's rows (\(run.trainer.config.batchSize / world.size) or so), "
-                       + "not across the global batch of \(run.trainer.config.batchSize)")
-        }
         run.preview = TrainingPreview.render
         let config = run.trainer.config
         let display = ProgressLine(every: max(config.logEvery, 1))
@@ -261,7 +255,8 @@ struct TrainCommand: ParsableCommand {
             checkpointEvery: checkpointEvery ?? 1000, sampleEvery: sampleEvery ?? 1000, logEvery: logEvery ?? 50,
             previewSteps: previewSteps ?? 32, conditioning: conditioning, optimizer: try optimizerChoice(),
             keepEvery: keepEvery.flatMap { $0 > 0 ? $0 : nil }, warmStart: source.map { WarmStart(from: $0, path: initFrom!) },
-            posthocEMA: try posthocSettings())
+            posthocEMA: try posthocSettings(),
+            shardRows: objectiveConfig.kind == .cnf ? shardRows : shardRows ?? ShardLayout.defaultShardRows(images: isImage))
     }
 
     /// --posthoc-ema and --posthoc-every (nil: no post-hoc EMA).

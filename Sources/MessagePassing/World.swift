@@ -6,7 +6,7 @@ import Foundation
 /// launcher and starts no MPI runtime).
 ///
 /// Only the calls Drift needs, all on the main thread (Drift's compute threads never call MPI):
-/// gathering rows to rank 0, an all-reduce sum, broadcasting, a maximum, a barrier, abort.
+/// gathering rows to rank 0, all-to-all and all-gather exchanges, broadcasting, a maximum, a barrier, abort.
 /// Collective calls must be made by every rank in the same order.
 public final class World: @unchecked Sendable {
     /// The world this process belongs to (MPI is initialized on first use under a launcher).
@@ -113,34 +113,73 @@ public final class World: @unchecked Sendable {
         return isRoot ? (out, counts) : nil
     }
 
-    /// The elementwise sum of every rank's `values` (equal lengths everywhere), on every rank,
-    /// by a ring all-reduce (Patarasuk & Yuan 2009): the vector is cut into N chunks; in N − 1
-    /// reduce-scatter steps rank r passes its running sum of chunk (r − s) mod N to rank r + 1,
-    /// which adds its own; then N − 1 all-gather steps pass the finished chunks around. Each rank
-    /// sends and receives 2(N − 1)/N of the vector. Chunk c is summed in the fixed order
-    /// c, c + 1, …, c − 1 (mod N) and then copied, so every rank ends with the same bits and the
-    /// same N always gives the same sums.
-    public func allReduceSum(_ values: inout [Float]) throws {
-        guard usesMPI, size > 1 else { return }
-        let n = size, count = values.count
-        func chunk(_ c: Int) -> Range<Int> { share(of: count, rank: ((c % n) + n) % n) }
-        let next = Int32((rank + 1) % n), previous = Int32((rank - 1 + n) % n)
-        var incoming = [Float](repeating: 0, count: count / n + 1)
-        for phase in 0..<2 {
-            for s in 0..<(n - 1) {
-                // Reduce-scatter sends chunk r − s and receives r − s − 1; all-gather the same, one step later.
-                let sendChunk = chunk(rank - s + (phase == 1 ? 1 : 0)), receiveChunk = chunk(rank - s - 1 + (phase == 1 ? 1 : 0))
-                try values.withUnsafeBufferPointer { all in
-                    try incoming.withUnsafeMutableBufferPointer { buffer in
-                        try check(MPI_Sendrecv(all.baseAddress! + sendChunk.lowerBound, Int32(sendChunk.count), drift_MPI_FLOAT(), next, 7,
-                                               buffer.baseAddress, Int32(receiveChunk.count), drift_MPI_FLOAT(), previous, 7,
-                                               drift_MPI_COMM_WORLD(), nil), "all-reduce")
-                    }
-                }
-                for (j, i) in receiveChunk.enumerated() {
-                    values[i] = phase == 0 ? incoming[j] + values[i] : incoming[j]
+    /// `parts[j]` sent to rank j, for every j (`parts.count == size`): returns the part every rank
+    /// sent this one, in rank order, `counts[i]` floats from rank i (every rank knows what it will
+    /// receive, so no counts travel). A pairwise exchange: in step s = 1 … size − 1 rank r sends to
+    /// r + s and receives from r − s (`MPI_Sendrecv`), so each step pairs every rank with one
+    /// sender and one receiver. A longer message than announced fails (MPI's truncation error).
+    public func allToAll(_ parts: [[Float]], receiving counts: [Int]) throws -> [[Float]] {
+        precondition(parts.count == size && counts.count == size, "World.allToAll: \(parts.count) parts and \(counts.count) counts for \(size) ranks")
+        guard usesMPI, size > 1 else { return parts }
+        try Self.checkCounts(parts.map(\.count) + counts)
+        var received = [[Float]](repeating: [], count: size)
+        received[rank] = parts[rank]
+        for s in 1..<size {
+            let to = (rank + s) % size, from = (rank - s + size) % size
+            var incoming = [Float](repeating: 0, count: counts[from])
+            try Self.address(of: parts[to]) { send in
+                try Self.address(of: &incoming) { receive in
+                    try check(MPI_Sendrecv(send, Int32(parts[to].count), drift_MPI_FLOAT(), Int32(to), 11,
+                                           receive, Int32(counts[from]), drift_MPI_FLOAT(), Int32(from), 11,
+                                           drift_MPI_COMM_WORLD(), nil), "all-to-all")
                 }
             }
+            received[from] = incoming
+        }
+        return received
+    }
+
+    /// Every rank's `values`, in rank order, on every rank, `counts[i]` floats from rank i (known to
+    /// every rank; `MPI_Allgatherv`).
+    public func allGather(_ values: [Float], counts: [Int]) throws -> [[Float]] {
+        precondition(counts.count == size && counts[rank] == values.count, "World.allGather: \(values.count) values, counts \(counts)")
+        guard usesMPI, size > 1 else { return [values] }
+        try Self.checkCounts([counts.reduce(0, +)])
+        let counts32 = counts.map { Int32($0) }
+        var displacements = [Int32](repeating: 0, count: size)
+        for i in 1..<size { displacements[i] = displacements[i - 1] + counts32[i - 1] }
+        var incoming = [Float](repeating: 0, count: counts.reduce(0, +))
+        try Self.address(of: values) { send in
+            try Self.address(of: &incoming) { receive in
+                try check(MPI_Allgatherv(send, Int32(values.count), drift_MPI_FLOAT(), receive, counts32,
+                                         displacements, drift_MPI_FLOAT(), drift_MPI_COMM_WORLD()), "all-gather")
+            }
+        }
+        return (0..<size).map { Array(incoming[Int(displacements[$0])..<(Int(displacements[$0]) + counts[$0])]) }
+    }
+
+    /// Throws unless every count fits MPI's 32-bit counts.
+    private static func checkCounts(_ counts: [Int]) throws {
+        if let big = counts.first(where: { $0 > Int(Int32.max) }) {
+            throw WorldError("exchanging \(big) values exceeds MPI's 32-bit counts")
+        }
+    }
+
+    /// The address of `values`' storage (a valid one for an empty array too, which MPI may not take as nil).
+    private static func address<R>(of values: [Float], _ body: (UnsafePointer<Float>) throws -> R) rethrows -> R {
+        try values.withUnsafeBufferPointer { buffer in
+            if let base = buffer.baseAddress { return try body(base) }
+            var spare: Float = 0
+            return try withUnsafePointer(to: &spare) { try body($0) }
+        }
+    }
+
+    /// The address of `values`' storage, writable (a valid one for an empty array too).
+    private static func address<R>(of values: inout [Float], _ body: (UnsafeMutablePointer<Float>) throws -> R) rethrows -> R {
+        try values.withUnsafeMutableBufferPointer { buffer in
+            if let base = buffer.baseAddress { return try body(base) }
+            var spare: Float = 0
+            return try withUnsafeMutablePointer(to: &spare) { try body($0) }
         }
     }
 

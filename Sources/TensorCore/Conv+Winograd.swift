@@ -42,8 +42,9 @@ extension ConvPlan {
         }
     }
 
-    /// dw [O, C, 3, 3] = ∂L/∂w for the forward conv of x with output gradient dy (summed over the batch;
-    /// per-worker partial sums are added in worker order, fixed for a thread count).
+    /// dw [O, C, 3, 3] = ∂L/∂w for the forward conv of x with output gradient dy, summed over the
+    /// batch: one partial dU per image group, added in group order (`sumPartials`), so the sum is
+    /// the same for any thread count.
     func backwardWeightsWinograd(_ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, _ dw: UnsafeMutablePointer<Float>) {
         let (inC, outC, h, w) = (g.channels, outChannels, g.height, g.width)
         let layout = Self.groups(batch: batch, tiles: winogradTiles)
@@ -51,38 +52,40 @@ extension ConvPlan {
         let columns = layout.group * winogradTiles
         let accSize = 16 * outC * inC
         let (vSize, mSize) = (16 * Self.planeStride(inC * columns), 16 * Self.planeStride(outC * columns))
-        let scratch = (0..<(layout.parallel ? ComputeThreads.count : 1)).map { _ in pool.take(vSize + mSize + accSize) }
-        defer { scratch.forEach(pool.give) }
-        for s in scratch { (s.pointer + vSize + mSize).update(repeating: 0, count: accSize) }
+        let scratch = (0..<(layout.parallel ? ComputeThreads.count : 1)).map { _ in pool.take(vSize + mSize) }
+        let partials = pool.take(layout.groups * accSize), total = pool.take(accSize)
+        defer { scratch.forEach(pool.give); pool.give(partials); pool.give(total) }
         let (inSize, outSize) = (inC * h * w, outC * h * w)
         func run(_ task: Int, _ k: Int) {
             let first = k * layout.group, count = Swift.min(layout.group, batch - first)
             let t = count * winogradTiles
             let (vp, mp) = (Self.planeStride(inC * t), Self.planeStride(outC * t))
-            let v = scratch[task].pointer, m = v + vSize, acc = m + mSize
+            let v = scratch[task].pointer, m = v + vSize, acc = partials.pointer + k * accSize
             drift_winograd_input(KernelPath.active.code, x + first * inSize, count, inC, h, w, v, t, vp)
             drift_winograd_output_adjoint(KernelPath.active.code, dy + first * outSize, count, outC, h, w, m, t, mp)
             for xi in 0..<16 {
                 gemmMaybeSplit(split: !layout.parallel, false, true, outC, inC, t, 1, UnsafePointer(m + xi * mp), t,
-                               UnsafePointer(v + xi * vp), t, 1, acc + xi * outC * inC, inC)
+                               UnsafePointer(v + xi * vp), t, 0, acc + xi * outC * inC, inC)
             }
         }
-        let used = layout.parallel ? parallelTasks(layout.groups) { task, lo, hi in for k in lo..<hi { run(task, k) } }
-                                   : { for k in 0..<layout.groups { run(0, k) }; return 1 }()
-        let accs = scratch.prefix(used).map { $0.pointer + vSize + mSize }
-        for a in accs.dropFirst() { for i in 0..<accSize { accs[0][i] += a[i] } }
-        drift_winograd_filter_adjoint(accs[0], outC, inC, dw)
+        if layout.parallel {
+            parallelTasks(layout.groups) { task, lo, hi in for k in lo..<hi { run(task, k) } }
+        } else {
+            for k in 0..<layout.groups { run(0, k) }
+        }
+        sumPartials(UnsafePointer(partials.pointer), count: layout.groups, size: accSize, into: total.pointer)
+        drift_winograd_filter_adjoint(total.pointer, outC, inC, dw)
     }
 
-    /// Images per Winograd group (≥ 196 GEMM columns: one 28×28 image, four 14×14 ones; at
-    /// least one group per thread when possible) and whether groups run side by side on the
-    /// workers. Measured on unet28 (2026-12-03, Intel Xeon family 6 model 207), alternating:
+    /// Images per Winograd group (≥ 196 GEMM columns: one 28×28 image, four 14×14 ones) — a
+    /// function of the batch and image size alone, not of the thread count, since the weight
+    /// gradient is summed per group — and whether groups run side by side on the workers.
+    /// Measured on unet28 (2026-12-03, Intel Xeon family 6 model 207), alternating:
     /// groups of ≥ 196 columns ran 411 inference samples·NFE/s and 129 training samples/s
     /// (medians of 3) against 385 and 122 with ≥ 512 columns, 390–406 with 147 or 392.
     static func groups(batch: Int, tiles: Int) -> (group: Int, groups: Int, parallel: Bool) {
         let threads = ComputeThreads.count
-        var group = Swift.max(1, Swift.min(batch, (196 + tiles - 1) / tiles))
-        while group > 1 && (batch + group - 1) / group < threads { group -= 1 }
+        let group = Swift.max(1, Swift.min(batch, (196 + tiles - 1) / tiles))
         let groups = (batch + group - 1) / group
         return (group, groups, groups >= threads && threads > 1)
     }

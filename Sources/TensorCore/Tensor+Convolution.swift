@@ -74,11 +74,9 @@ struct ConvPlan {
         self.g = g
         self.batch = batch
         self.outChannels = outChannels
-        let threads = ComputeThreads.count
-        var group = Swift.max(1, Swift.min(batch, (384 + g.pixels - 1) / g.pixels))
-        // Keep at least one group per thread.
-        while group > 1 && (batch + group - 1) / group < threads { group -= 1 }
-        self.group = group
+        // A function of the geometry and batch alone, never of the thread count: the weight
+        // gradient is summed per group, so its groups must be the same for any thread count.
+        self.group = Swift.max(1, Swift.min(batch, (384 + g.pixels - 1) / g.pixels))
     }
 
     /// Whether groups run side by side on the workers (each with `sgemmSerial`); with fewer
@@ -167,14 +165,15 @@ struct ConvPlan {
         let accSize = dw != nil ? o * k : 0
         let tasks = ComputeThreads.count
         let pool = ScratchPool.shared
-        let scratch = (0..<tasks).map { _ in pool.take(Swift.max(1, colSize + dcolSize + dySize + accSize)) }
-        defer { scratch.forEach(pool.give) }
-        for s in scratch { (s.pointer + colSize + dcolSize + dySize).update(repeating: 0, count: accSize) }
-        let used = forEachGroup { task, first, count in
+        let scratch = (0..<tasks).map { _ in pool.take(Swift.max(1, colSize + dcolSize + dySize)) }
+        // One partial weight gradient per image group, so the sum over groups has one order.
+        let partials = pool.take(Swift.max(1, groups * accSize))
+        defer { scratch.forEach(pool.give); pool.give(partials) }
+        _ = forEachGroup { task, first, count in
             let cols = count * p
             let base = scratch[task].pointer
             let col = base, dcol = base + colSize, dyg = base + colSize + dcolSize
-            let dwAcc = dyg + dySize
+            let dwAcc = partials.pointer + (first / group) * accSize
             let xg = x + first * inSize
             // dY of the group as an [O, count·P] matrix.
             let dyMatrix: UnsafePointer<Float>
@@ -183,7 +182,7 @@ struct ConvPlan {
             }
             if dw != nil {
                 let colMatrix = columns(xg, count: count, scratch: col)
-                gemm(false, true, o, k, cols, 1, dyMatrix, cols, colMatrix, cols, 1, dwAcc, k)
+                gemm(false, true, o, k, cols, 1, dyMatrix, cols, colMatrix, cols, 0, dwAcc, k)
             }
             if let dx {
                 let dxg = dx + first * inSize
@@ -206,11 +205,18 @@ struct ConvPlan {
                 }
             }
         }
-        // Sum the per-task partial weight gradients.
-        let accs = scratch.prefix(used).map { $0.pointer + colSize + dcolSize + dySize }
-        if let dw {
-            dw.update(from: accs[0], count: o * k)
-            for a in accs.dropFirst() { for i in 0..<(o * k) { dw[i] += a[i] } }
+        if let dw { sumPartials(UnsafePointer(partials.pointer), count: groups, size: accSize, into: dw) }
+    }
+
+    /// out[i] = Σ_g partials[g·size + i] over g = 0 ..< count, added in g order for every i
+    /// (split between workers by i, so the sums are the same for any thread count).
+    func sumPartials(_ partials: UnsafePointer<Float>, count: Int, size: Int, into out: UnsafeMutablePointer<Float>) {
+        out.update(from: partials, count: size)
+        parallelFor(size, grain: Swift.max(1, parallelGrain / Swift.max(count, 1))) { lo, hi in
+            for g in 1..<Swift.max(count, 1) {
+                let src = partials + g * size
+                for i in lo..<hi { out[i] += src[i] }
+            }
         }
     }
 

@@ -1,67 +1,96 @@
-import TensorCore
-
 /// The processes that share every training step (data parallelism, e.g. the ranks of
-/// `mpirun -np N drift train`): each draws its own rows of the global batch — their data,
-/// labels, noise and times by data position, exactly the draws one process makes for those
-/// rows — computes their loss and gradient, and the group combines them so every rank takes
-/// the same optimizer step.
+/// `mpirun -np N drift train`), or one process alone (`single`).
 ///
-/// The combination is deterministic: rank r's mean gradient is weighted by its share of the
-/// rows, n_r / B, and the weighted vectors are summed over ranks in buckets by `allReduceSum`,
-/// which must give every rank the same bits and the same N the same sums (`World`'s ring
-/// all-reduce sums each chunk in a fixed rank order). The result equals one process's mean over
-/// B rows up to rounding (the per-row sums are grouped by rank), so N ranks agree with each
-/// other exactly and with one process to float precision.
+/// Every step's global batch is cut into the fixed shards of a `ShardLayout`; each rank takes a
+/// contiguous run of whole shards, draws their rows' data, labels, noise and times by data
+/// position (exactly the draws one process makes for those rows) and computes each shard's
+/// weighted loss and gradient. The shards' vectors are added in the fixed `ReductionTree` over
+/// the shards (`sum(over:length:leaf:)`): each rank sums the maximal subtrees its shards cover,
+/// the ranks exchange those subtree sums, and the additions above them are made in the tree's
+/// order. Every addition is one the whole tree makes in one process, on the same operands, so
+/// the step — loss, gradient, and so the weights — is bitwise the same for 1, 2, … K ranks, and
+/// every rank takes the same step.
+///
+/// The exchange is a reduce-scatter in the tree's order followed by an all-gather: the vector is
+/// cut into `size` element chunks; each rank sends chunk j of every subtree sum it holds to rank
+/// j (`allToAll`), rank j completes the tree on chunk j (elementwise, so a chunk's additions are
+/// exactly the whole vector's), and the finished chunks are gathered everywhere (`allGather`).
+/// A rank sends and receives about (m + 1)·L floats per step for m subtree sums of L floats
+/// (m is 1 when the ranks' shares align with the tree, at most about 2·log₂ K).
 public struct DataParallelGroup: Sendable {
     public let rank: Int
     public let size: Int
-    /// The elementwise sum over ranks of every rank's `values` (equal lengths), on every rank.
-    public let allReduceSum: @Sendable (inout [Float]) throws -> Void
-    /// Floats per all-reduce call.
-    public var bucket = 1 << 20
+    /// `parts[j]` goes to rank j; returns what every rank sent this one, in rank order, the
+    /// given count of floats from each (an all-to-all).
+    public let allToAll: @Sendable (_ parts: [[Float]], _ counts: [Int]) throws -> [[Float]]
+    /// Every rank's `values`, in rank order, on every rank, the given count of floats from each
+    /// (an all-gather).
+    public let allGather: @Sendable (_ values: [Float], _ counts: [Int]) throws -> [[Float]]
+    /// Floats of the summed vector per exchange (bounds the messages and MPI's 32-bit counts).
+    public var bucket = 1 << 22
 
-    public init(rank: Int, size: Int, allReduceSum: @escaping @Sendable (inout [Float]) throws -> Void) {
+    public init(rank: Int, size: Int, allToAll: @escaping @Sendable ([[Float]], [Int]) throws -> [[Float]],
+                allGather: @escaping @Sendable ([Float], [Int]) throws -> [[Float]]) {
         precondition(size >= 1 && rank >= 0 && rank < size, "DataParallelGroup: rank \(rank) of \(size)")
         self.rank = rank
         self.size = size
-        self.allReduceSum = allReduceSum
+        self.allToAll = allToAll
+        self.allGather = allGather
     }
+
+    /// One process computing every shard (nothing is exchanged).
+    public static let single = DataParallelGroup(rank: 0, size: 1, allToAll: { parts, _ in parts }, allGather: { values, _ in [values] })
 
     public var isRoot: Bool { rank == 0 }
 
-    /// Rank r's rows of a global batch of `batch`: contiguous, in rank order, the first
-    /// `batch mod size` ranks one more.
-    public func rows(of batch: Int, rank r: Int? = nil) -> Range<Int> {
-        let r = r ?? rank
-        let base = batch / size, extra = batch % size
-        let lower = r * base + Swift.min(r, extra)
-        return lower..<(lower + base + (r < extra ? 1 : 0))
-    }
+    /// Σ over the shards of `layout` of `leaf(s)` (vectors of `length` floats), added in the
+    /// fixed `ReductionTree` over the shards, on every rank. `leaf` is called for this rank's
+    /// shards only, each once, in order.
+    public func sum(over layout: ShardLayout, length: Int, leaf: (Int) throws -> [Float]) throws -> [Float] {
+        precondition(size <= layout.count, "DataParallelGroup: \(size) ranks share \(layout.count) shards")
+        let tree = ReductionTree(leaves: layout.count)
+        let covers = (0..<size).map { tree.cover(layout.shards(ofRank: $0, size: size)) }
+        func checkedLeaf(_ s: Int) throws -> [Float] {
+            let v = try leaf(s)
+            precondition(v.count == length, "DataParallelGroup: shard \(s) gave \(v.count) floats, not \(length)")
+            return v
+        }
+        let own = try covers[rank].map { try tree.sum($0, leaf: checkedLeaf, add: Self.add) }
+        if size == 1 { return own[0] }   // the cover of every shard is the root
 
-    /// The global loss and gradients from this rank's mean loss and gradients over `rows` of
-    /// `batch` rows (keys in sorted order on every rank).
-    func combine(loss: Float, gradients: [String: Tensor], rows: Int, batch: Int) throws -> (Float, [String: Tensor]) {
-        let weight = Float(rows) / Float(batch)
-        let keys = gradients.keys.sorted()
-        var flat = [loss * weight]
-        for key in keys { flat += gradients[key]!.scalars.map { $0 * weight } }
-        var total = [Float](repeating: 0, count: flat.count)
+        var total = [Float](repeating: 0, count: length)
         var start = 0
-        while start < flat.count {
-            let end = Swift.min(flat.count, start + bucket)
-            var part = Array(flat[start..<end])
-            try allReduceSum(&part)
-            precondition(part.count == end - start, "DataParallelGroup: the all-reduce changed the length")
-            total.replaceSubrange(start..<end, with: part)
+        while start < length {
+            let end = Swift.min(length, start + bucket)
+            let chunks = (0..<size).map { ShardLayout.share(of: end - start, part: $0, of: size) }
+            let parts = chunks.map { chunk in own.flatMap { $0[(start + chunk.lowerBound)..<(start + chunk.upperBound)] } }
+            // Every rank's subtree sums, chunk `rank` of each: sizes known from the layout alone.
+            let n = chunks[rank].count
+            let received = try allToAll(parts, covers.map { $0.count * n })
+            var known: [ReductionTree.Node: [Float]] = [:]
+            for (i, cover) in covers.enumerated() {
+                guard received.count == size, received[i].count == cover.count * n else {
+                    throw TrainingError.invalidSetting("the ranks disagree on the shard layout (rank \(i) sent \(received.count == size ? received[i].count : -1) floats, expected \(cover.count * n))")
+                }
+                for (k, node) in cover.enumerated() { known[node] = Array(received[i][(k * n)..<((k + 1) * n)]) }
+            }
+            let finished = try allGather(tree.sum(from: known, add: Self.add), chunks.map(\.count))
+            for (j, chunk) in chunks.enumerated() {
+                precondition(finished[j].count == chunk.count, "DataParallelGroup: the all-gather changed a chunk's length")
+                total.replaceSubrange((start + chunk.lowerBound)..<(start + chunk.upperBound), with: finished[j])
+            }
             start = end
         }
-        var out: [String: Tensor] = [:]
-        var offset = 1
-        for key in keys {
-            let shape = gradients[key]!.shape, count = gradients[key]!.count
-            out[key] = Tensor(Array(total[offset..<(offset + count)]), shape: shape)
-            offset += count
+        return total
+    }
+
+    /// a += b elementwise.
+    static func add(_ a: inout [Float], _ b: [Float]) {
+        precondition(a.count == b.count, "DataParallelGroup: adding \(b.count) floats to \(a.count)")
+        a.withUnsafeMutableBufferPointer { a in
+            b.withUnsafeBufferPointer { b in
+                for i in 0..<a.count { a[i] += b[i] }
+            }
         }
-        return (total[0], out)
     }
 }

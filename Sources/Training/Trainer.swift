@@ -31,8 +31,16 @@ public struct StepResult: Sendable {
 /// the same. The mutable state is
 /// therefore exactly (parameters, EMA, optimizer moments and step, data
 /// position) — what a checkpoint stores — and a resumed run is bit-identical
-/// to an uninterrupted one (for the same thread count: parallel reductions
-/// split work by thread).
+/// to an uninterrupted one.
+///
+/// A step cuts the batch into the fixed shards of `config.shardLayout`, computes each shard's
+/// mean loss and gradient on its own (weighted by its share of the batch) and adds the shards in
+/// a fixed binary tree (`ReductionTree`, through `DataParallelGroup.sum`), so the sum is grouped
+/// the same way whoever computes which shard: one process and any number of ranks up to the
+/// shard count take bitwise the same steps. Inside a shard every sum over its rows has one
+/// order whatever the thread count (GEMMs sum each output in order; convolutions add their
+/// per-image-group weight gradients in group order), so the thread count does not matter
+/// either. Gradient clipping and the optimizer act on the combined gradient.
 public final class Trainer {
     public let config: TrainingConfig
     public let network: any Network
@@ -49,7 +57,7 @@ public final class Trainer {
     public private(set) var step: Int
     /// Stream position of the next example.
     public private(set) var dataPosition: Int
-    /// The processes sharing each step's batch (nil: this process takes every row).
+    /// The processes sharing each step's shards (nil: this process computes every shard).
     public var parallel: DataParallelGroup?
 
     /// A fresh run: weights initialised from the seed, or — fine-tuning (`config.warmStart`) — set
@@ -110,7 +118,8 @@ public final class Trainer {
     /// True once `config.steps` steps have been taken.
     public var isFinished: Bool { step >= config.steps }
 
-    /// One optimizer step: batch, loss, gradients, clip, optimizer update, EMA.
+    /// One optimizer step: this process's shards of the batch, their losses and gradients summed
+    /// over every shard in the fixed tree, clip, optimizer update, EMA.
     /// - Throws: `TrainingError.nonFinite` (and changes nothing) if the loss or the
     ///   gradient is NaN or infinite; `TrainingError.solveFailed` (and changes nothing) if a
     ///   CNF's ODE solve exceeds its step limit.
@@ -118,29 +127,31 @@ public final class Trainer {
     public func trainStep() throws -> StepResult {
         let lr = config.schedule(step)
         optimizer.learningRate = lr
-        // This process's rows of the batch: all of them, or its share of a data-parallel group.
-        let rows = parallel?.rows(of: config.batchSize) ?? 0..<config.batchSize
-        let first = dataPosition + rows.lowerBound
-        let x0 = source.examples(at: first, count: rows.count, key: rootKey.fold("data"))
-        let classes = batchClasses(rows)
-        let key = rootKey.fold("example")
-        let net = network, objective = objective
-        var loss: Float, gradients: [String: Tensor]
-        var evaluations: (forward: Int, backward: Int)?, nll: Float?
-        if let cnf {
-            let outcome: CNFObjective.Outcome
-            do { outcome = try cnf.lossAndGradients(net, data: x0, key: key, firstSample: first) } catch let error as SolveError {
-                throw TrainingError.solveFailed(step: step, what: "\(error)")
+        let layout = config.shardLayout
+        let group = parallel ?? .single
+        let shapes = Dictionary(uniqueKeysWithValues: network.namedParameters.map { ($0.key, $0.tensor.shape) })
+        let keys = shapes.keys.sorted()
+        let length = 2 + keys.reduce(0) { $0 + shapes[$1]!.reduce(1, *) }
+        // OT-CFM pairs noise with data across the whole batch (every rank solves the same assignment).
+        let partners = objective.config.kind == .otcfm
+            ? objective.couplingPartners(data: source.examples(at: dataPosition, count: config.batchSize, key: rootKey.fold("data")),
+                                         key: rootKey.fold("example"), firstSample: dataPosition) : nil
+        var evaluations: (forward: Int, backward: Int)?
+        // Each shard's [loss, NLL, gradients…] weighted by its share of the batch, summed in the shards' fixed tree.
+        let total = try group.sum(over: layout, length: length) { s in
+            let shard = try shardLossAndGradients(rows: layout.rows(ofShard: s), partners: partners)
+            if let e = shard.evaluations {
+                evaluations = ((evaluations?.forward ?? 0) + e.forward, (evaluations?.backward ?? 0) + e.backward)
             }
-            (loss, gradients, nll) = (outcome.loss, outcome.gradients, outcome.nll)
-            evaluations = (outcome.forwardEvaluations, outcome.backwardEvaluations)
-        } else {
-            (loss, gradients) = valueWithGradient(of: net) {
-                objective.loss(net, data: x0, classes: classes, key: key, firstSample: first)
-            }
+            return Self.flatten(shard, keys: keys, weight: layout.weight(ofShard: s), length: length)
         }
-        if let parallel {
-            (loss, gradients) = try parallel.combine(loss: loss, gradients: gradients, rows: rows.count, batch: config.batchSize)
+        let loss = total[0], nll: Float? = cnf != nil ? total[1] : nil
+        var gradients: [String: Tensor] = [:]
+        var offset = 2
+        for key in keys {
+            let shape = shapes[key]!, count = shape.reduce(1, *)
+            gradients[key] = Tensor(Array(total[offset..<(offset + count)]), shape: shape)
+            offset += count
         }
         let norm: Float
         if let clip = config.gradientClip {
@@ -150,16 +161,61 @@ public final class Trainer {
         }
         guard loss.isFinite else { throw TrainingError.nonFinite(step: step, what: "the loss is \(Self.describe(loss))") }
         guard norm.isFinite else { throw TrainingError.nonFinite(step: step, what: "the gradient norm is \(Self.describe(norm))") }
-        optimizer.step(net, gradients: gradients)
+        optimizer.step(network, gradients: gradients)
         ema.decay = Float(Self.emaDecay(config.emaDecay, step: step))
-        ema.update(net)
+        ema.update(network)
         for tracked in profiles {
             tracked.average.decay = Float(tracked.profile.decay(atUpdate: step + 1))
-            tracked.average.update(net)
+            tracked.average.update(network)
         }
         step += 1
         dataPosition += config.batchSize
         return StepResult(step: step, loss: loss, gradientNorm: norm, learningRate: lr, evaluations: evaluations, nll: nll)
+    }
+
+    /// One shard's mean loss, NLL (CNF) and parameter gradients, and a CNF's solve counts.
+    typealias ShardOutcome = (loss: Float, nll: Float, gradients: [String: Tensor], evaluations: (forward: Int, backward: Int)?)
+
+    /// The loss and gradients of the batch rows `rows` alone (the draws of their stream positions);
+    /// `partners` are OT-CFM's coupled noise rows of the whole batch.
+    func shardLossAndGradients(rows: Range<Int>, partners: Tensor?) throws -> ShardOutcome {
+        let first = dataPosition + rows.lowerBound
+        let x0 = source.examples(at: first, count: rows.count, key: rootKey.fold("data"))
+        let key = rootKey.fold("example")
+        let net = network, objective = objective
+        if let cnf {
+            let outcome: CNFObjective.Outcome
+            do { outcome = try cnf.lossAndGradients(net, data: x0, key: key, firstSample: first) } catch let error as SolveError {
+                throw TrainingError.solveFailed(step: step, what: "\(error)")
+            }
+            return (outcome.loss, outcome.nll, outcome.gradients, (outcome.forwardEvaluations, outcome.backwardEvaluations))
+        }
+        let classes = batchClasses(rows)
+        let pairs = partners?.rows(rows)
+        let (loss, gradients) = valueWithGradient(of: net) {
+            objective.loss(net, data: x0, classes: classes, key: key, firstSample: first, partners: pairs)
+        }
+        return (loss, 0, gradients, nil)
+    }
+
+    /// [w·loss, w·NLL, w·gradients in `keys` order]: a shard's contribution to the batch mean.
+    static func flatten(_ shard: ShardOutcome, keys: [String], weight w: Float, length: Int) -> [Float] {
+        var flat = [Float](repeating: 0, count: length)
+        flat.withUnsafeMutableBufferPointer { out in
+            out[0] = shard.loss * w
+            out[1] = shard.nll * w
+            var offset = 2
+            for key in keys {
+                guard let g = shard.gradients[key] else { preconditionFailure("Trainer: no gradient for \(key)") }
+                g.withUnsafeBufferPointer { p in
+                    precondition(offset + p.count <= length, "Trainer: the gradients hold more than \(length) floats")
+                    let dst = out.baseAddress! + offset
+                    for i in 0..<p.count { dst[i] = p[i] * w }
+                    offset += p.count
+                }
+            }
+        }
+        return flat
     }
 
     /// The training classes of the current batch: each example's label, or nil (the null class)

@@ -53,6 +53,11 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     public var warmStart: WarmStart?
     /// Power-function EMA profiles tracked for post-hoc EMA, and their snapshot interval (nil: none).
     public var posthocEMA: PostHocEMASettings?
+    /// Rows per shard of the batch (`--shard-rows`): the fixed units whose gradients are summed
+    /// in a fixed tree, so any number of processes and threads takes the same steps
+    /// (`shardLayout`). Nil in checkpoints from before shards existed: the batch is one shard,
+    /// the computation those runs made in one process.
+    public var shardRows: Int?
 
     /// The optimizer this run uses.
     public var optimizerChoice: OptimizerChoice { optimizer ?? .adamDefault }
@@ -62,7 +67,8 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
                 weightDecay: Double = 0, gradientClip: Double? = 1, emaDecay: Double = 0.999, flip: Bool = false,
                 seed: UInt64 = 0, checkpointEvery: Int = 1000, sampleEvery: Int = 1000, logEvery: Int = 10,
                 previewSteps: Int = 32, conditioning: ClassConditioning? = nil, optimizer: OptimizerChoice? = nil,
-                keepEvery: Int? = nil, warmStart: WarmStart? = nil, posthocEMA: PostHocEMASettings? = nil) {
+                keepEvery: Int? = nil, warmStart: WarmStart? = nil, posthocEMA: PostHocEMASettings? = nil,
+                shardRows: Int? = nil) {
         self.data = data
         self.model = model
         self.objective = objective
@@ -86,6 +92,13 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         self.keepEvery = keepEvery
         self.warmStart = warmStart
         self.posthocEMA = posthocEMA
+        self.shardRows = shardRows
+    }
+
+    /// How each step's batch is cut into shards: rows of `shardRows` (the whole batch when nil or
+    /// for a CNF, whose adaptive solve spans the batch).
+    public var shardLayout: ShardLayout {
+        ShardLayout(batch: batchSize, shardRows: objective.kind == .cnf ? batchSize : shardRows ?? batchSize)
     }
 
     /// The learning-rate schedule these settings describe.
@@ -113,7 +126,9 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         if objective.kind == .otcfm {
             try check(batchSize <= 4096, "ot-cfm solves an exact B×B assignment each step: use --batch ≤ 4096 (≤ 512 is fast), got \(batchSize)")
         }
+        if let shardRows { try check(shardRows >= 1, "--shard-rows must be at least 1, got \(shardRows)") }
         if objective.kind == .cnf {
+            try check(shardRows == nil, "cnf solves its ODE over the whole batch (one adaptive solve), so its batch is one shard: drop --shard-rows")
             guard case .mlp = model else {
                 throw TrainingError.invalidSetting("cnf differentiates the divergence (second derivatives), which Drift has for the MLP only: use --model mlp2d or mlp")
             }

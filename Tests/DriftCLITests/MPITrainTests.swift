@@ -3,63 +3,88 @@ import TensorCore
 import Training
 import XCTest
 
-/// `mpirun -np N drift train …`: the ranks split each global batch by rows, combine their
-/// gradients in rank order and take the same step; rank 0 alone writes the run's files.
+/// `mpirun -np N drift train …`: the ranks share each global batch's fixed shards, add the
+/// shards' gradients in the fixed tree and take the same step as one process — bit for bit;
+/// rank 0 alone writes the run's files.
 final class MPITrainTests: XCTestCase {
-    /// A tiny run on a toy whose global batch (63) does not divide by 2 or 3 ranks.
-    let tiny = ["train", "--data", "toy:moons", "--model", "mlp", "--width", "32", "--depth", "2", "--batch", "63",
+    /// A tiny run on a toy whose global batch (63) does not divide by 2 or 3 ranks (8 shards of 8 rows, the last 7).
+    let tiny = ["train", "--data", "toy:moons", "--model", "mlp", "--width", "32", "--depth", "2", "--batch", "63", "--shard-rows", "8",
                 "--seed", "2", "--threads", "1", "--log-every", "5", "--sample-every", "0"]
 
-    func parameters(_ run: URL) throws -> [String: Tensor] {
-        try Checkpoint.read(from: run.appendingPathComponent("checkpoint.h5").path).parameters
+    func checkpoint(_ run: URL) throws -> Checkpoint {
+        try Checkpoint.read(from: run.appendingPathComponent("checkpoint.h5").path)
     }
 
-    /// max over tensors of ‖a − b‖ / ‖b‖.
-    func relativeDifference(_ a: [String: Tensor], _ b: [String: Tensor]) -> Double {
-        a.keys.map { key in
-            let (x, y) = (a[key]!.scalars, b[key]!.scalars)
-            let d = zip(x, y).map { Double($0 - $1) * Double($0 - $1) }.reduce(0, +).squareRoot()
-            return d / max(y.map { Double($0) * Double($0) }.reduce(0, +).squareRoot(), 1e-30)
-        }.max() ?? 0
+    /// Whether two runs' parameters and EMA weights have the same bits.
+    func sameBits(_ a: URL, _ b: URL) throws -> Bool {
+        let (x, y) = (try checkpoint(a), try checkpoint(b))
+        func bits(_ t: [String: Tensor]) -> [String: [UInt32]] { t.mapValues { $0.scalars.map(\.bitPattern) } }
+        return bits(x.parameters) == bits(y.parameters) && bits(x.ema) == bits(y.ema)
     }
 
-    func testRanksTakeTheStepsOneProcessTakesToFloatRounding() throws {
+    /// `args` trained by one process and by 2 and 3 ranks: the runs' folders, in that order.
+    func trainAlone_andOnTwoAndThreeRanks(_ args: [String], in folder: URL) throws -> [URL] {
+        let runs = ["one", "two", "three"].map { folder.appendingPathComponent($0) }
+        let alone = try DriftProcess.run(args + ["--out", runs[0].path], in: folder)
+        XCTAssertEqual(alone.status, 0, alone.stderr)
+        for (ranks, run) in [(2, runs[1]), (3, runs[2])] {
+            let started = Date()
+            let r = try MPIRun.run(ranks, args + ["--out", run.path], in: folder)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            XCTAssertTrue(r.stderr.contains("done: "), r.stderr)
+            print("\(ranks) ranks: \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
+        }
+        return runs
+    }
+
+    func testTwoAndThreeRanksTrainAnMLPToTheBitsOfOneProcess() throws {
         let folder = temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let one = folder.appendingPathComponent("one"), two = folder.appendingPathComponent("two"), three = folder.appendingPathComponent("three")
-        let alone = try DriftProcess.run(tiny + ["--steps", "20", "--out", one.path], in: folder)
-        XCTAssertEqual(alone.status, 0, alone.stderr)
-        for (ranks, run) in [(2, two), (3, three)] {
-            let r = try MPIRun.run(ranks, tiny + ["--steps", "20", "--out", run.path], in: folder)
-            XCTAssertEqual(r.status, 0, r.stderr)
-            XCTAssertTrue(r.stderr.contains("done: 20 steps"), r.stderr)
-        }
-        let (p1, p2, p3) = (try parameters(one), try parameters(two), try parameters(three))
-        let d2 = relativeDifference(p2, p1), d3 = relativeDifference(p3, p1)
-        print("20 steps of batch 63: 2 ranks vs 1 process \(d2), 3 ranks vs 1 process \(d3) (largest relative difference of a tensor)")
-        XCTAssertLessThan(d2, 1e-6)
-        XCTAssertLessThan(d3, 1e-6)
+        // mlp2d on moons, batch 256 in 16 shards of 16 rows, 20 steps (3 ranks take 6, 5 and 5 shards, which
+        // the tree covers with subtrees of 4 + 2, 2 + 2 + 1 and 1 + 4 shards).
+        let args = ["train", "--data", "toy:moons", "--model", "mlp2d", "--batch", "256", "--shard-rows", "16", "--steps", "20", "--seed", "4",
+                    "--threads", "1", "--log-every", "5", "--sample-every", "0"]
+        let runs = try trainAlone_andOnTwoAndThreeRanks(args, in: folder)
+        XCTAssertTrue(try sameBits(runs[1], runs[0]), "2 ranks: the weights differ from one process's")
+        XCTAssertTrue(try sameBits(runs[2], runs[0]), "3 ranks: the weights differ from one process's")
+        // The logged losses are the same numbers too.
+        let logs = try runs.map { try String(contentsOf: $0.appendingPathComponent("log.csv"), encoding: .utf8) }
+        let losses = logs.map { $0.split(separator: "\n").dropFirst().map { $0.split(separator: ",")[1] } }
+        XCTAssertEqual(losses[1], losses[0])
+        XCTAssertEqual(losses[2], losses[0])
         // The checkpoint records the world size; rank 0 alone wrote the folder.
-        XCTAssertEqual(try Checkpoint.read(from: two.appendingPathComponent("checkpoint.h5").path).worldSize, 2)
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: two.path).sorted(), ["checkpoint.h5", "log.csv", "loss.png", "samples"])
+        XCTAssertEqual(try checkpoint(runs[1]).worldSize, 2)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: runs[1].path).sorted(), ["checkpoint.h5", "log.csv", "loss.png", "samples"])
     }
 
-    func testAResumeUnderTheSameWorldIsExactAndUnderAnotherOneSaysWhatChanges() throws {
+    func testTwoAndThreeRanksTrainAClassConditionalUNetToTheBitsOfOneProcess() throws {
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let images = folder.appendingPathComponent("shapes")
+        try ShapeImages.writeFolder(images, indices: 0..<4, labelled: true, size: 8)
+        // 12 flipped 8×8 images in 3 classes with label dropout; batch 10 in 5 shards of 2 images.
+        let args = ["train", "--data", "folder:\(images.path)", "--image-size", "8", "--color", "rgb", "--flip", "--classes", "auto",
+                    "--model", "unet", "--channels", "8", "--mults", "1,2", "--batch", "10", "--shard-rows", "2", "--steps", "4",
+                    "--seed", "5", "--threads", "1", "--log-every", "1", "--sample-every", "0", "--preview-steps", "2"]
+        let runs = try trainAlone_andOnTwoAndThreeRanks(args, in: folder)
+        XCTAssertTrue(try sameBits(runs[1], runs[0]), "2 ranks: the weights differ from one process's")
+        XCTAssertTrue(try sameBits(runs[2], runs[0]), "3 ranks: the weights differ from one process's")
+    }
+
+    func testAResumeIsExactUnderAnyNumberOfRanks() throws {
         let folder = temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let straight = folder.appendingPathComponent("straight"), split = folder.appendingPathComponent("split")
-        // A constant learning rate, so a 10-step run extended to 20 follows the 20-step run's schedule.
+        // A constant learning rate, so a 10-step run extended to 20 and 30 follows the 30-step run's schedule.
         let flat = tiny + ["--decay", "constant"]
-        XCTAssertEqual(try MPIRun.run(2, flat + ["--steps", "20", "--out", straight.path], in: folder).status, 0)
+        XCTAssertEqual(try DriftProcess.run(flat + ["--steps", "30", "--out", straight.path], in: folder).status, 0)
         XCTAssertEqual(try MPIRun.run(2, flat + ["--steps", "10", "--out", split.path], in: folder).status, 0)
-        let resumed = try MPIRun.run(2, ["train", "--resume", split.path, "--steps", "20"], in: folder)
-        XCTAssertEqual(resumed.status, 0, resumed.stderr)
-        XCTAssertFalse(resumed.stderr.contains("note:"), resumed.stderr)
-        XCTAssertEqual(relativeDifference(try parameters(split), try parameters(straight)), 0, "10 + 10 steps on 2 ranks = 20 steps on 2 ranks")
-
-        let single = try DriftProcess.run(["train", "--resume", split.path, "--steps", "30"], in: folder)
-        XCTAssertEqual(single.status, 0, single.stderr)
-        XCTAssertTrue(single.stderr.contains("note: the run was trained by 2 process(es) and continues with 1"), single.stderr)
+        let onThree = try MPIRun.run(3, ["train", "--resume", split.path, "--steps", "20"], in: folder)
+        XCTAssertEqual(onThree.status, 0, onThree.stderr)
+        XCTAssertFalse(onThree.stderr.contains("note:"), onThree.stderr)
+        let alone = try DriftProcess.run(["train", "--resume", split.path, "--steps", "30"], in: folder)
+        XCTAssertEqual(alone.status, 0, alone.stderr)
+        XCTAssertTrue(try sameBits(split, straight), "10 steps on 2 ranks + 10 on 3 + 10 in one process = 30 in one process")
     }
 
     func testAKilledRankEndsTheJobAndTheLastCheckpointResumes() throws {
@@ -91,16 +116,25 @@ final class MPITrainTests: XCTestCase {
         XCTAssertEqual(try Checkpoint.read(from: checkpoint).step, step + 10)
     }
 
-    func testAGlobalBatchSmallerThanTheWorldIsRefused() throws {
+    func testFewerShardsThanProcessesAreRefused() throws {
         let folder = temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let out = folder.appendingPathComponent("run")
-        var args = tiny
-        args[args.firstIndex(of: "63")!] = "2"
-        let r = try MPIRun.run(3, args + ["--steps", "5", "--out", out.path], in: folder)
+        let r = try MPIRun.run(3, setting(["--batch": "2"], in: tiny) + ["--steps", "5", "--out", out.path], in: folder)
         XCTAssertNotEqual(r.status, 0)
-        XCTAssertTrue(r.stderr.contains("--batch 2 is smaller than the 3 processes sharing it"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("--batch 2 is smaller than the 3 processes sharing it: every process needs a whole shard"), r.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: out.path))
+        // 63 rows in shards of 32 are 2 shards: not enough for 3 processes.
+        let few = try MPIRun.run(3, setting(["--shard-rows": "32"], in: tiny) + ["--steps", "5", "--out", out.path], in: folder)
+        XCTAssertNotEqual(few.status, 0)
+        XCTAssertTrue(few.stderr.contains("--batch 63 in shards of 32 rows makes 2 shards, fewer than the 3 processes sharing it"), few.stderr)
+    }
+
+    /// `args` with the values of some flags replaced.
+    func setting(_ values: [String: String], in args: [String]) -> [String] {
+        var out = args
+        for (flag, value) in values { out[out.firstIndex(of: flag)! + 1] = value }
+        return out
     }
 
     /// PIDs whose parent is `pid` (from /proc).

@@ -57,19 +57,19 @@ final class ResumeTests: XCTestCase {
     func testAUNetOnAShuffledFlippedImageFolderResumesBitIdentically() throws {
         // Twelve 8×8 PNGs, batches of 5 for 8 steps: the stream crosses three epochs (reshuffled)
         // with random flips, and the run stops mid-epoch; a small U-Net trains on it.
-        let images = makeTemporaryFolder()
+        let images = try makeImageFolder()
         defer { try? FileManager.default.removeItem(at: images) }
-        for i in 0..<12 {
-            var image = PixelImage(width: 8, height: 8, channels: 1)
-            for y in 0..<8 { for x in 0..<8 { image[x, y, 0] = UInt8((x * 29 + y * 13 + i * 41) % 256) } }
-            try image.writePNG(to: images.appendingPathComponent("img\(i).png").path)
-        }
-        let unet = UNetConfig(inputChannels: 1, imageSize: 8, baseChannels: 8, channelMultipliers: [1, 2], blocksPerLevel: 1,
-                              attentionResolutions: [], midAttention: false, timeEmbeddingInput: 16, timeEmbeddingDimension: 32, groups: 4)
-        let config = TrainingConfig(data: .folder(path: images.path, imageSize: 8, color: .gray), model: .unet(unet),
-                                    objective: ObjectiveConfig(kind: .cfm), path: .standard(.rectified), steps: 8, batchSize: 5,
-                                    learningRate: 2e-3, warmupSteps: 2, emaDecay: 0.9, flip: true, seed: 6,
-                                    checkpointEvery: 0, sampleEvery: 0, logEvery: 0)
-        try assertResumeIsExact(config)
+        try assertResumeIsExact(tinyUNetConfig(images: images))
+    }
+
+    func testShardedRunsResumeBitIdentically() throws {
+        var mlp = tinyConfig(objective: ObjectiveConfig(kind: .otcfm), steps: 20, batch: 70)
+        mlp.shardRows = 16
+        try assertResumeIsExact(mlp)
+        let images = try makeImageFolder()
+        defer { try? FileManager.default.removeItem(at: images) }
+        var unet = tinyUNetConfig(images: images)
+        unet.shardRows = 2
+        try assertResumeIsExact(unet)
     }
 }

@@ -1,4 +1,5 @@
 import Datasets
+import DriftIO
 import Foundation
 import Generative
 import NN
@@ -38,4 +39,28 @@ func conditionalConfig(steps: Int = 20, dropout: Double = 0.25) -> TrainingConfi
     config.model.classCount = 8
     config.conditioning = ClassConditioning(classNames: ToyDistribution.eightGaussians.classNames, labelDropout: dropout)
     return config
+}
+
+/// Twelve 8×8 grayscale PNGs in a new temporary folder (removed by the caller).
+func makeImageFolder(_ name: String = #function) throws -> URL {
+    let images = makeTemporaryFolder(name)
+    for i in 0..<12 {
+        var image = PixelImage(width: 8, height: 8, channels: 1)
+        for y in 0..<8 { for x in 0..<8 { image[x, y, 0] = UInt8((x * 29 + y * 13 + i * 41) % 256) } }
+        try image.writePNG(to: images.appendingPathComponent("img\(i).png").path)
+    }
+    return images
+}
+
+/// A small U-Net (8 channels, two levels, self-attention in the middle if asked) trained with
+/// random flips on `images` (`makeImageFolder`): batches of 5 for 8 steps cross three epochs of
+/// the twelve images.
+func tinyUNetConfig(images: URL, steps: Int = 8, midAttention: Bool = false) -> TrainingConfig {
+    let unet = UNetConfig(inputChannels: 1, imageSize: 8, baseChannels: 8, channelMultipliers: [1, 2], blocksPerLevel: 1,
+                          attentionResolutions: [], midAttention: midAttention, timeEmbeddingInput: 16, timeEmbeddingDimension: 32,
+                          groups: 4)
+    return TrainingConfig(data: .folder(path: images.path, imageSize: 8, color: .gray), model: .unet(unet),
+                          objective: ObjectiveConfig(kind: .cfm), path: .standard(.rectified), steps: steps, batchSize: 5,
+                          learningRate: 2e-3, warmupSteps: 2, emaDecay: 0.9, flip: true, seed: 6,
+                          checkpointEvery: 0, sampleEvery: 0, logEvery: 0)
 }

@@ -46,8 +46,8 @@ public struct Checkpoint {
     /// True for an export holding only the EMA weights (no raw parameters, no optimizer
     /// state): it samples like the full file but cannot be resumed.
     public var isEMAOnly = false
-    /// Compute threads the run used (a resume uses the same count by default: parallel
-    /// reductions split work by thread, so the count is part of bit-exactness).
+    /// Compute threads the run used (a resume uses the same count by default, for the same
+    /// speed; the steps do not depend on it).
     public var threads: Int?
     /// Processes that shared each step (data parallelism; nil as in runs made before it: 1).
     public var worldSize: Int?

@@ -51,8 +51,11 @@ public struct TrainingObjective {
 
     /// The scalar loss on the data batch `x0` [B, …] of classes `classes` (nil entries, or nil
     /// for all: unconditional) whose first example sits at stream position `firstSample`
-    /// (tracked through `network`'s parameters).
-    public func loss(_ network: any Network, data x0: Tensor, classes: [Int?]? = nil, key: RandomKey, firstSample: Int = 0) -> Tensor {
+    /// (tracked through `network`'s parameters). OT-CFM couples the batch's own noise with it,
+    /// unless `partners` gives each row's noise partner (rows of a larger batch's coupling,
+    /// `couplingPartners`).
+    public func loss(_ network: any Network, data x0: Tensor, classes: [Int?]? = nil, key: RandomKey, firstSample: Int = 0,
+                     partners: Tensor? = nil) -> Tensor {
         let b = x0.shape[0]
         let classes = classes ?? [Int?](repeating: nil, count: b)
         let noise = Tensor.randomNormal(x0.shape, key: key.fold("noise"), firstSample: firstSample)
@@ -70,7 +73,7 @@ public struct TrainingObjective {
             let prediction = network(x: xt, t: Tensor(t.map(Float.init)), classes: classes)
             return weightedMeanSquare(prediction - noise, weights: w)
         case .cfm, .otcfm:
-            let eps = config.kind == .otcfm ? MinibatchOT.couple(data: x0, noise: noise) : noise
+            let eps = config.kind == .otcfm ? partners ?? MinibatchOT.couple(data: x0, noise: noise) : noise
             let t = flowTimes(u, key: key, firstSample: firstSample)
             let xt = x0 * rows(t.map(path.alpha), like: x0) + eps * rows(t.map(path.sigma), like: x0)
             let target = x0 * rows(t.map(path.alphaDot), like: x0) + eps * rows(t.map(path.sigmaDot), like: x0)
@@ -88,6 +91,14 @@ public struct TrainingObjective {
         case .cnf:
             preconditionFailure("TrainingObjective.loss: a CNF's loss is a solve with its own gradient (CNFObjective)")
         }
+    }
+
+    /// OT-CFM: the noise rows of the batch `x0` (first example at stream position `firstSample`,
+    /// noise drawn as `loss` draws it) reordered so that row i is data row i's partner under the
+    /// exact OT plan of the whole batch. Shards of the batch pass their rows of it to `loss`, so
+    /// the coupling spans the batch however it is cut.
+    public func couplingPartners(data x0: Tensor, key: RandomKey, firstSample: Int) -> Tensor {
+        MinibatchOT.couple(data: x0, noise: Tensor.randomNormal(x0.shape, key: key.fold("noise"), firstSample: firstSample))
     }
 
     /// Flow-matching times from uniforms u: uniform or logit-normal, mapped onto the time range.

@@ -33,24 +33,20 @@ public final class TrainingRun {
     private let log: TrainingLog?
     private let previousElapsed: Double
     private var lastCheckpointStep: Int?
-    /// The processes the checkpoint this run resumed was trained with (nil for a new run).
-    public let resumedWorldSize: Int?
 
-    private init(folder: RunFolder, trainer: Trainer, log: TrainingLog?, previousElapsed: Double, lastCheckpointStep: Int?,
-                 resumedWorldSize: Int? = nil) {
+    private init(folder: RunFolder, trainer: Trainer, log: TrainingLog?, previousElapsed: Double, lastCheckpointStep: Int?) {
         self.folder = folder
         self.trainer = trainer
         self.log = log
         self.previousElapsed = previousElapsed
         self.lastCheckpointStep = lastCheckpointStep
-        self.resumedWorldSize = resumedWorldSize
     }
 
     /// Whether this process writes the run's files (checkpoints, log, previews, snapshots).
     public var writesFiles: Bool { trainer.parallel?.isRoot ?? true }
 
     /// A new run in `folder`: checks the folder is writable and holds no other run, loads the data.
-    /// With a data-parallel `group`, every rank trains its rows and rank 0 alone writes.
+    /// With a data-parallel `group`, every rank trains its shards and rank 0 alone writes.
     /// `initialWeights` are a fine-tuning run's starting weights (`config.warmStart` says whose).
     public static func start(_ config: TrainingConfig, in folder: RunFolder, group: DataParallelGroup? = nil,
                              initialWeights: [String: Tensor]? = nil) throws -> TrainingRun {
@@ -60,7 +56,7 @@ public final class TrainingRun {
         }
         // Everything that can fail without touching the disk comes first: a failed start leaves no folder.
         let trainer = try Trainer(config: config, source: try config.data.makeSource(flip: config.flip), initialWeights: initialWeights)
-        try group.map { try checkBatch(config.batchSize, for: $0, objective: config.objective.kind) }
+        try group.map { try checkShards(config, for: $0) }
         trainer.parallel = group
         let writes = group?.isRoot ?? true
         if writes { try folder.prepare() }
@@ -70,8 +66,8 @@ public final class TrainingRun {
 
     /// Continues the run saved in `folder` (optionally extended to `steps`), with `threads`
     /// compute threads or, by default, as many as the run used before.
-    /// With a data-parallel `group` (any size: the data stream, noise and steps do not depend on
-    /// it; see `resumedWorldSize`), every rank trains its rows and rank 0 alone writes.
+    /// With a data-parallel `group` of any size up to the run's shard count (the steps do not
+    /// depend on it: see `DataParallelGroup`), every rank trains its shards and rank 0 alone writes.
     public static func resume(_ folder: RunFolder, steps: Int? = nil, threads: Int? = nil, keepEvery: Int? = nil,
                               group: DataParallelGroup? = nil) throws -> TrainingRun {
         guard FileManager.default.fileExists(atPath: folder.checkpoint) else {
@@ -82,7 +78,7 @@ public final class TrainingRun {
             throw TrainingError.invalidSetting("\(folder.checkpoint) holds EMA weights only (an export for sampling); --resume needs the run's full checkpoint")
         }
         if let n = threads ?? checkpoint.threads { ComputeThreads.set(n) }
-        try group.map { try checkBatch(checkpoint.training.batchSize, for: $0, objective: checkpoint.training.objective.kind) }
+        try group.map { try checkShards(checkpoint.training, for: $0) }
         let writes = group?.isRoot ?? true
         if writes { try folder.prepare() }
         let source = try checkpoint.training.data.makeSource(flip: checkpoint.training.flip)
@@ -91,18 +87,27 @@ public final class TrainingRun {
         let log = writes ? try TrainingLog(path: folder.log, keepThrough: checkpoint.step,
                                                  countsSolves: checkpoint.training.objective.kind == .cnf) : nil
         return TrainingRun(folder: folder, trainer: trainer, log: log, previousElapsed: checkpoint.elapsedSeconds,
-                          lastCheckpointStep: checkpoint.step, resumedWorldSize: checkpoint.worldSize ?? 1)
+                          lastCheckpointStep: checkpoint.step)
     }
 
-    /// Every rank needs at least one row of the global batch; a CNF runs in one process (its
-    /// adaptive solve spans the whole batch, so shares would take other steps).
-    static func checkBatch(_ batch: Int, for group: DataParallelGroup, objective: ObjectiveKind) throws {
-        if objective == .cnf, group.size > 1 {
+    /// Every rank needs at least one whole shard of the batch (a CNF's batch is one shard, so it
+    /// runs in one process).
+    static func checkShards(_ config: TrainingConfig, for group: DataParallelGroup) throws {
+        let layout = config.shardLayout
+        guard group.size > layout.count else { return }
+        if config.objective.kind == .cnf {
             throw TrainingError.invalidSetting("cnf trains in one process (its ODE solve spans the whole batch): run drift train without mpirun")
         }
-        guard batch >= group.size else {
-            throw TrainingError.invalidSetting("--batch \(batch) is smaller than the \(group.size) processes sharing it: give every process at least one row (--batch ≥ \(group.size))")
+        guard let rows = config.shardRows else {
+            throw TrainingError.invalidSetting("this run's batch is one shard (its checkpoint predates --shard-rows): continue it in one process, without mpirun")
         }
+        let remedy = "every process needs a whole shard: --batch ≥ \(group.size * rows)"
+            + (config.batchSize >= group.size ? ", or --shard-rows ≤ \(config.batchSize / group.size)" : "")
+        if config.batchSize < group.size {
+            throw TrainingError.invalidSetting("--batch \(config.batchSize) is smaller than the \(group.size) processes sharing it: \(remedy)")
+        }
+        throw TrainingError.invalidSetting("--batch \(config.batchSize) in shards of \(rows) rows makes \(layout.count) shard\(layout.count == 1 ? "" : "s"), "
+                                           + "fewer than the \(group.size) processes sharing it: \(remedy)")
     }
 
     /// Trains to the last step, or until `shouldStop()` turns true (checked after every step).
