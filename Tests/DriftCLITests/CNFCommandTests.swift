@@ -14,6 +14,23 @@ final class CNFCommandTests: XCTestCase {
          "--threads", "1", "--log-every", "2", "--ode-solver", "rk4", "--ode-steps", "4"] + extra
     }
 
+    func testTheCNFDefaultsAreTheMeasuredRecipe() throws {
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let run = folder.appendingPathComponent("run")
+        let train = try DriftProcess.run(["train", "--data", "gmm:" + ring, "--objective", "cnf", "--steps", "2", "--threads", "1",
+                                          "--out", run.path], in: folder)
+        XCTAssertEqual(train.status, 0, train.stderr)
+        let config = try Checkpoint.read(from: run.appendingPathComponent("checkpoint.h5").path).training
+        guard case .mlp(let mlp) = config.model else { return XCTFail("a CNF's default network is an MLP, got \(config.model)") }
+        XCTAssertEqual([mlp.width, mlp.depth], [64, 3])
+        XCTAssertEqual(mlp.timeScale, 1)
+        XCTAssertEqual(config.warmupSteps, 100)
+        let cnf = try XCTUnwrap(config.objective.cnf)
+        XCTAssertEqual([cnf.rtol, cnf.atol, cnf.kinetic, cnf.jacobian], [1e-4, 1e-4, 0.01, 0.01])
+        XCTAssertEqual(cnf.solver, "dopri5")
+    }
+
     func testCNFTrainsLogsItsSolvesAndIsSampledAndScoredAsAnODEModel() throws {
         let folder = temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
