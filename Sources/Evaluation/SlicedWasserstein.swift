@@ -91,12 +91,17 @@ public struct SlicedWassersteinResampler: Sendable {
     /// resample adds on top of the sample's own, which widens the bootstrap interval by a third
     /// where the distance is small beside its bias (`SlicedWassersteinCoverageTests`).
     public func squaredDeltaStandardError() -> Double {
-        let (x, y) = influence()
+        Self.deltaStandardError(influence())
+    }
+
+    /// SE² = Var_i IF(xᵢ) / N₁ + Var_j IF(yⱼ) / N₂ from the two sets' influences.
+    public static func deltaStandardError(_ influence: (samples: [Double], reference: [Double])) -> Double {
+        let (x, y) = influence
         func variance(_ v: [Double]) -> Double {
             let m = v.reduce(0, +) / Double(v.count)
             return v.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(Swift.max(v.count - 1, 1))
         }
-        return (variance(x) / Double(countX) + variance(y) / Double(countY)).squareRoot()
+        return (variance(x) / Double(x.count) + variance(y) / Double(y.count)).squareRoot()
     }
 
     /// Adds the centred Kantorovich potential of each point of `sorted` (mapped monotonically onto

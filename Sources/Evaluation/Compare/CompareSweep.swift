@@ -310,8 +310,9 @@ public struct CompareSweep {
                 // SW₂², bias-corrected below from its resamples (`CompareMetric.isBootstrapBiasCorrected`).
                 let sw = try SlicedWassersteinResampler(features, reference, key: key.fold("sw2"))
                 let plugIn = sw.value(rows: Array(0..<features.count), referenceRows: Array(0..<reference.count))
-                out[m] = Estimate(value: plugIn * plugIn, standardError: sw.squaredDeltaStandardError())
-                swInfluence = sw.influence()
+                let influence = sw.influence()
+                out[m] = Estimate(value: plugIn * plugIn, standardError: SlicedWassersteinResampler.deltaStandardError(influence))
+                swInfluence = influence
                 if bootstrap.resamples > 0 {
                     resampled[m] = { rows, referenceRows in
                         let v = sw.value(rows: rows, referenceRows: referenceRows)
