@@ -173,7 +173,8 @@ struct TrainCommand: ParsableCommand {
 
     /// The training defaults of `--objective cnf` that differ from the other objectives': a 64-wide
     /// MLP (3 hidden blocks), 1,500 steps, 100 warm-up steps. With the time scale 1 of MLPs they
-    /// reach a test NLL within 0.03 nats of the ring's entropy in minutes (docs/likelihood-and-cnf.md).
+    /// reached a test NLL 0.074 nats above the ring's entropy in 8 minutes on one shared thread
+    /// (docs/likelihood-and-cnf.md, "With the defaults").
     static let cnfDefaults = (width: 64, steps: 1_500, warmup: 100)
 
     func run() throws {
