@@ -35,6 +35,15 @@ extension DataSpec {
             return ShuffledExamples(try ExampleSet.fashionMNIST(split), flip: flip)
         case .folder(let path, let size, let color):
             return ShuffledExamples(try ImageFolder.load(path, imageSize: size, color: color), flip: flip)
+        case .pairs(let file, let shape):
+            let pairs = try ReflowPairs.read(from: file)
+            guard pairs.isComplete else {
+                throw DataError.unreadable("\(file) holds \(pairs.count) of its \(pairs.target) pairs: finish them with drift distill --resume")
+            }
+            guard pairs.sampleShape == shape else {
+                throw DataError.wrongShape("\(file) now holds samples of shape \(pairs.sampleShape), not the \(shape) this run was started with")
+            }
+            return PairSource(pairs)
         }
     }
 }

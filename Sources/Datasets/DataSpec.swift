@@ -7,12 +7,15 @@ import Generative
 /// String forms: `fashion-mnist` (or `fashion-mnist:test`), `toy:NAME`
 /// (moons, 8gaussians, checkerboard, spirals, rings), `gmm:FILE.json` (samples
 /// of an analytic Gaussian mixture; the spec is embedded so a resume does not
-/// need the file), `folder:PATH` (PNG images, resized and centre-cropped).
+/// need the file), `folder:PATH` (PNG images, resized and centre-cropped), `pairs:FILE.h5`
+/// (reflow's noise–sample pairs, written by `drift distill`: the samples are the examples and
+/// each one's noise its coupled partner).
 public enum DataSpec: Equatable, Sendable {
     case fashionMNIST(split: DataSplit)
     case toy(ToyDistribution)
     case gmm(spec: GaussianMixtureSpec, file: String)
     case folder(path: String, imageSize: Int, color: ImageColor)
+    case pairs(file: String, sampleShape: [Int])
 
     /// Parses `--data`; `imageSize`/`color` apply to `folder:` only.
     public static func parse(_ text: String, imageSize: Int = 32, color: ImageColor = .rgb) throws -> DataSpec {
@@ -42,12 +45,15 @@ public enum DataSpec: Equatable, Sendable {
             } catch {
                 throw DataError.unreadable("\(file): \(error.localizedDescription)")
             }
+        case "pairs":
+            guard let file = rest, !file.isEmpty else { throw DataError.invalidSetting("pairs needs a file: --data pairs:FILE.h5 (written by drift distill)") }
+            return .pairs(file: file, sampleShape: try ReflowPairs.header(of: file).sampleShape)
         case "folder":
             guard let path = rest, !path.isEmpty else { throw DataError.invalidSetting("folder needs a path: --data folder:PATH") }
             guard imageSize >= 4 else { throw DataError.invalidSetting("--image-size must be at least 4, got \(imageSize)") }
             return .folder(path: path, imageSize: imageSize, color: color)
         default:
-            throw DataError.invalidSetting("unknown data '\(text)': use fashion-mnist, toy:NAME, gmm:FILE.json or folder:PATH")
+            throw DataError.invalidSetting("unknown data '\(text)': use fashion-mnist, toy:NAME, gmm:FILE.json, folder:PATH or pairs:FILE.h5")
         }
     }
 
@@ -58,6 +64,7 @@ public enum DataSpec: Equatable, Sendable {
         case .toy(let t): return "toy:" + t.rawValue
         case .gmm(_, let file): return "gmm:" + file
         case .folder(let path, _, _): return "folder:" + path
+        case .pairs(let file, _): return "pairs:" + file
         }
     }
 
@@ -68,6 +75,7 @@ public enum DataSpec: Equatable, Sendable {
         case .toy: return [2]
         case .gmm(let spec, _): return [spec.dimension]
         case .folder(_, let size, let color): return [color.channels, size, size]
+        case .pairs(_, let shape): return shape
         }
     }
 
@@ -84,6 +92,7 @@ extension DataSpec {
         case .toy(let toy): return toy.classNames
         case .gmm(let spec, _): return (0..<spec.weights.count).map(String.init)
         case .folder(let path, _, _): return try ImageFolder.listing(path).classNames
+        case .pairs: return nil
         }
     }
 }
@@ -95,8 +104,8 @@ public enum ImageColor: String, Codable, CaseIterable, Sendable {
 }
 
 extension DataSpec: Codable {
-    private enum CodingKeys: String, CodingKey { case source, split, toy, spec, file, path, imageSize, color }
-    private enum Source: String, Codable { case fashionMNIST = "fashion-mnist", toy, gmm, folder }
+    private enum CodingKeys: String, CodingKey { case source, split, toy, spec, file, path, imageSize, color, sampleShape }
+    private enum Source: String, Codable { case fashionMNIST = "fashion-mnist", toy, gmm, folder, pairs }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -107,6 +116,7 @@ extension DataSpec: Codable {
         case .folder:
             self = .folder(path: try c.decode(String.self, forKey: .path), imageSize: try c.decode(Int.self, forKey: .imageSize),
                            color: try c.decode(ImageColor.self, forKey: .color))
+        case .pairs: self = .pairs(file: try c.decode(String.self, forKey: .file), sampleShape: try c.decode([Int].self, forKey: .sampleShape))
         }
     }
 
@@ -128,6 +138,10 @@ extension DataSpec: Codable {
             try c.encode(path, forKey: .path)
             try c.encode(size, forKey: .imageSize)
             try c.encode(color, forKey: .color)
+        case .pairs(let file, let shape):
+            try c.encode(Source.pairs, forKey: .source)
+            try c.encode(file, forKey: .file)
+            try c.encode(shape, forKey: .sampleShape)
         }
     }
 }

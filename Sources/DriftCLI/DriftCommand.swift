@@ -10,7 +10,7 @@ public struct DriftCommand: ParsableCommand {
         commandName: "drift",
         abstract: "Diffusion and flow-matching models: train, sample, compare ODE and SDE samplers.",
         version: DriftVersion.current,
-        subcommands: [TrainCommand.self, TrainClassifierCommand.self, SampleCommand.self, EncodeCommand.self, EditCommand.self, InterpolateCommand.self, CompareCommand.self, LikelihoodCommand.self, InspectCommand.self, ExportCommand.self, BenchCommand.self]
+        subcommands: [TrainCommand.self, TrainClassifierCommand.self, DistillCommand.self, SampleCommand.self, EncodeCommand.self, EditCommand.self, InterpolateCommand.self, CompareCommand.self, LikelihoodCommand.self, InspectCommand.self, ExportCommand.self, BenchCommand.self]
     )
     public init() {}
 

@@ -97,7 +97,7 @@ struct TrainClassifierCommand: ParsableCommand {
             let order = ShuffledExamples.permutation(all.count, key: RandomKey(seed: seed).fold("held-out"))
             let held = max(1, all.count / 10)
             return (all.rows(Array(order[held...]).sorted()), all.rows(Array(order[..<held]).sorted()), "held-out images")
-        case .toy, .gmm:
+        case .toy, .gmm, .pairs:
             throw CLIError("--data \(spec.name): a feature network is trained on images (fashion-mnist or folder:PATH)")
         }
     }

@@ -85,6 +85,23 @@ public enum CPUInfo {
         return "unknown CPU"
     }()
 
+    /// "AMD EPYC (family 25 model 1)": the model name with /proc/cpuinfo's family and model
+    /// numbers, which tell CPUs of one marketing name apart (Zen 3 from Zen 4).
+    public static let identity: String = {
+        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return modelName }
+        func field(_ name: String) -> String? {
+            for line in text.split(separator: "\n") {
+                let parts = line.split(separator: ":", maxSplits: 1)
+                if parts.count == 2, parts[0].trimmingCharacters(in: .whitespaces) == name {
+                    return parts[1].trimmingCharacters(in: .whitespaces)
+                }
+            }
+            return nil
+        }
+        guard let family = field("cpu family"), let model = field("model") else { return modelName }
+        return "\(modelName) (family \(family) model \(model))"
+    }()
+
     /// Data-cache sizes in bytes as the CPU reports them (the GEMM's blocking uses them).
     public static var cacheL1d: Int { Int(drift_cache_l1d()) }
     public static var cacheL2: Int { Int(drift_cache_l2()) }

@@ -191,7 +191,9 @@ public final class Trainer {
             return (outcome.loss, outcome.nll, outcome.gradients, (outcome.forwardEvaluations, outcome.backwardEvaluations))
         }
         let classes = batchClasses(rows)
+        // OT-CFM's partners of the whole batch, or reflow's stored noise of these examples.
         let pairs = partners?.rows(rows)
+            ?? (source as? CoupledExampleSource)?.partners(at: first, count: rows.count, key: rootKey.fold("data"))
         let (loss, gradients) = valueWithGradient(of: net) {
             objective.loss(net, data: x0, classes: classes, key: key, firstSample: first, partners: pairs)
         }

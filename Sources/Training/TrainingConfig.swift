@@ -58,6 +58,9 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     /// (`shardLayout`). Nil in checkpoints from before shards existed: the batch is one shard,
     /// the computation those runs made in one process.
     public var shardRows: Int?
+    /// A distilled student's ledger (`drift distill`): its teacher and what the teacher spent on
+    /// its training data; nil for a model trained on data.
+    public var distillation: DistillationRecord?
 
     /// The optimizer this run uses.
     public var optimizerChoice: OptimizerChoice { optimizer ?? .adamDefault }
@@ -68,7 +71,7 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
                 seed: UInt64 = 0, checkpointEvery: Int = 1000, sampleEvery: Int = 1000, logEvery: Int = 10,
                 previewSteps: Int = 32, conditioning: ClassConditioning? = nil, optimizer: OptimizerChoice? = nil,
                 keepEvery: Int? = nil, warmStart: WarmStart? = nil, posthocEMA: PostHocEMASettings? = nil,
-                shardRows: Int? = nil) {
+                shardRows: Int? = nil, distillation: DistillationRecord? = nil) {
         self.data = data
         self.model = model
         self.objective = objective
@@ -93,6 +96,7 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         self.warmStart = warmStart
         self.posthocEMA = posthocEMA
         self.shardRows = shardRows
+        self.distillation = distillation
     }
 
     /// How each step's batch is cut into shards: rows of `shardRows` (the whole batch when nil or
@@ -127,6 +131,11 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
             try check(batchSize <= 4096, "ot-cfm solves an exact B×B assignment each step: use --batch ≤ 4096 (≤ 512 is fast), got \(batchSize)")
         }
         if let shardRows { try check(shardRows >= 1, "--shard-rows must be at least 1, got \(shardRows)") }
+        if case .pairs = data {
+            try check(objective.kind == .cfm && path.kind == .rectified,
+                      "reflow pairs train a rectified flow: use --objective cfm on the rectified path (ot-cfm would re-pair the noise), not \(objective.kind.rawValue) on \(path.kind.rawValue)")
+            try check(conditioning == nil, "reflow pairs carry no classes: train an unconditional student")
+        }
         if objective.kind == .cnf {
             try check(shardRows == nil, "cnf solves its ODE over the whole batch (one adaptive solve), so its batch is one shard: drop --shard-rows")
             guard case .mlp = model else {

@@ -50,6 +50,12 @@ public struct CheckpointSummary {
                 + ", a snapshot every \($0.every) steps" } ?? "none"),
             ("trained for", String(format: "%.1f s", c.elapsedSeconds)),
             ("fine-tuned from", t.warmStart?.summary ?? "none (initialised from the seed)"),
+        ]
+        if let d = t.distillation {
+            rows.append(("distilled", d.summary + "; the student trained \(Int(c.elapsedSeconds.rounded())) s on \(d.trainingCPU)"))
+            rows.append(("teacher sha256", d.teacherSHA256))
+        }
+        rows += [
             ("parameters", "\(c.parameterCount) in \(c.parameters.count) tensors"),
         ]
         let width = rows.map(\.0.count).max() ?? 0

@@ -51,14 +51,16 @@ public struct TrainingObjective {
 
     /// The scalar loss on the data batch `x0` [B, …] of classes `classes` (nil entries, or nil
     /// for all: unconditional) whose first example sits at stream position `firstSample`
-    /// (tracked through `network`'s parameters). OT-CFM couples the batch's own noise with it,
-    /// unless `partners` gives each row's noise partner (rows of a larger batch's coupling,
-    /// `couplingPartners`).
+    /// (tracked through `network`'s parameters). `partners`, when given, is each row's noise
+    /// partner: rows of OT-CFM's coupling of a larger batch (`couplingPartners`), or reflow's
+    /// stored noise (Liu et al. 2022: the same regression on a given coupling). Without it the
+    /// noise is drawn, and OT-CFM couples the batch's own noise with it.
     public func loss(_ network: any Network, data x0: Tensor, classes: [Int?]? = nil, key: RandomKey, firstSample: Int = 0,
                      partners: Tensor? = nil) -> Tensor {
         let b = x0.shape[0]
         let classes = classes ?? [Int?](repeating: nil, count: b)
-        let noise = Tensor.randomNormal(x0.shape, key: key.fold("noise"), firstSample: firstSample)
+        let drawn = Tensor.randomNormal(x0.shape, key: key.fold("noise"), firstSample: firstSample)
+        let noise = partners ?? drawn
         let u = Tensor.randomUniform([b], key: key.fold("time"), firstSample: firstSample).scalars.map(Double.init)
         switch config.kind {
         case .dsm:
@@ -73,7 +75,7 @@ public struct TrainingObjective {
             let prediction = network(x: xt, t: Tensor(t.map(Float.init)), classes: classes)
             return weightedMeanSquare(prediction - noise, weights: w)
         case .cfm, .otcfm:
-            let eps = config.kind == .otcfm ? partners ?? MinibatchOT.couple(data: x0, noise: noise) : noise
+            let eps = partners ?? (config.kind == .otcfm ? MinibatchOT.couple(data: x0, noise: drawn) : drawn)
             let t = flowTimes(u, key: key, firstSample: firstSample)
             let xt = x0 * rows(t.map(path.alpha), like: x0) + eps * rows(t.map(path.sigma), like: x0)
             let target = x0 * rows(t.map(path.alphaDot), like: x0) + eps * rows(t.map(path.sigmaDot), like: x0)

@@ -1,0 +1,385 @@
+import ArgumentParser
+import Datasets
+import Evaluation
+import Foundation
+import Generative
+import NN
+import Presets
+import Samplers
+import TensorCore
+import Training
+
+/// `drift distill`: a few-step student from a teacher by reflow (Liu, Gong & Liu 2022, "Flow
+/// straight and fast"): the teacher's probability-flow ODE maps noise to samples, and a student
+/// (the teacher's network and weights, or a fresh MLP for an analytic mixture) learns the straight
+/// line between each pair by flow matching. Rounds repeat it with the last student as teacher.
+///
+/// The folder holds everything, so `--resume DIR` continues wherever it stopped:
+///
+///     DIR/distill.json              the settings
+///     DIR/round-K/pairs.h5          the pairs (teacher's SHA-256, sampler, NFE and seconds recorded)
+///     DIR/round-K/student/          the student's training run (checkpoint.h5 is the model)
+///     DIR/straightness.csv          Liu et al.'s straightness of the teacher and of every student
+struct DistillCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "distill",
+        abstract: "Distil a straighter, few-step student from a teacher (reflow).",
+        discussion: """
+          The teacher's ODE sampler turns --pairs noise draws into samples (stored, so a run resumes \
+          without regenerating them); the student, started from the teacher's weights, learns the \
+          straight path from each noise to its sample (flow matching on that coupling); --rounds \
+          repeats it with each student as the next teacher. Prints and writes the straightness of \
+          teacher and students (Liu et al. 2022: the mean squared deviation of the velocity from the \
+          chord of its path, per dimension). Sample a student with one Euler step:
+            drift sample --model DIR/round-1/student/checkpoint.h5 --sampler euler-50 --steps 1
+          Examples:
+            drift distill --teacher checkpoints/ring8-fm.h5 --method reflow --out runs/ring-reflow
+            drift distill --resume runs/ring-reflow
+          """)
+
+    @Option(help: "The teacher: a flow-matching checkpoint (.h5, unconditional, rectified path) or an analytic Gaussian mixture (.json).")
+    var teacher: String?
+    @Option(help: "How the student learns: reflow.")
+    var method: DistillationRecord.Method?
+    @Option(help: "Folder of the distillation (pairs, students, straightness).")
+    var out: String?
+    @Option(help: "Continue the distillation in this folder (only --threads may be given with it).")
+    var resume: String?
+    @Option(parsing: .unconditional, help: "Noise–sample pairs per round (default 10,000 for points, 4,096 for images).")
+    var pairs: Int?
+    @Option(name: .customLong("pairs-batch"), help: "Pairs the teacher samples at once (default 4,096 for points, 64 for images); an adaptive sampler's steps follow its batch, so it is recorded.")
+    var pairsBatch: Int?
+    @Option(help: "The teacher's ODE sampler preset for the pairs (default dopri5 for points, dpmpp-2m-20 for images).")
+    var sampler: String?
+    @Option(parsing: .unconditional, help: "Reflow rounds, each student the next round's teacher (default 1).")
+    var rounds: Int?
+    @Option(parsing: .unconditional, help: "Student training steps per round (default 3,000 for points, 2,000 for images).")
+    var steps: Int?
+    @Option(parsing: .unconditional, help: "Student batch size (default 256 for points, 64 for images).")
+    var batch: Int?
+    @Option(help: "Student peak learning rate (default 1e-3 for points, 1e-4 for images).")
+    var lr: Double?
+    @Option(name: .customLong("straightness-paths"), help: "Paths the straightness is averaged over (default 1,000 for points, 64 for images).")
+    var straightnessPaths: Int?
+    @Option(name: .customLong("straightness-steps"), help: "Euler steps along each path when measuring straightness (default 100).")
+    var straightnessSteps: Int?
+    @OptionGroup var seeding: SeedOption
+    @OptionGroup var threading: ThreadOptions
+
+    func validate() throws {
+        if resume != nil {
+            let fixed: [(String, Bool)] = [("--teacher", teacher != nil), ("--method", method != nil), ("--out", out != nil), ("--pairs", pairs != nil), ("--pairs-batch", pairsBatch != nil),
+                                           ("--sampler", sampler != nil), ("--rounds", rounds != nil), ("--steps", steps != nil), ("--batch", batch != nil),
+                                           ("--lr", lr != nil), ("--straightness-paths", straightnessPaths != nil),
+                                           ("--straightness-steps", straightnessSteps != nil), ("--seed", seeding.seed != nil)]
+            if let given = fixed.first(where: { $0.1 }) {
+                throw ValidationError("--resume continues with the distillation's own settings: drop \(given.0) (only --threads may be given)")
+            }
+        } else {
+            guard teacher != nil, out != nil else { throw ValidationError("give --teacher, --method and --out (or --resume DIR)") }
+            guard method != nil else { throw ValidationError("give --method (reflow)") }
+        }
+        for (flag, value) in [("--pairs", pairs), ("--pairs-batch", pairsBatch), ("--rounds", rounds), ("--steps", steps), ("--batch", batch),
+                              ("--straightness-paths", straightnessPaths), ("--straightness-steps", straightnessSteps)] {
+            if let value, value < 1 { throw ValidationError("\(flag) must be at least 1, got \(value)") }
+        }
+        if let lr, !(lr > 0 && lr.isFinite) { throw ValidationError("--lr must be a positive number, got \(lr)") }
+    }
+
+    func run() throws {
+        do {
+            if let resume {
+                let folder = DistillFolder(resume)
+                let settings = try folder.readSettings()
+                ComputeThreads.set(threading.threads ?? ProcessInfo.processInfo.activeProcessorCount)
+                try distill(settings, in: folder)
+            } else {
+                ComputeThreads.set(threading.threads ?? ProcessInfo.processInfo.activeProcessorCount)
+                let folder = DistillFolder(out!)
+                let settings = try newSettings()
+                if FileManager.default.fileExists(atPath: folder.settings.path) {
+                    throw CLIError("\(folder.url.path) already holds a distillation (distill.json): continue it with drift distill --resume \(folder.url.path), or choose another --out")
+                }
+                // Everything that can fail before the first pair is checked first: a refused start writes nothing.
+                let round1 = try DistillRound(settings: settings, round: 1, folder: folder)
+                _ = try round1.generator()
+                _ = try round1.studentConfig(pairs: DataSpec.pairs(file: folder.pairs(round: 1).path, sampleShape: round1.teacher.model.sampleShape))
+                try folder.writeSettings(settings)
+                try distill(settings, in: folder)
+            }
+        } catch let error as CLIError { throw error } catch let error as ValidationError { throw error } catch { throw CLIError(error) }
+    }
+
+    /// The settings of a new distillation: the flags and the defaults for the teacher's data.
+    func newSettings() throws -> DistillSettings {
+        let loaded = try ModelLoader.load(teacher!, flag: "--teacher")
+        let isImage = loaded.model.sampleShape.count == 3
+        return DistillSettings(
+            teacher: teacher!, method: method!, pairs: pairs ?? (isImage ? 4_096 : 10_000), pairsBatch: pairsBatch ?? (isImage ? 64 : 4_096), sampler: sampler ?? (isImage ? "dpmpp-2m-20" : "dopri5"),
+            rounds: rounds ?? 1, steps: steps ?? (isImage ? 2_000 : 3_000), batch: batch ?? (isImage ? 64 : 256), learningRate: lr ?? (isImage ? 1e-4 : 1e-3),
+            seed: seeding.seed ?? 0, straightnessPaths: straightnessPaths ?? (isImage ? 64 : 1_000), straightnessSteps: straightnessSteps ?? 100)
+    }
+
+    /// Runs every round that is not done: pairs, student, straightness.
+    func distill(_ settings: DistillSettings, in folder: DistillFolder) throws {
+        let stop = StopSignals.install()
+        defer { stop.uninstall() }
+        var table = try StraightnessTable(folder.straightness)
+        for r in 1...settings.rounds {
+            let round = try DistillRound(settings: settings, round: r, folder: folder)
+            stderrLine("round \(r) of \(settings.rounds): teacher \(round.teacherFile)")
+            guard try round.makePairs(shouldStop: { stop.requested }) else { return interrupted(folder) }
+            guard try round.trainStudent(shouldStop: { stop.requested }) else { return interrupted(folder) }
+            if r == 1, table.value(round: 0) == nil {
+                table.set(round: 0, file: round.teacherFile, try round.straightness(of: round.teacher.model))
+                try table.write(folder.straightness)
+            }
+            if table.value(round: r) == nil {
+                let student = try TrainedModel.load(folder.student(round: r).appendingPathComponent("checkpoint.h5").path)
+                table.set(round: r, file: folder.studentCheckpoint(round: r), try round.straightness(of: student))
+                try table.write(folder.straightness)
+            }
+        }
+        for line in table.summary() { print(line) }
+        print("students: " + (1...settings.rounds).map { folder.studentCheckpoint(round: $0) }.joined(separator: ", "))
+    }
+
+    func interrupted(_ folder: DistillFolder) {
+        stderrLine("stopped; everything so far is saved (continue with drift distill --resume \(folder.url.path))")
+    }
+}
+
+extension DistillationRecord.Method: ExpressibleByArgument {}
+
+/// What `drift distill` was asked to do (DIR/distill.json), so `--resume` needs nothing else.
+struct DistillSettings: Codable, Equatable {
+    var teacher: String
+    var method: DistillationRecord.Method
+    var pairs: Int
+    var pairsBatch: Int
+    var sampler: String
+    var rounds: Int
+    var steps: Int
+    var batch: Int
+    var learningRate: Double
+    var seed: UInt64
+    var straightnessPaths: Int
+    var straightnessSteps: Int
+}
+
+/// The files of a distillation folder.
+struct DistillFolder {
+    let url: URL
+    init(_ path: String) { url = URL(fileURLWithPath: path) }
+
+    var settings: URL { url.appendingPathComponent("distill.json") }
+    var straightness: URL { url.appendingPathComponent("straightness.csv") }
+    func round(_ r: Int) -> URL { url.appendingPathComponent("round-\(r)") }
+    func pairs(round r: Int) -> URL { round(r).appendingPathComponent("pairs.h5") }
+    func student(round r: Int) -> URL { round(r).appendingPathComponent("student") }
+    func studentCheckpoint(round r: Int) -> String { student(round: r).appendingPathComponent("checkpoint.h5").path }
+
+    func readSettings() throws -> DistillSettings {
+        guard FileManager.default.fileExists(atPath: settings.path) else {
+            throw CLIError("--resume \(url.path): no distillation there (expected \(settings.path), written by drift distill --out)")
+        }
+        do { return try JSONDecoder().decode(DistillSettings.self, from: Data(contentsOf: settings)) } catch {
+            throw CLIError("\(settings.path): not a valid distillation settings file (\(error.localizedDescription))")
+        }
+    }
+
+    func writeSettings(_ s: DistillSettings) throws {
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        try encoder.encode(s).write(to: settings, options: .atomic)
+    }
+}
+
+/// One round: its teacher (the given one, or the last round's student), pairs and student.
+struct DistillRound {
+    let settings: DistillSettings
+    let round: Int
+    let folder: DistillFolder
+    let teacherFile: String
+    let teacher: ModelLoader.Loaded
+    let teacherSHA256: String
+    /// The teacher's checkpoint (nil for an analytic mixture).
+    let teacherCheckpoint: Checkpoint?
+
+    init(settings: DistillSettings, round: Int, folder: DistillFolder) throws {
+        (self.settings, self.round, self.folder) = (settings, round, folder)
+        teacherFile = round == 1 ? settings.teacher : folder.studentCheckpoint(round: round - 1)
+        teacher = try ModelLoader.load(teacherFile, flag: "--teacher")
+        teacherSHA256 = try SHA256.hex(ofFile: teacherFile)
+        teacherCheckpoint = teacher.model is TrainedModel ? try Checkpoint.read(from: teacherFile, includeOptimizer: false) : nil
+        try checkTeacher()
+    }
+
+    /// Reflow's student keeps the teacher's network, so the teacher must be a flow on the rectified path.
+    func checkTeacher() throws {
+        guard let c = teacherCheckpoint else { return }
+        if let record = c.training.distillation, record.method != .reflow {
+            throw CLIError("--teacher \(teacherFile) is a \(record.method.rawValue) student; reflow needs a flow-matching teacher")
+        }
+        let kind = c.training.objective.kind
+        guard [.cfm, .otcfm, .cnf].contains(kind), c.path.kind == .rectified else {
+            throw CLIError("--teacher \(teacherFile) is a \(kind.rawValue) model on the \(c.path.kind.rawValue) path; reflow's student keeps the teacher's network "
+                           + "and learns a rectified flow: give a cfm, ot-cfm or cnf teacher on the rectified path")
+        }
+        if c.training.conditioning != nil {
+            throw CLIError("--teacher \(teacherFile) is class-conditional; reflow here distils unconditional sampling: give an unconditional teacher")
+        }
+    }
+
+    var samplerPreset: SamplerPreset {
+        get throws { try PresetLibrary.resolve(settings.sampler, in: SampleCommand.presetDirectories()) }
+    }
+
+    /// The teacher's pair maker (refuses a stochastic sampler or one the teacher's path cannot run).
+    func generator() throws -> PairGenerator {
+        do {
+            return try PairGenerator(teacher: teacher.model, sampler: try samplerPreset.sampler, batch: settings.pairsBatch, seed: settings.seed &+ UInt64(round))
+        } catch let error as CLIError { throw error } catch { throw CLIError("--sampler \(settings.sampler): \(CLIError(error).description)") }
+    }
+
+    /// Generates (or finishes) this round's pairs. False when stopped by a signal (saved).
+    func makePairs(shouldStop: () -> Bool) throws -> Bool {
+        let file = folder.pairs(round: round).path
+        let shape = teacher.model.sampleShape
+        let preset = try samplerPreset
+        let isImage = shape.count == 3
+        let generator = try self.generator()
+        var noise: [Float] = [], samples: [Float] = [], done = 0
+        var record = ReflowPairs.Record(teacher: teacherFile, teacherSHA256: teacherSHA256, sampler: settings.sampler, samplerJSON: preset.json,
+                                        seed: settings.seed &+ UInt64(round), cpu: CPUInfo.identity)
+        if FileManager.default.fileExists(atPath: file) {
+            let existing = try ReflowPairs.read(from: file)
+            guard existing.record.teacherSHA256 == teacherSHA256 else {
+                throw CLIError("\(file) was made by another teacher (SHA-256 \(existing.record.teacherSHA256.prefix(12))…, not \(teacherSHA256.prefix(12))… of \(teacherFile)): move it away or use another --out")
+            }
+            guard existing.sampleShape == shape, existing.target == settings.pairs else {
+                throw CLIError("\(file) holds pairs of shape \(existing.sampleShape) toward \(existing.target), not \(shape) toward \(settings.pairs): move it away or use another --out")
+            }
+            if existing.isComplete { return true }
+            guard existing.count % settings.pairsBatch == 0 else {
+                throw CLIError("\(file) holds \(existing.count) pairs, not whole batches of \(settings.pairsBatch): it was not written by this distillation; move it away")
+            }
+            (noise, samples, done) = (existing.noise.scalars, existing.samples.scalars, existing.count)
+            record = existing.record
+        }
+        try FileManager.default.createDirectory(at: folder.round(round), withIntermediateDirectories: true)
+        stderrLine("pairs: \(done)/\(settings.pairs) by \(settings.sampler) → \(file)")
+        var saved = done
+        try generator.extend(noise: noise, samples: samples, done: done, target: settings.pairs, saveEvery: max(settings.pairsBatch, isImage ? 512 : 10_000),
+                             shouldStop: shouldStop, checkpoint: { n, s, rows, nfe, seconds in
+            record.nfePerSample = nfe
+            record.evaluations += (rows - saved) * nfe
+            record.seconds += seconds
+            saved = rows
+            let pairs = ReflowPairs(noise: Tensor(n, shape: [rows] + shape), samples: Tensor(s, shape: [rows] + shape),
+                                    target: settings.pairs, record: record)
+            try pairs.write(to: file)
+            stderrLine("pairs: \(rows)/\(settings.pairs) (\(nfe) NFE each, \(Int(record.seconds.rounded())) s so far)")
+        })
+        return saved == settings.pairs
+    }
+
+    /// The student's training configuration on `pairs`.
+    func studentConfig(pairs: DataSpec) throws -> TrainingConfig {
+        let record = DistillationRecord(method: settings.method, round: round, teacher: teacherFile, teacherSHA256: teacherSHA256,
+                                        teacherLedger: teacherCheckpoint?.training.distillation.map { [$0] } ?? [], pairs: settings.pairs,
+                                        generation: ReflowPairs.Record(teacher: teacherFile, teacherSHA256: teacherSHA256, sampler: settings.sampler,
+                                                                       samplerJSON: "", seed: 0, cpu: CPUInfo.identity),
+                                        trainingCPU: CPUInfo.identity)
+        let model: ModelConfig, timeSampling: TimeSampling
+        if let c = teacherCheckpoint {
+            model = c.model
+            timeSampling = c.training.objective.kind == .cnf ? .uniform : c.training.objective.timeSampling
+        } else {
+            let d = teacher.model.sampleShape.reduce(1, *)
+            var m = MLPConfig(inputDimension: d, width: MLPConfig.mlp2d.width, depth: MLPConfig.mlp2d.depth,
+                              timeEmbeddingDimension: MLPConfig.mlp2d.timeEmbeddingDimension)
+            m.timeScale = 1
+            model = .mlp(m)
+            timeSampling = .uniform
+        }
+        let isImage = teacher.model.sampleShape.count == 3
+        let config = TrainingConfig(
+            data: pairs, model: model, objective: ObjectiveConfig(kind: .cfm, timeSampling: timeSampling), path: .standard(.rectified),
+            steps: settings.steps, batchSize: settings.batch, learningRate: settings.learningRate, seed: settings.seed &+ UInt64(round),
+            checkpointEvery: isImage ? 250 : 1000, sampleEvery: isImage ? 500 : 1000, logEvery: 50,
+            warmStart: teacherCheckpoint.map { WarmStart(from: $0, path: teacherFile) },
+            shardRows: ShardLayout.defaultShardRows(images: isImage), distillation: record)
+        do { try config.validate() } catch { throw CLIError(error) }
+        return config
+    }
+
+    /// Trains (or continues) this round's student. False when stopped by a signal (checkpointed).
+    func trainStudent(shouldStop: () -> Bool) throws -> Bool {
+        let runFolder = RunFolder(folder.student(round: round).path)
+        let run: TrainingRun
+        if FileManager.default.fileExists(atPath: runFolder.checkpoint) {
+            run = try TrainingRun.resume(runFolder, threads: ComputeThreads.count)
+            if run.trainer.isFinished { return true }
+        } else {
+            var config = try studentConfig(pairs: try DataSpec.parse("pairs:" + folder.pairs(round: round).path))
+            let made = try ReflowPairs.header(of: folder.pairs(round: round).path).record
+            config.distillation?.generation = made
+            run = try TrainingRun.start(config, in: runFolder, initialWeights: teacherCheckpoint?.ema)
+        }
+        run.preview = TrainingPreview.render
+        let config = run.trainer.config
+        stderrLine("student: \(config.model.summary) with cfm on the pairs, step \(run.trainer.step)/\(config.steps) → \(runFolder.url.path)")
+        let display = ProgressLine(every: max(config.logEvery, 1))
+        let outcome = try run.run(shouldStop: shouldStop, onStep: display.update)
+        display.finish()
+        if case .interrupted = outcome { return false }
+        return true
+    }
+
+    /// Straightness of `model` from this distillation's fixed straightness noise.
+    func straightness(of model: any DiffusionModel) throws -> Straightness.Measurement {
+        let noise = Sampler.initialNoise(count: settings.straightnessPaths, sampleShape: model.sampleShape,
+                                         key: RandomKey(seed: settings.seed).fold("straightness"))
+        return try Straightness.measure(model, noise: noise, steps: settings.straightnessSteps)
+    }
+}
+
+/// DIR/straightness.csv: round (0 = the teacher), model file, S, its standard error, paths, steps.
+struct StraightnessTable {
+    var rows: [Int: (file: String, m: Straightness.Measurement)] = [:]
+
+    init(_ url: URL) throws {
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else { return }
+        for line in text.split(separator: "\n").dropFirst() {
+            let f = line.split(separator: ",").map(String.init)
+            guard f.count == 6, let r = Int(f[0]), let v = Double(f[2]), let se = Double(f[3]), let p = Int(f[4]), let s = Int(f[5]) else {
+                throw CLIError("\(url.path): a damaged line '\(line)'; delete the file and resume to measure again")
+            }
+            rows[r] = (f[1], Straightness.Measurement(value: v, standardError: se, paths: p, steps: s))
+        }
+    }
+
+    func value(round r: Int) -> Straightness.Measurement? { rows[r]?.m }
+    mutating func set(round r: Int, file: String, _ m: Straightness.Measurement) { rows[r] = (file, m) }
+
+    func write(_ url: URL) throws {
+        var text = "round,model,straightness,se,paths,steps\n"
+        for r in rows.keys.sorted() {
+            let (file, m) = rows[r]!
+            text += "\(r),\(file),\(m.value),\(m.standardError),\(m.paths),\(m.steps)\n"
+        }
+        try text.write(to: url, atomically: true, encoding: .utf8)
+    }
+
+    /// "teacher …: straightness 0.41 ± 0.02" and "round 1 student …: 0.03 ± 0.002 (13.7× straighter)".
+    func summary() -> [String] {
+        rows.keys.sorted().map { r in
+            let (file, m) = rows[r]!
+            let base = String(format: "straightness %.4g ± %.2g", m.value, m.standardError)
+            guard r > 0, let teacher = rows[0]?.m, m.value > 0 else { return "\(r == 0 ? "teacher" : "round \(r) student") \(file): \(base)" }
+            return "round \(r) student \(file): \(base) (\(String(format: "%.1f", teacher.value / m.value))× straighter than the teacher)"
+        }
+    }
+}

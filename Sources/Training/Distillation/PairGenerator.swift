@@ -1,0 +1,66 @@
+import Datasets
+import Foundation
+import Generative
+import Samplers
+import TensorCore
+
+/// Makes reflow's pairs: standard normal noise z_i (keyed by the seed and i) and the sample the
+/// teacher's ODE sampler carries it to, in whole batches of `batch` rows from row 0. Row i depends
+/// only on (seed, i) and its batch's rows, and the batches always start at multiples of `batch`
+/// (an adaptive solver's steps follow its batch), so a generation stopped after any batch and
+/// continued gives the same pairs as one that ran through.
+public struct PairGenerator {
+    public let teacher: any DiffusionModel
+    public let sampler: Sampler
+    public let batch: Int
+    public let seed: UInt64
+
+    public init(teacher: any DiffusionModel, sampler: Sampler, batch: Int, seed: UInt64) throws {
+        precondition(batch >= 1, "PairGenerator: batch must be ≥ 1, got \(batch)")
+        if sampler.isStochastic {
+            throw TrainingError.invalidSetting("reflow pairs need the teacher's deterministic ODE map: use an ODE sampler (e.g. dopri5, dpmpp-2m-20, heun-karras-18), not an SDE one")
+        }
+        try sampler.validate(for: teacher)
+        (self.teacher, self.sampler, self.batch, self.seed) = (teacher, sampler, batch, seed)
+    }
+
+    /// Noise rows first ..< first + count.
+    public func noise(first: Int, count: Int) -> Tensor {
+        Sampler.initialNoise(count: count, sampleShape: teacher.sampleShape, key: RandomKey(seed: seed).fold("reflow-pairs"), firstSample: first)
+    }
+
+    /// Generates the rows from `done` (a multiple of `batch`, or `target`) up to `target`, batch by
+    /// batch, calling `checkpoint` with all rows so far every `saveEvery` rows and at the end, and
+    /// stopping early (after a batch, with a checkpoint) once `shouldStop()` is true.
+    /// - Returns: the noise and samples of rows 0 ..< n and the teacher NFE per sample of the last batch.
+    public func extend(noise: [Float], samples: [Float], done: Int, target: Int, saveEvery: Int,
+                       shouldStop: () -> Bool = { false },
+                       checkpoint: (_ noise: [Float], _ samples: [Float], _ rows: Int, _ nfePerSample: Int, _ seconds: Double) throws -> Void,
+                       progress: (Int) -> Void = { _ in }) throws {
+        precondition(done % batch == 0 || done == target, "PairGenerator: \(done) rows is not a whole number of batches of \(batch)")
+        var (noiseValues, sampleValues, rows) = (noise, samples, done)
+        var lastSaved = rows, nfe = 0
+        var started = Date()
+        let key = RandomKey(seed: seed).fold("reflow-sampler")
+        while rows < target {
+            if shouldStop() { break }
+            let b = min(batch, target - rows)
+            let z = self.noise(first: rows, count: b)
+            let result = try sampler.sample(teacher, noise: z, key: key, firstSample: rows)
+            guard result.samples.scalars.allSatisfy(\.isFinite) else {
+                throw TrainingError.invalidSetting("the teacher's samples of rows \(rows)..<\(rows + b) are not finite: try another --sampler")
+            }
+            noiseValues += z.scalars
+            sampleValues += result.samples.scalars
+            rows += b
+            nfe = result.evaluations
+            progress(rows)
+            if rows - lastSaved >= saveEvery || rows == target {
+                try checkpoint(noiseValues, sampleValues, rows, nfe, Date().timeIntervalSince(started))
+                lastSaved = rows
+                started = Date()
+            }
+        }
+        if rows > lastSaved { try checkpoint(noiseValues, sampleValues, rows, nfe, Date().timeIntervalSince(started)) }
+    }
+}

@@ -1,0 +1,112 @@
+import Datasets
+import Foundation
+import XCTest
+import NN
+import TensorCore
+import Training
+
+/// `drift distill --method reflow`: one round on the ring straightens the flow, a run stopped
+/// part-way through its pairs continues to the same student bit for bit, and bad input is one
+/// line that writes nothing.
+final class DistillCommandTests: XCTestCase {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    func repositoryFile(_ path: String) -> String { root.appendingPathComponent(path).path }
+
+    /// The exact ring mixture as teacher: 2,000 pairs in batches of 500, a 300-step student.
+    func reflow(_ out: URL) -> [String] {
+        ["distill", "--teacher", repositoryFile("checkpoints/gmm-ring8.json"), "--method", "reflow", "--out", out.path,
+         "--pairs", "2000", "--pairs-batch", "500", "--steps", "300", "--batch", "128", "--straightness-paths", "300",
+         "--straightness-steps", "50", "--threads", "1"]
+    }
+
+    func straightness(_ folder: URL) throws -> [Int: Double] {
+        let text = try String(contentsOf: folder.appendingPathComponent("straightness.csv"), encoding: .utf8)
+        var rows: [Int: Double] = [:]
+        for line in text.split(separator: "\n").dropFirst() {
+            let f = line.split(separator: ",")
+            rows[Int(f[0])!] = Double(f[2])!
+        }
+        return rows
+    }
+
+    func testOneReflowRoundStraightensTheRingAndAResumedRunMakesTheSameStudent() throws {
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let whole = folder.appendingPathComponent("whole")
+        let r = try DriftProcess.run(reflow(whole), in: folder)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let s = try straightness(whole)
+        let teacher = try XCTUnwrap(s[0]), student = try XCTUnwrap(s[1])
+        XCTAssertGreaterThan(teacher, 0.3, "the ring's exact flow bends (measured 0.73 with 1,000 paths)")
+        XCTAssertLessThan(student, teacher / 5, "one reflow round straightens the flow at least 5×: \(s)")
+        XCTAssertTrue(r.stdout.contains("straighter than the teacher"), r.stdout)
+
+        // The ledger travels with the student.
+        let checkpoint = try Checkpoint.read(from: whole.appendingPathComponent("round-1/student/checkpoint.h5").path)
+        let ledger = try XCTUnwrap(checkpoint.training.distillation)
+        XCTAssertEqual(ledger.method, .reflow)
+        XCTAssertEqual(ledger.pairs, 2000)
+        XCTAssertEqual(ledger.generation.evaluations, 2000 * ledger.generation.nfePerSample)
+        XCTAssertGreaterThan(ledger.generation.nfePerSample, 1)
+
+        // A run stopped after the first 1,000 pairs: the same settings, half the pairs file, no student yet.
+        let stopped = folder.appendingPathComponent("stopped")
+        try FileManager.default.createDirectory(at: stopped.appendingPathComponent("round-1"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: whole.appendingPathComponent("distill.json"), to: stopped.appendingPathComponent("distill.json"))
+        let pairs = try ReflowPairs.read(from: whole.appendingPathComponent("round-1/pairs.h5").path)
+        let half = ReflowPairs(noise: pairs.noise.rows(0..<1000), samples: pairs.samples.rows(0..<1000), target: 2000, record: pairs.record)
+        try half.write(to: stopped.appendingPathComponent("round-1/pairs.h5").path)
+        let resumed = try DriftProcess.run(["distill", "--resume", stopped.path], in: folder)
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        let again = try ReflowPairs.read(from: stopped.appendingPathComponent("round-1/pairs.h5").path)
+        XCTAssertEqual(again.samples.scalars, pairs.samples.scalars, "continued pairs are the uninterrupted run's, bit for bit")
+        XCTAssertEqual(again.noise.scalars, pairs.noise.scalars)
+        let continued = try Checkpoint.read(from: stopped.appendingPathComponent("round-1/student/checkpoint.h5").path)
+        for (key, t) in checkpoint.ema { XCTAssertEqual(continued.ema[key]?.scalars, t.scalars, "EMA \(key) differs after the resume") }
+        XCTAssertEqual(try straightness(stopped), s)
+
+        // Resuming a finished distillation redoes nothing and prints the same table.
+        let finished = try DriftProcess.run(["distill", "--resume", whole.path], in: folder)
+        XCTAssertEqual(finished.status, 0, finished.stderr)
+        XCTAssertEqual(finished.stdout, r.stdout)
+    }
+
+    func testBadInputIsOneLineAndWritesNothing() throws {
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let out = folder.appendingPathComponent("out")
+        func refused(_ args: [String], _ fragments: [String]) throws {
+            assertCleanFailure(try DriftProcess.run(args, in: folder), mentions: fragments)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: out.path), "a refused start wrote \(out.path)")
+        }
+        let base = ["distill", "--method", "reflow", "--out", out.path, "--threads", "1"]
+        // Not an ODE model at all: the feature network.
+        try refused(base + ["--teacher", repositoryFile("checkpoints/fashion-classifier.h5")], ["--teacher", "not a Drift checkpoint"])
+        // A score model on the VP path: reflow's student keeps the teacher's network as a rectified flow.
+        try refused(base + ["--teacher", repositoryFile("checkpoints/moons-dsm.h5")], ["dsm", "rectified"])
+        try refused(base + ["--teacher", folder.appendingPathComponent("none.h5").path], ["--teacher", "no such file"])
+        for bad in ["0", "-1"] {
+            try refused(base + ["--teacher", repositoryFile("checkpoints/gmm-ring8.json"), "--rounds", bad], ["--rounds must be at least 1"])
+        }
+        try refused(base + ["--teacher", repositoryFile("checkpoints/gmm-ring8.json"), "--sampler", "em-500"], ["ODE sampler"])
+        try refused(["distill", "--teacher", repositoryFile("checkpoints/gmm-ring8.json"), "--out", out.path], ["--method"])
+
+        // Pairs of another teacher in the folder, or of another shape: refused on resume, nothing changed.
+        let run = try DriftProcess.run(reflow(out) + ["--steps", "2"], in: folder)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let pairsFile = out.appendingPathComponent("round-1/pairs.h5").path
+        var pairs = try ReflowPairs.read(from: pairsFile)
+        pairs.record.teacherSHA256 = String(repeating: "0", count: 64)
+        let half = ReflowPairs(noise: pairs.noise.rows(0..<500), samples: pairs.samples.rows(0..<500), target: 2000, record: pairs.record)
+        try half.write(to: pairsFile)
+        try FileManager.default.removeItem(at: out.appendingPathComponent("round-1/student"))
+        let before = try Data(contentsOf: URL(fileURLWithPath: pairsFile))
+        assertCleanFailure(try DriftProcess.run(["distill", "--resume", out.path], in: folder), mentions: ["another teacher"])
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: pairsFile)), before)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out.appendingPathComponent("round-1/student").path))
+        assertCleanFailure(try DriftProcess.run(["train", "--data", "pairs:" + pairsFile, "--model", "unet28", "--out",
+                                                 folder.appendingPathComponent("t").path], in: folder), mentions: ["unet28", "points"])
+        assertCleanFailure(try DriftProcess.run(["distill", "--resume", out.path, "--rounds", "2"], in: folder), mentions: ["drop --rounds"])
+        assertCleanFailure(try DriftProcess.run(["distill", "--resume", folder.path], in: folder), mentions: ["no distillation"])
+    }
+}
