@@ -92,7 +92,7 @@ extension DataSpec {
         case .toy(let toy): return toy.classNames
         case .gmm(let spec, _): return (0..<spec.weights.count).map(String.init)
         case .folder(let path, _, _): return try ImageFolder.listing(path).classNames
-        case .pairs: return nil
+        case .pairs(let file, _): return try ReflowPairs.header(of: file).record.classNames
         }
     }
 }

@@ -22,6 +22,9 @@ public struct ReflowPairs {
     public var noise: Tensor
     /// The teacher's ODE samples from that noise, [count] + sampleShape.
     public var samples: Tensor
+    /// The class each sample was drawn for (row i: class i mod K) when the teacher is
+    /// class-conditional; nil otherwise. The names are `record.classNames`.
+    public var labels: [Int]?
     /// Pairs asked for (rows past `count` are still to be generated).
     public var target: Int
     /// The provenance of the pairs.
@@ -37,6 +40,10 @@ public struct ReflowPairs {
         public var samplerJSON: String
         /// Root of the noise and of the sampler's keys.
         public var seed: UInt64
+        /// A class-conditional teacher's class names (nil: unconditional) and the classifier-free
+        /// guidance weight its samples were drawn with: a student of them has that guidance baked in.
+        public var classNames: [String]?
+        public var guidance: Double?
         /// Network evaluations per sample (NFE) the teacher spent, and in total.
         public var nfePerSample: Int
         public var evaluations: Int
@@ -45,16 +52,25 @@ public struct ReflowPairs {
         public var cpu: String
 
         public init(teacher: String, teacherSHA256: String, sampler: String, samplerJSON: String, seed: UInt64,
+                    classNames: [String]? = nil, guidance: Double? = nil,
                     nfePerSample: Int = 0, evaluations: Int = 0, seconds: Double = 0, cpu: String) {
             (self.teacher, self.teacherSHA256, self.sampler, self.samplerJSON, self.seed) = (teacher, teacherSHA256, sampler, samplerJSON, seed)
+            (self.classNames, self.guidance) = (classNames, guidance)
             (self.nfePerSample, self.evaluations, self.seconds, self.cpu) = (nfePerSample, evaluations, seconds, cpu)
         }
     }
 
-    public init(noise: Tensor, samples: Tensor, target: Int, record: Record) {
+    public init(noise: Tensor, samples: Tensor, labels: [Int]? = nil, target: Int, record: Record) {
         precondition(noise.shape == samples.shape, "ReflowPairs: noise \(noise.shape) and samples \(samples.shape) differ")
         precondition(target >= noise.shape[0], "ReflowPairs: \(noise.shape[0]) rows exceed the target \(target)")
-        (self.noise, self.samples, self.target, self.record) = (noise, samples, target, record)
+        precondition((labels == nil) == (record.classNames == nil) && (labels?.count ?? noise.shape[0]) == noise.shape[0],
+                     "ReflowPairs: labels must come with class names, one per row")
+        (self.noise, self.samples, self.labels, self.target, self.record) = (noise, samples, labels, target, record)
+    }
+
+    /// The first `n` pairs (the state of a generation stopped there).
+    public func prefix(_ n: Int) -> ReflowPairs {
+        ReflowPairs(noise: noise.rows(0..<n), samples: samples.rows(0..<n), labels: labels.map { Array($0[..<n]) }, target: target, record: record)
     }
 
     /// Pairs done.
@@ -76,6 +92,7 @@ public struct ReflowPairs {
             try w.write([Int64](sampleShape.map(Int64.init)), to: "/sample_shape")
             try w.write(noise, to: "/noise")
             try w.write(samples, to: "/samples")
+            if let labels { try w.write(labels.map(Int64.init), to: "/labels") }
         }
     }
 
@@ -95,7 +112,13 @@ public struct ReflowPairs {
         do {
             let shape = [h.count] + h.sampleShape
             let noise = try reader.readTensor("/noise", shape: shape), samples = try reader.readTensor("/samples", shape: shape)
-            return ReflowPairs(noise: noise, samples: samples, target: h.target, record: h.record)
+            var labels: [Int]?
+            if let names = h.record.classNames {
+                let l = try reader.read("/labels", as: Int64.self, shape: [h.count]).values.map(Int.init)
+                guard l.allSatisfy({ (0..<names.count).contains($0) }) else { throw DataError.unreadable("\(file): a label is outside the \(names.count) classes") }
+                labels = l
+            }
+            return ReflowPairs(noise: noise, samples: samples, labels: labels, target: h.target, record: h.record)
         } catch let error as DriftIOError {
             throw DataError.unreadable("\(file): \(error)")
         }
@@ -144,11 +167,13 @@ public final class PairSource: CoupledExampleSource {
     private let noise: ExampleSet
 
     public init(_ pairs: ReflowPairs) {
-        order = ShuffledExamples(ExampleSet(values: pairs.samples))
+        order = ShuffledExamples(ExampleSet(values: pairs.samples, labels: pairs.labels, classNames: pairs.record.classNames))
         noise = ExampleSet(values: pairs.noise)
     }
 
     public var sampleShape: [Int] { order.sampleShape }
+    public var classNames: [String]? { order.classNames }
+    public func labels(at position: Int, count: Int, key: RandomKey) -> [Int]? { order.labels(at: position, count: count, key: key) }
     public func examples(at position: Int, count: Int, key: RandomKey) -> Tensor { order.examples(at: position, count: count, key: key) }
     public func partners(at position: Int, count: Int, key: RandomKey) -> Tensor {
         noise.gather(order.indices(at: position, count: count, key: key))

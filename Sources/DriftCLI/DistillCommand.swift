@@ -59,6 +59,8 @@ struct DistillCommand: ParsableCommand {
     var batch: Int?
     @Option(help: "Student peak learning rate (default 1e-3 for points, 1e-4 for images).")
     var lr: Double?
+    @Option(parsing: .unconditional, help: "A class-conditional teacher: classifier-free guidance weight of its pairs (default 0). Row i is drawn for class i mod K; the student learns that guided map, so it samples each class with the guidance baked in, at one pass per step.")
+    var guidance: Double?
     @Option(name: .customLong("straightness-paths"), help: "Paths the straightness is averaged over (default 1,000 for points, 64 for images).")
     var straightnessPaths: Int?
     @Option(name: .customLong("straightness-steps"), help: "Euler steps along each path when measuring straightness (default 100).")
@@ -69,7 +71,7 @@ struct DistillCommand: ParsableCommand {
     func validate() throws {
         if resume != nil {
             let fixed: [(String, Bool)] = [("--teacher", teacher != nil), ("--method", method != nil), ("--out", out != nil), ("--pairs", pairs != nil), ("--pairs-batch", pairsBatch != nil),
-                                           ("--sampler", sampler != nil), ("--rounds", rounds != nil), ("--steps", steps != nil), ("--batch", batch != nil),
+                                           ("--sampler", sampler != nil), ("--guidance", guidance != nil), ("--rounds", rounds != nil), ("--steps", steps != nil), ("--batch", batch != nil),
                                            ("--lr", lr != nil), ("--straightness-paths", straightnessPaths != nil),
                                            ("--straightness-steps", straightnessSteps != nil), ("--seed", seeding.seed != nil)]
             if let given = fixed.first(where: { $0.1 }) {
@@ -84,6 +86,7 @@ struct DistillCommand: ParsableCommand {
             if let value, value < 1 { throw ValidationError("\(flag) must be at least 1, got \(value)") }
         }
         if let lr, !(lr > 0 && lr.isFinite) { throw ValidationError("--lr must be a positive number, got \(lr)") }
+        if let guidance, !(guidance >= 0 && guidance.isFinite) { throw ValidationError("--guidance must be ≥ 0, got \(guidance)") }
     }
 
     func run() throws {
@@ -115,7 +118,7 @@ struct DistillCommand: ParsableCommand {
         let loaded = try ModelLoader.load(teacher!, flag: "--teacher")
         let isImage = loaded.model.sampleShape.count == 3
         return DistillSettings(
-            teacher: teacher!, method: method!, pairs: pairs ?? (isImage ? 4_096 : 10_000), pairsBatch: pairsBatch ?? (isImage ? 64 : 4_096), sampler: sampler ?? (isImage ? "dpmpp-2m-20" : "dopri5"),
+            teacher: teacher!, method: method!, pairs: pairs ?? (isImage ? 4_096 : 10_000), pairsBatch: pairsBatch ?? (isImage ? 64 : 4_096), sampler: sampler ?? (isImage ? "dpmpp-2m-20" : "dopri5"), guidance: guidance,
             rounds: rounds ?? 1, steps: steps ?? (isImage ? 2_000 : 3_000), batch: batch ?? (isImage ? 64 : 256), learningRate: lr ?? (isImage ? 1e-4 : 1e-3),
             seed: seeding.seed ?? 0, straightnessPaths: straightnessPaths ?? (isImage ? 64 : 1_000), straightnessSteps: straightnessSteps ?? 100)
     }
@@ -131,7 +134,7 @@ struct DistillCommand: ParsableCommand {
             guard try round.makePairs(shouldStop: { stop.requested }) else { return interrupted(folder) }
             guard try round.trainStudent(shouldStop: { stop.requested }) else { return interrupted(folder) }
             if r == 1, table.value(round: 0) == nil {
-                table.set(round: 0, file: round.teacherFile, try round.straightness(of: round.teacher.model))
+                table.set(round: 0, file: round.teacherFile, try round.straightness(of: round.teacher.model, guidance: settings.guidance ?? 0))
                 try table.write(folder.straightness)
             }
             if table.value(round: r) == nil {
@@ -158,6 +161,8 @@ struct DistillSettings: Codable, Equatable {
     var pairs: Int
     var pairsBatch: Int
     var sampler: String
+    /// A conditional teacher's guidance weight (nil: 0).
+    var guidance: Double?
     var rounds: Int
     var steps: Int
     var batch: Int
@@ -227,10 +232,11 @@ struct DistillRound {
             throw CLIError("--teacher \(teacherFile) is a \(kind.rawValue) model on the \(c.path.kind.rawValue) path; reflow's student keeps the teacher's network "
                            + "and learns a rectified flow: give a cfm, ot-cfm or cnf teacher on the rectified path")
         }
-        if c.training.conditioning != nil {
-            throw CLIError("--teacher \(teacherFile) is class-conditional; reflow here distils unconditional sampling: give an unconditional teacher")
-        }
     }
+
+    /// A class-conditional teacher checkpoint's classes (nil: unconditional; an analytic mixture's
+    /// components are not classes here — its pairs are unconditional samples).
+    var classNames: [String]? { teacherCheckpoint?.training.conditioning?.classNames }
 
     var samplerPreset: SamplerPreset {
         get throws { try PresetLibrary.resolve(settings.sampler, in: SampleCommand.presetDirectories()) }
@@ -239,7 +245,8 @@ struct DistillRound {
     /// The teacher's pair maker (refuses a stochastic sampler or one the teacher's path cannot run).
     func generator() throws -> PairGenerator {
         do {
-            return try PairGenerator(teacher: teacher.model, sampler: try samplerPreset.sampler, batch: settings.pairsBatch, seed: settings.seed &+ UInt64(round))
+            return try PairGenerator(teacher: teacher.model, sampler: try samplerPreset.sampler, batch: settings.pairsBatch, seed: settings.seed &+ UInt64(round),
+                                     classCount: classNames?.count ?? 0, guidance: round == 1 ? settings.guidance ?? 0 : 0)
         } catch let error as CLIError { throw error } catch { throw CLIError("--sampler \(settings.sampler): \(CLIError(error).description)") }
     }
 
@@ -252,7 +259,8 @@ struct DistillRound {
         let generator = try self.generator()
         var noise: [Float] = [], samples: [Float] = [], done = 0
         var record = ReflowPairs.Record(teacher: teacherFile, teacherSHA256: teacherSHA256, sampler: settings.sampler, samplerJSON: preset.json,
-                                        seed: settings.seed &+ UInt64(round), cpu: CPUInfo.identity)
+                                        seed: settings.seed &+ UInt64(round), classNames: classNames, guidance: classNames == nil ? nil : generator.guidance,
+                                        cpu: CPUInfo.identity)
         if FileManager.default.fileExists(atPath: file) {
             let existing = try ReflowPairs.read(from: file)
             guard existing.record.teacherSHA256 == teacherSHA256 else {
@@ -278,7 +286,7 @@ struct DistillRound {
             record.seconds += seconds
             saved = rows
             let pairs = ReflowPairs(noise: Tensor(n, shape: [rows] + shape), samples: Tensor(s, shape: [rows] + shape),
-                                    target: settings.pairs, record: record)
+                                    labels: generator.labels(first: 0, count: rows), target: settings.pairs, record: record)
             try pairs.write(to: file)
             stderrLine("pairs: \(rows)/\(settings.pairs) (\(nfe) NFE each, \(Int(record.seconds.rounded())) s so far)")
         })
@@ -309,6 +317,7 @@ struct DistillRound {
             data: pairs, model: model, objective: ObjectiveConfig(kind: .cfm, timeSampling: timeSampling), path: .standard(.rectified),
             steps: settings.steps, batchSize: settings.batch, learningRate: settings.learningRate, seed: settings.seed &+ UInt64(round),
             checkpointEvery: isImage ? 250 : 1000, sampleEvery: isImage ? 500 : 1000, logEvery: 50,
+            conditioning: classNames.map { ClassConditioning(classNames: $0, labelDropout: 0) },
             warmStart: teacherCheckpoint.map { WarmStart(from: $0, path: teacherFile) },
             shardRows: ShardLayout.defaultShardRows(images: isImage), distillation: record)
         do { try config.validate() } catch { throw CLIError(error) }
@@ -338,11 +347,16 @@ struct DistillRound {
         return true
     }
 
-    /// Straightness of `model` from this distillation's fixed straightness noise.
-    func straightness(of model: any DiffusionModel) throws -> Straightness.Measurement {
-        let noise = Sampler.initialNoise(count: settings.straightnessPaths, sampleShape: model.sampleShape,
-                                         key: RandomKey(seed: settings.seed).fold("straightness"))
-        return try Straightness.measure(model, noise: noise, steps: settings.straightnessSteps)
+    /// Straightness of `model` from this distillation's fixed straightness noise; for a
+    /// class-conditional distillation, path i for class i mod K at guidance `guidance` (the
+    /// teacher's map the pairs followed, or a student's baked-in one at 0).
+    func straightness(of model: any DiffusionModel, guidance: Double = 0) throws -> Straightness.Measurement {
+        let n = settings.straightnessPaths
+        let noise = Sampler.initialNoise(count: n, sampleShape: model.sampleShape, key: RandomKey(seed: settings.seed).fold("straightness"))
+        let measured: any DiffusionModel = classNames.map { names in
+            GuidedModel(model, classes: (0..<n).map { $0 % names.count }, guidance: guidance)
+        } ?? model
+        return try Straightness.measure(measured, noise: noise, steps: settings.straightnessSteps)
     }
 }
 

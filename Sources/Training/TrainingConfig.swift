@@ -134,7 +134,6 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         if case .pairs = data {
             try check(objective.kind == .cfm && path.kind == .rectified,
                       "reflow pairs train a rectified flow: use --objective cfm on the rectified path (ot-cfm would re-pair the noise), not \(objective.kind.rawValue) on \(path.kind.rawValue)")
-            try check(conditioning == nil, "reflow pairs carry no classes: train an unconditional student")
         }
         if objective.kind == .cnf {
             try check(shardRows == nil, "cnf solves its ODE over the whole batch (one adaptive solve), so its batch is one shard: drop --shard-rows")

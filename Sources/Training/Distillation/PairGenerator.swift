@@ -9,19 +9,37 @@ import TensorCore
 /// only on (seed, i) and its batch's rows, and the batches always start at multiples of `batch`
 /// (an adaptive solver's steps follow its batch), so a generation stopped after any batch and
 /// continued gives the same pairs as one that ran through.
+///
+/// A class-conditional teacher draws row i for class i mod K with classifier-free guidance of
+/// weight `guidance` (0: the plain conditional): a student of those pairs learns the guided map,
+/// so it samples a class with that guidance baked in, at one network pass per evaluation.
 public struct PairGenerator {
     public let teacher: any DiffusionModel
     public let sampler: Sampler
     public let batch: Int
     public let seed: UInt64
+    public let guidance: Double
+    /// Classes the rows cycle through (0: unconditional sampling).
+    public let classCount: Int
 
-    public init(teacher: any DiffusionModel, sampler: Sampler, batch: Int, seed: UInt64) throws {
+    /// `classCount` > 0 draws row i for class i mod `classCount` (the teacher must have those classes).
+    public init(teacher: any DiffusionModel, sampler: Sampler, batch: Int, seed: UInt64, classCount: Int = 0, guidance: Double = 0) throws {
+        precondition(classCount == 0 || classCount == teacher.classNames.count, "PairGenerator: \(classCount) classes for a teacher of \(teacher.classNames.count)")
         precondition(batch >= 1, "PairGenerator: batch must be ≥ 1, got \(batch)")
+        guard guidance >= 0 && guidance.isFinite else { throw TrainingError.invalidSetting("--guidance must be ≥ 0, got \(guidance)") }
+        if guidance > 0 && classCount == 0 {
+            throw TrainingError.invalidSetting("--guidance needs a class-conditional teacher; this one is unconditional")
+        }
         if sampler.isStochastic {
             throw TrainingError.invalidSetting("reflow pairs need the teacher's deterministic ODE map: use an ODE sampler (e.g. dopri5, dpmpp-2m-20, heun-karras-18), not an SDE one")
         }
         try sampler.validate(for: teacher)
-        (self.teacher, self.sampler, self.batch, self.seed) = (teacher, sampler, batch, seed)
+        (self.teacher, self.sampler, self.batch, self.seed, self.guidance, self.classCount) = (teacher, sampler, batch, seed, guidance, classCount)
+    }
+
+    /// The class of each row first ..< first + count (i mod K), nil for an unconditional teacher.
+    public func labels(first: Int, count: Int) -> [Int]? {
+        classCount == 0 ? nil : (first..<(first + count)).map { $0 % classCount }
     }
 
     /// Noise rows first ..< first + count.
@@ -35,7 +53,7 @@ public struct PairGenerator {
     /// - Returns: the noise and samples of rows 0 ..< n and the teacher NFE per sample of the last batch.
     public func extend(noise: [Float], samples: [Float], done: Int, target: Int, saveEvery: Int,
                        shouldStop: () -> Bool = { false },
-                       checkpoint: (_ noise: [Float], _ samples: [Float], _ rows: Int, _ nfePerSample: Int, _ seconds: Double) throws -> Void,
+                       checkpoint: (_ noise: [Float], _ samples: [Float], _ rows: Int, _ evaluationsPerSample: Int, _ seconds: Double) throws -> Void,
                        progress: (Int) -> Void = { _ in }) throws {
         precondition(done % batch == 0 || done == target, "PairGenerator: \(done) rows is not a whole number of batches of \(batch)")
         var (noiseValues, sampleValues, rows) = (noise, samples, done)
@@ -46,14 +64,16 @@ public struct PairGenerator {
             if shouldStop() { break }
             let b = min(batch, target - rows)
             let z = self.noise(first: rows, count: b)
-            let result = try sampler.sample(teacher, noise: z, key: key, firstSample: rows)
+            let model: any DiffusionModel = labels(first: rows, count: b).map { GuidedModel(teacher, classes: $0, guidance: guidance) } ?? teacher
+            let result = try sampler.sample(model, noise: z, key: key, firstSample: rows)
             guard result.samples.scalars.allSatisfy(\.isFinite) else {
                 throw TrainingError.invalidSetting("the teacher's samples of rows \(rows)..<\(rows + b) are not finite: try another --sampler")
             }
             noiseValues += z.scalars
             sampleValues += result.samples.scalars
             rows += b
-            nfe = result.evaluations
+            // Network passes per sample: guidance doubles each evaluation.
+            nfe = result.evaluations * (guidance > 0 ? 2 : 1)
             progress(rows)
             if rows - lastSaved >= saveEvery || rows == target {
                 try checkpoint(noiseValues, sampleValues, rows, nfe, Date().timeIntervalSince(started))
