@@ -46,6 +46,43 @@ final class ReflowTests: XCTestCase {
         XCTAssertEqual(Double(radii.reduce(0, +)) / Double(radii.count), 2, accuracy: 0.05)
     }
 
+    /// A class-conditional teacher: row i is drawn for class i mod K (here the ring's eight
+    /// components), the labels travel with the pairs, and the student's source gives them back.
+    func testAConditionalTeacherDrawsEachRowForItsClassAndThePairsKeepTheLabels() throws {
+        let g = try PairGenerator(teacher: ring, sampler: Sampler(solver: RungeKutta(.heun), grid: TimeGrid(.uniform, steps: 20)),
+                                  batch: 40, seed: 1, classCount: 8, guidance: 0)
+        XCTAssertEqual(g.labels(first: 38, count: 4), [6, 7, 0, 1])
+        var rows: (noise: [Float], samples: [Float]) = ([], [])
+        try g.extend(noise: [], samples: [], done: 0, target: 80, saveEvery: 1000, checkpoint: { n, s, _, _, _ in rows = (n, s) })
+        // Component k of the ring sits at angle 2πk/8, radius 2: each sample is near its class's centre.
+        for i in 0..<80 {
+            let angle = 2 * Double.pi * Double(i % 8) / 8
+            let d = hypot(Double(rows.samples[2 * i]) - 2 * cos(angle), Double(rows.samples[2 * i + 1]) - 2 * sin(angle))
+            XCTAssertLessThan(d, 0.6, "row \(i) strays from class \(i % 8)")
+        }
+        let folder = makeTemporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("pairs.h5").path
+        let names = (0..<8).map(String.init)
+        let record = ReflowPairs.Record(teacher: "ring", teacherSHA256: "x", sampler: "heun", samplerJSON: "{}", seed: 1,
+                                        classNames: names, guidance: 0, cpu: "test")
+        try ReflowPairs(noise: Tensor(rows.noise, shape: [80, 2]), samples: Tensor(rows.samples, shape: [80, 2]),
+                        labels: g.labels(first: 0, count: 80), target: 80, record: record).write(to: file)
+        let read = try ReflowPairs.read(from: file)
+        XCTAssertEqual(read.labels, g.labels(first: 0, count: 80))
+        let source = PairSource(read)
+        XCTAssertEqual(source.classNames, names)
+        let key = RandomKey(seed: 2)
+        let labels = try XCTUnwrap(source.labels(at: 5, count: 10, key: key))
+        let examples = source.examples(at: 5, count: 10, key: key).scalars, partners = source.partners(at: 5, count: 10, key: key).scalars
+        for (j, label) in labels.enumerated() {
+            // The shuffled row j is pair i for some i with i mod 8 = label, and its partner is that pair's noise.
+            let i = (0..<80).first { rows.samples[2 * $0] == examples[2 * j] && rows.samples[2 * $0 + 1] == examples[2 * j + 1] }!
+            XCTAssertEqual(i % 8, label)
+            XCTAssertEqual([rows.noise[2 * i], rows.noise[2 * i + 1]], [partners[2 * j], partners[2 * j + 1]])
+        }
+    }
+
     func testAnSDESamplerCannotMakePairs() {
         XCTAssertThrowsError(try PairGenerator(teacher: ring, sampler: Sampler(solver: EulerMaruyama(), grid: TimeGrid(.uniform, steps: 10)),
                                                batch: 10, seed: 0))
