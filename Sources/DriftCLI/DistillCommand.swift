@@ -53,7 +53,7 @@ struct DistillCommand: ParsableCommand {
     var sampler: String?
     @Option(parsing: .unconditional, help: "Reflow rounds, each student the next round's teacher (default 1).")
     var rounds: Int?
-    @Option(parsing: .unconditional, help: "Student training steps per round (default 3,000 for points, 2,000 for images).")
+    @Option(parsing: .unconditional, help: "Student training steps per round (default 10,000 for points, 2,000 for images).")
     var steps: Int?
     @Option(parsing: .unconditional, help: "Student batch size (default 256 for points, 64 for images).")
     var batch: Int?
@@ -119,7 +119,7 @@ struct DistillCommand: ParsableCommand {
         let isImage = loaded.model.sampleShape.count == 3
         return DistillSettings(
             teacher: teacher!, method: method!, pairs: pairs ?? (isImage ? 4_096 : 10_000), pairsBatch: pairsBatch ?? (isImage ? 64 : 4_096), sampler: sampler ?? (isImage ? "dpmpp-2m-20" : "dopri5"), guidance: guidance,
-            rounds: rounds ?? 1, steps: steps ?? (isImage ? 2_000 : 3_000), batch: batch ?? (isImage ? 64 : 256), learningRate: lr ?? (isImage ? 1e-4 : 1e-3),
+            rounds: rounds ?? 1, steps: steps ?? (isImage ? 2_000 : 10_000), batch: batch ?? (isImage ? 64 : 256), learningRate: lr ?? (isImage ? 1e-4 : 1e-3),
             seed: seeding.seed ?? 0, straightnessPaths: straightnessPaths ?? (isImage ? 64 : 1_000), straightnessSteps: straightnessSteps ?? 100)
     }
 
