@@ -65,6 +65,24 @@ final class DistillCommandTests: XCTestCase {
         for (key, t) in checkpoint.ema { XCTAssertEqual(continued.ema[key]?.scalars, t.scalars, "EMA \(key) differs after the resume") }
         XCTAssertEqual(try straightness(stopped), s)
 
+        // drift compare puts the student's Euler rows beside the teacher's solvers, from the same noise.
+        let studentFile = whole.appendingPathComponent("round-1/student/checkpoint.h5").path
+        let cmp = folder.appendingPathComponent("cmp")
+        let compared = try DriftProcess.run(["compare", "--model", repositoryFile("checkpoints/gmm-ring8.json"), "--sampler", "euler-50",
+                                             "--student", studentFile, "--nfe", "1,4", "--n", "300", "--metric", "sw2", "--out", cmp.path,
+                                             "--threads", "1"], in: folder)
+        XCTAssertEqual(compared.status, 0, compared.stderr)
+        let rows = try String(contentsOf: cmp.appendingPathComponent("results.csv"), encoding: .utf8).split(separator: "\n")
+        let studentRows = rows.filter { $0.hasPrefix("student \(studentFile) euler,") }
+        XCTAssertEqual(studentRows.count, 2, rows.joined(separator: "\n"))
+        func sw2(_ row: Substring) -> Double { Double(row.split(separator: ",", omittingEmptySubsequences: false)[8])! }
+        let teacherOneStep = try XCTUnwrap(rows.first { $0.hasPrefix("euler-50,ODE,uniform,1,") })
+        XCTAssertLessThan(sw2(studentRows[0]), sw2(teacherOneStep) / 10, "one step of the student against one of the teacher")
+        assertCleanFailure(try DriftProcess.run(["compare", "--model", repositoryFile("checkpoints/gmm-ring8.json"), "--student",
+                                                 repositoryFile("checkpoints/fashion-cfm-unet28.h5"), "--nfe", "1", "--n", "300",
+                                                 "--out", folder.appendingPathComponent("cmp2").path], in: folder), mentions: ["shape"])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("cmp2").path))
+
         // Resuming a finished distillation redoes nothing and prints the same table.
         let finished = try DriftProcess.run(["distill", "--resume", whole.path], in: folder)
         XCTAssertEqual(finished.status, 0, finished.stderr)

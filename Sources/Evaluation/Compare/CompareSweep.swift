@@ -4,13 +4,17 @@ import Generative
 import Samplers
 import TensorCore
 
-/// One sampler of a comparison: its name (preset) and settings.
-public struct NamedSampler: Sendable {
+/// One sampler of a comparison: its name (preset) and settings, and the model it runs when that is
+/// not the sweep's own — a distilled student's row beside its teacher's solvers, on the same noise.
+public struct NamedSampler: @unchecked Sendable {
     public var name: String
     public var sampler: Sampler
-    public init(name: String, sampler: Sampler) {
+    /// The model of this row (nil: the sweep's model). Read only, by one cell at a time.
+    public var model: (any DiffusionModel)?
+    public init(name: String, sampler: Sampler, model: (any DiffusionModel)? = nil) {
         self.name = name
         self.sampler = sampler
+        self.model = model
     }
 }
 
@@ -137,7 +141,12 @@ public struct CompareSweep {
                 }
             }
         }
-        for s in samplers { try s.sampler.validate(for: model) }
+        for s in samplers {
+            if let own = s.model, own.sampleShape != model.sampleShape {
+                throw EvaluationError("\(s.name): its model makes samples of shape \(own.sampleShape), the compared model \(model.sampleShape)")
+            }
+            try s.sampler.validate(for: s.model ?? model)
+        }
         self.model = model
         self.samplers = samplers
         self.budgets = budgets.sorted()
@@ -202,6 +211,7 @@ public struct CompareSweep {
 
     /// One sampler at one budget: measured, or skipped when it cannot run within the budget.
     func outcome(_ named: NamedSampler, _ budget: Int, context: CellContext) throws -> CellOutcome {
+        let model = named.model ?? self.model
         let noise = context.noise, key = self.key, counter = model.networkPassCounter
         let fitted: FittedSampler, result: SolveResult, seconds: Double
         var passesBefore = 0
@@ -267,6 +277,7 @@ public struct CompareSweep {
     func cell(_ named: NamedSampler, _ budget: Int, _ fitted: FittedSampler, _ result: SolveResult, seconds: Double,
               noise: Tensor, reference: FeatureSet?, flowCache: inout [String: FeatureSet]) throws -> CompareCell {
         let stochastic = fitted.sampler.isStochastic
+        let model = named.model ?? self.model
         let measured = try metricValues(of: result.samples, classes: classes, stochastic: stochastic, sampler: fitted.sampler, noise: noise,
                                         reference: reference, flowCache: &flowCache)
         return CompareCell(samplerName: named.name, isStochastic: stochastic, requestedNFE: budget, nfe: result.evaluations,

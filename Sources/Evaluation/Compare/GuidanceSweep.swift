@@ -37,6 +37,11 @@ public struct GuidanceSweep {
         if model.classNames.isEmpty, variants.contains(where: { $0.guide == nil }) {
             throw EvaluationError("classifier-free guidance needs a class-conditional model (drift train --classes); an unconditional one takes autoguidance only")
         }
+        for named in samplers {
+            if let own = named.model, own.classNames != model.classNames {
+                throw EvaluationError("\(named.name): its model has \(own.classNames.count) classes, the guided model \(model.classNames.count); a guidance sweep draws every row for the same classes")
+            }
+        }
         self.model = model
         self.samplers = samplers
         self.budget = budget
@@ -68,8 +73,12 @@ public struct GuidanceSweep {
     public func run(partition: CellPartition = .single, progress: CompareSweep.Progress? = nil) throws -> CompareResults? {
         let settings = self.settings
         let sweeps = try settings.map { s in
-            try CompareSweep(model: GuidedModel(model, classes: classes, guidance: s.weight, guide: s.variant?.guide, interval: s.variant?.interval),
-                             samplers: samplers, budgets: [budget], count: count, seed: seed, metrics: metrics, reference: nil, mixture: nil,
+            // A student's row samples the classes too, at w = 0 throughout: its guidance is baked in.
+            let rows = samplers.map { named in
+                NamedSampler(name: named.name, sampler: named.sampler, model: named.model.map { GuidedModel($0, classes: classes, guidance: 0) })
+            }
+            return try CompareSweep(model: GuidedModel(model, classes: classes, guidance: s.weight, guide: s.variant?.guide, interval: s.variant?.interval),
+                             samplers: rows, budgets: [budget], count: count, seed: seed, metrics: metrics, reference: nil, mixture: nil,
                              images: images, bootstrapResamples: bootstrapResamples)
         }
         let contexts = try sweeps.map { try CompareSweep.CellContext($0) }
