@@ -89,6 +89,26 @@ final class DistillCommandTests: XCTestCase {
         XCTAssertEqual(finished.stdout, r.stdout)
     }
 
+    /// In a guidance sweep a student's row draws the same classes from the same noise as the
+    /// teacher's: a "student" that is the teacher itself reproduces the teacher's row exactly.
+    func testAStudentRowInAGuidanceSweepDrawsTheTeachersClasses() throws {
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let teacher = repositoryFile("checkpoints/fashion-cfm-unet28.h5")
+        let out = folder.appendingPathComponent("cmp")
+        let r = try DriftProcess.run(["compare", "--model", teacher, "--guidance", "0", "--sampler", "euler-50", "--student", teacher,
+                                      "--nfe", "2", "--n", "64", "--metric", "fd", "--metric", "accuracy", "--bootstrap", "0",
+                                      "--out", out.path, "--threads", "1"], in: folder)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let rows = try String(contentsOf: out.appendingPathComponent("guidance.csv"), encoding: .utf8).split(separator: "\n")
+        func fields(_ prefix: String) throws -> [Substring] {
+            try XCTUnwrap(rows.first { $0.hasPrefix(prefix) }, rows.joined(separator: "\n")).split(separator: ",", omittingEmptySubsequences: false)
+        }
+        let plain = try fields("euler-50,"), student = try fields("student \(teacher) euler,")
+        XCTAssertEqual(student[3], "0", "the student's row is drawn at w = 0")
+        XCTAssertEqual(student[13...], plain[13...], "same noise, classes and sampler: the same FD and accuracy")
+    }
+
     func testBadInputIsOneLineAndWritesNothing() throws {
         let folder = temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }

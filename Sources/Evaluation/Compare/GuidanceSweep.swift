@@ -95,7 +95,7 @@ public struct GuidanceSweep {
                           "\(samplers[s].name) @ \(budget), w = \(CompareResults.format(settings[w].weight))"
                           + (settings[w].variant.map { " (\($0.label))" } ?? ""))
             }
-            return try sweeps[w].outcome(samplers[s], budget, context: contexts[w])
+            return try sweeps[w].outcome(sweeps[w].samplers[s], budget, context: contexts[w])
         }) else { return nil }
         // Every setting shares one floor (training against test images): measured once.
         let floor = try sweeps[0].floor(contexts[0])
