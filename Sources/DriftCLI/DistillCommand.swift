@@ -280,9 +280,9 @@ struct DistillRound {
         stderrLine("pairs: \(done)/\(settings.pairs) by \(settings.sampler) → \(file)")
         var saved = done
         try generator.extend(noise: noise, samples: samples, done: done, target: settings.pairs, saveEvery: max(settings.pairsBatch, isImage ? 512 : 10_000),
-                             shouldStop: shouldStop, checkpoint: { n, s, rows, nfe, seconds in
+                             shouldStop: shouldStop, checkpoint: { n, s, rows, passes, nfe, seconds in
             record.nfePerSample = nfe
-            record.evaluations += (rows - saved) * nfe
+            record.evaluations += passes
             record.seconds += seconds
             saved = rows
             let pairs = ReflowPairs(noise: Tensor(n, shape: [rows] + shape), samples: Tensor(s, shape: [rows] + shape),

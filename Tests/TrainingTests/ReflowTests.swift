@@ -25,19 +25,24 @@ final class ReflowTests: XCTestCase {
     func testPairsMadeInStagesEqualPairsMadeAtOnce() throws {
         let g = try generator()
         var whole: (noise: [Float], samples: [Float]) = ([], [])
-        try g.extend(noise: [], samples: [], done: 0, target: 300, saveEvery: 1000, checkpoint: { n, s, rows, _, _ in
+        var passes = (whole: 0, staged: 0)
+        try g.extend(noise: [], samples: [], done: 0, target: 300, saveEvery: 1000, checkpoint: { n, s, rows, p, _, _ in
             XCTAssertEqual(rows, 300)
             whole = (n, s)
+            passes.whole += p
         })
         // Stopped after the first batch, then continued from what was saved.
         var batches = 0
         var saved: (noise: [Float], samples: [Float], rows: Int) = ([], [], 0)
         try g.extend(noise: [], samples: [], done: 0, target: 300, saveEvery: 1000, shouldStop: { defer { batches += 1 }; return batches >= 1 },
-                     checkpoint: { n, s, rows, _, _ in saved = (n, s, rows) })
+                     checkpoint: { n, s, rows, p, _, _ in saved = (n, s, rows); passes.staged += p })
         XCTAssertEqual(saved.rows, 100, "a stop saves the rows done")
-        try g.extend(noise: saved.noise, samples: saved.samples, done: 100, target: 300, saveEvery: 1000, checkpoint: { n, s, rows, _, _ in
+        try g.extend(noise: saved.noise, samples: saved.samples, done: 100, target: 300, saveEvery: 1000, checkpoint: { n, s, rows, p, _, _ in
             saved = (n, s, rows)
+            passes.staged += p
         })
+        XCTAssertEqual(passes.staged, passes.whole, "the network passes add up the same in stages")
+        XCTAssertGreaterThan(passes.whole, 300)
         XCTAssertEqual(saved.rows, 300)
         XCTAssertEqual(saved.noise.map(\.bitPattern), whole.noise.map(\.bitPattern))
         XCTAssertEqual(saved.samples.map(\.bitPattern), whole.samples.map(\.bitPattern))
@@ -53,7 +58,7 @@ final class ReflowTests: XCTestCase {
                                   batch: 40, seed: 1, classCount: 8, guidance: 0)
         XCTAssertEqual(g.labels(first: 38, count: 4), [6, 7, 0, 1])
         var rows: (noise: [Float], samples: [Float]) = ([], [])
-        try g.extend(noise: [], samples: [], done: 0, target: 80, saveEvery: 1000, checkpoint: { n, s, _, _, _ in rows = (n, s) })
+        try g.extend(noise: [], samples: [], done: 0, target: 80, saveEvery: 1000, checkpoint: { n, s, _, _, _, _ in rows = (n, s) })
         // Component k of the ring sits at angle 2πk/8, radius 2: each sample is near its class's centre.
         for i in 0..<80 {
             let angle = 2 * Double.pi * Double(i % 8) / 8
@@ -106,9 +111,9 @@ final class ReflowTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: folder) }
         let g = try generator()
         let file = folder.appendingPathComponent("pairs.h5").path
-        try g.extend(noise: [], samples: [], done: 0, target: 200, saveEvery: 1000, checkpoint: { n, s, rows, nfe, secs in
+        try g.extend(noise: [], samples: [], done: 0, target: 200, saveEvery: 1000, checkpoint: { n, s, rows, passes, nfe, secs in
             let record = ReflowPairs.Record(teacher: "ring", teacherSHA256: "x", sampler: "dopri5", samplerJSON: "{}", seed: 3,
-                                            nfePerSample: nfe, evaluations: nfe * rows, seconds: secs, cpu: "test")
+                                            nfePerSample: nfe, evaluations: passes, seconds: secs, cpu: "test")
             try ReflowPairs(noise: Tensor(n, shape: [rows, 2]), samples: Tensor(s, shape: [rows, 2]), target: 200, record: record).write(to: file)
         })
         var config = tinyConfig(steps: 12, batch: 32)

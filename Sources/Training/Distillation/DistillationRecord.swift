@@ -35,9 +35,10 @@ public struct DistillationRecord: Codable, Equatable, Sendable {
     /// Teacher network evaluations spent on this student's data and on every earlier round's.
     public var totalTeacherEvaluations: Int { generation.evaluations + teacherLedger.reduce(0) { $0 + $1.totalTeacherEvaluations } }
 
-    /// "reflow round 1 of checkpoints/x.h5: 4,096 pairs, 20 NFE each (81,920 evaluations, 312 s on AMD EPYC)".
+    /// "reflow round 1 of checkpoints/x.h5: 4096 pairs by dpmpp-2m-20, 81920 network passes (20 per pair), 403 s on AMD EPYC".
     public var summary: String {
-        "\(method.rawValue) round \(round) of \(teacher): \(pairs) pairs by \(generation.sampler), \(generation.nfePerSample) NFE each "
-            + "(\(generation.evaluations) evaluations, \(Int(generation.seconds.rounded())) s on \(generation.cpu))"
+        let perPair = pairs > 0 ? Double(generation.evaluations) / Double(pairs) : 0
+        return "\(method.rawValue) round \(round) of \(teacher): \(pairs) pairs by \(generation.sampler), \(generation.evaluations) network passes "
+            + "(\(String(format: "%.0f", perPair)) per pair), \(Int(generation.seconds.rounded())) s on \(generation.cpu)"
     }
 }

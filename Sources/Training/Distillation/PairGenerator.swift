@@ -49,15 +49,17 @@ public struct PairGenerator {
 
     /// Generates the rows from `done` (a multiple of `batch`, or `target`) up to `target`, batch by
     /// batch, calling `checkpoint` with all rows so far every `saveEvery` rows and at the end, and
-    /// stopping early (after a batch, with a checkpoint) once `shouldStop()` is true.
-    /// - Returns: the noise and samples of rows 0 ..< n and the teacher NFE per sample of the last batch.
+    /// stopping early (after a batch, with a checkpoint) once `shouldStop()` is true. Each call
+    /// gets the rows' noise and samples, their count, the network passes spent since the previous
+    /// call (every batch's own count: an adaptive sampler's differs by batch), the passes per
+    /// sample of the last batch, and the seconds since the previous call.
     public func extend(noise: [Float], samples: [Float], done: Int, target: Int, saveEvery: Int,
                        shouldStop: () -> Bool = { false },
-                       checkpoint: (_ noise: [Float], _ samples: [Float], _ rows: Int, _ evaluationsPerSample: Int, _ seconds: Double) throws -> Void,
+                       checkpoint: (_ noise: [Float], _ samples: [Float], _ rows: Int, _ passes: Int, _ passesPerSample: Int, _ seconds: Double) throws -> Void,
                        progress: (Int) -> Void = { _ in }) throws {
         precondition(done % batch == 0 || done == target, "PairGenerator: \(done) rows is not a whole number of batches of \(batch)")
         var (noiseValues, sampleValues, rows) = (noise, samples, done)
-        var lastSaved = rows, nfe = 0
+        var lastSaved = rows, nfe = 0, passes = 0
         var started = Date()
         let key = RandomKey(seed: seed).fold("reflow-sampler")
         while rows < target {
@@ -74,13 +76,14 @@ public struct PairGenerator {
             rows += b
             // Network passes per sample: guidance doubles each evaluation.
             nfe = result.evaluations * (guidance > 0 ? 2 : 1)
+            passes += nfe * b
             progress(rows)
             if rows - lastSaved >= saveEvery || rows == target {
-                try checkpoint(noiseValues, sampleValues, rows, nfe, Date().timeIntervalSince(started))
-                lastSaved = rows
+                try checkpoint(noiseValues, sampleValues, rows, passes, nfe, Date().timeIntervalSince(started))
+                (lastSaved, passes) = (rows, 0)
                 started = Date()
             }
         }
-        if rows > lastSaved { try checkpoint(noiseValues, sampleValues, rows, nfe, Date().timeIntervalSince(started)) }
+        if rows > lastSaved { try checkpoint(noiseValues, sampleValues, rows, passes, nfe, Date().timeIntervalSince(started)) }
     }
 }
