@@ -31,13 +31,13 @@ struct DistillCommand: ParsableCommand {
           repeats it with each student as the next teacher. Prints and writes the straightness of \
           teacher and students (Liu et al. 2022: the mean squared deviation of the velocity from the \
           chord of its path, per dimension). Sample a student with one Euler step:
-            drift sample --model DIR/round-1/student/checkpoint.h5 --sampler euler-50 --steps 1
+            drift sample --model DIR/round-1/student/checkpoint.h5 --sampler euler-50 --steps 1 --n 64
           Examples:
             drift distill --teacher checkpoints/ring8-fm.h5 --method reflow --out runs/ring-reflow
             drift distill --resume runs/ring-reflow
           """)
 
-    @Option(help: "The teacher: a flow-matching checkpoint (.h5, unconditional, rectified path) or an analytic Gaussian mixture (.json).")
+    @Option(help: "The teacher: a flow-matching or CNF checkpoint on the rectified path (.h5; a class-conditional one draws every class, see --guidance) or an analytic Gaussian mixture (.json).")
     var teacher: String?
     @Option(help: "How the student learns: reflow.")
     var method: DistillationRecord.Method?
