@@ -105,7 +105,7 @@ struct DistillCommand: ParsableCommand {
                 }
                 // Everything that can fail before the first pair is checked first: a refused start writes nothing.
                 let round1 = try DistillRound(settings: settings, round: 1, folder: folder)
-                _ = try round1.generator()
+                _ = try round1.generator(try round1.samplerPreset)
                 _ = try round1.studentConfig(pairs: DataSpec.pairs(file: folder.pairs(round: 1).path, sampleShape: round1.teacher.model.sampleShape))
                 try folder.writeSettings(settings)
                 try distill(settings, in: folder)
@@ -138,7 +138,7 @@ struct DistillCommand: ParsableCommand {
                 try table.write(folder.straightness)
             }
             if table.value(round: r) == nil {
-                let student = try TrainedModel.load(folder.student(round: r).appendingPathComponent("checkpoint.h5").path)
+                let student = try TrainedModel.load(folder.studentCheckpoint(round: r))
                 table.set(round: r, file: folder.studentCheckpoint(round: r), try round.straightness(of: student))
                 try table.write(folder.straightness)
             }
@@ -239,13 +239,17 @@ struct DistillRound {
     var classNames: [String]? { teacherCheckpoint?.training.conditioning?.classNames }
 
     var samplerPreset: SamplerPreset {
-        get throws { try PresetLibrary.resolve(settings.sampler, in: SampleCommand.presetDirectories()) }
+        get throws {
+            do { return try PresetLibrary.resolve(settings.sampler, in: SampleCommand.presetDirectories()) } catch {
+                throw CLIError("--sampler \(settings.sampler): \(CLIError(error).description)")
+            }
+        }
     }
 
-    /// The teacher's pair maker (refuses a stochastic sampler or one the teacher's path cannot run).
-    func generator() throws -> PairGenerator {
+    /// The teacher's pair maker with `preset` (refuses a stochastic sampler or one the teacher's path cannot run).
+    func generator(_ preset: SamplerPreset) throws -> PairGenerator {
         do {
-            return try PairGenerator(teacher: teacher.model, sampler: try samplerPreset.sampler, batch: settings.pairsBatch, seed: settings.seed &+ UInt64(round),
+            return try PairGenerator(teacher: teacher.model, sampler: preset.sampler, batch: settings.pairsBatch, seed: settings.seed &+ UInt64(round),
                                      classCount: classNames?.count ?? 0, guidance: round == 1 ? settings.guidance ?? 0 : 0)
         } catch let error as CLIError { throw error } catch { throw CLIError("--sampler \(settings.sampler): \(CLIError(error).description)") }
     }
@@ -256,7 +260,7 @@ struct DistillRound {
         let shape = teacher.model.sampleShape
         let preset = try samplerPreset
         let isImage = shape.count == 3
-        let generator = try self.generator()
+        let generator = try self.generator(preset)
         var noise: [Float] = [], samples: [Float] = [], done = 0
         var record = ReflowPairs.Record(teacher: teacherFile, teacherSHA256: teacherSHA256, sampler: settings.sampler, samplerJSON: preset.json,
                                         seed: settings.seed &+ UInt64(round), classNames: classNames, guidance: classNames == nil ? nil : generator.guidance,

@@ -75,32 +75,26 @@ public enum KernelPath: String, CaseIterable, Sendable, CustomStringConvertible 
 /// What the CPU says about itself, for reports.
 public enum CPUInfo {
     /// `model name` from /proc/cpuinfo (or "unknown CPU").
-    public static let modelName: String = {
-        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return "unknown CPU" }
-        for line in text.split(separator: "\n") where line.hasPrefix("model name") {
-            if let colon = line.firstIndex(of: ":") {
-                return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-            }
-        }
-        return "unknown CPU"
-    }()
+    public static let modelName: String = field("model name") ?? "unknown CPU"
 
     /// "AMD EPYC (family 25 model 1)": the model name with /proc/cpuinfo's family and model
     /// numbers, which tell CPUs of one marketing name apart (Zen 3 from Zen 4).
     public static let identity: String = {
-        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return modelName }
-        func field(_ name: String) -> String? {
-            for line in text.split(separator: "\n") {
-                let parts = line.split(separator: ":", maxSplits: 1)
-                if parts.count == 2, parts[0].trimmingCharacters(in: .whitespaces) == name {
-                    return parts[1].trimmingCharacters(in: .whitespaces)
-                }
-            }
-            return nil
-        }
         guard let family = field("cpu family"), let model = field("model") else { return modelName }
         return "\(modelName) (family \(family) model \(model))"
     }()
+
+    /// The value of the first /proc/cpuinfo line whose key is `name` (nil: no such line or file).
+    static func field(_ name: String) -> String? {
+        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return nil }
+        for line in text.split(separator: "\n") {
+            let parts = line.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+            if parts.count == 2, parts[0].trimmingCharacters(in: .whitespaces) == name {
+                return parts[1].trimmingCharacters(in: .whitespaces)
+            }
+        }
+        return nil
+    }
 
     /// Data-cache sizes in bytes as the CPU reports them (the GEMM's blocking uses them).
     public static var cacheL1d: Int { Int(drift_cache_l1d()) }
