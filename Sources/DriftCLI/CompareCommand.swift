@@ -50,7 +50,7 @@ struct CompareCommand: ParsableCommand {
     @OptionGroup var modelOption: ModelOption
     @Option(name: .customLong("sampler"), help: "Sampler preset (repeat for several; default: 4 ODE and 4 SDE presets, 2 and 2 for images).")
     var samplers: [String] = []
-    @Option(name: .customLong("student"), help: "A distilled student of the model (drift distill; repeat for several): its Euler row at every budget, on the same noise as the model's solvers (in a --guidance sweep at w = 0, its guidance being baked in).")
+    @Option(name: .customLong("student"), help: "A distilled student of the model (drift distill; repeat for several): its row at every budget (Euler steps for reflow, consistency sampling for consistency), on the same noise as the model's solvers (in a --guidance sweep at w = 0, its guidance being baked in).")
     var students: [String] = []
     @Option(help: "Comma-separated NFE budgets (default: 10,20,50,100,200; images 10,20,50).") var nfe: String?
     @Option(help: "Comma-separated time grids to sweep as a factor of their own (\(GridSpacing.allCases.map(\.rawValue).joined(separator: ", "))): every fixed-step sampler runs on each, named PRESET@GRID; adaptive samplers run once.")
@@ -207,9 +207,11 @@ struct CompareCommand: ParsableCommand {
             throw CLIError("--grid sweeps fixed-step samplers, and no sampler given runs on those grids (\(names.joined(separator: ", "))): add a fixed-step one or drop --grid")
         }
         for student in students {
+            // A reflow student takes Euler steps on its straight field, a consistency student consistency sampling's.
             let loaded = try ModelLoader.load(student, flag: "--student")
-            let euler = try PresetLibrary.resolve("euler-50", in: SampleCommand.presetDirectories())
-            named.append(NamedSampler(name: "student \(student) euler", sampler: euler.sampler, model: loaded.model))
+            let consistency = (loaded.model as? TrainedModel)?.isConsistencyModel == true
+            let preset = try PresetLibrary.resolve(consistency ? "consistency-1" : "euler-50", in: SampleCommand.presetDirectories())
+            named.append(NamedSampler(name: "student \(student) \(consistency ? "consistency" : "euler")", sampler: preset.sampler, model: loaded.model))
         }
         let sweep = try CompareSweep(model: m, samplers: named, budgets: budgets, count: count, seed: seed, metrics: metrics,
                                      reference: reference, mixture: mixture, images: images, bootstrapResamples: bootstrap)

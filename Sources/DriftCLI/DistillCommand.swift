@@ -23,7 +23,7 @@ import Training
 struct DistillCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "distill",
-        abstract: "Distil a straighter, few-step student from a teacher (reflow).",
+        abstract: "Distil a few-step student from a teacher (reflow or consistency distillation).",
         discussion: """
           The teacher's ODE sampler turns --pairs noise draws into samples (stored, so a run resumes \
           without regenerating them); the student, started from the teacher's weights, learns the \
@@ -32,14 +32,21 @@ struct DistillCommand: ParsableCommand {
           teacher and students (Liu et al. 2022: the mean squared deviation of the velocity from the \
           chord of its path, per dimension). Sample a student with one Euler step:
             drift sample --model DIR/round-1/student/checkpoint.h5 --sampler euler-50 --steps 1 --n 64
+          --method consistency (Song et al. 2023) trains a student f(x, t) on the teacher's data so \
+          that its outputs agree across one teacher Heun step between adjacent noise levels of an \
+          --intervals grid, against a target network that follows it by an EMA (--target-ema); \
+          f(x, σ_min) = x by construction. An EDM teacher's network and weights start the student; \
+          any other teacher's architecture starts fresh. Sample it in one or two steps:
+            drift sample --model DIR/round-1/student/checkpoint.h5 --sampler consistency-2 --n 64
           Examples:
             drift distill --teacher checkpoints/ring8-fm.h5 --method reflow --out runs/ring-reflow
+            drift distill --teacher checkpoints/ring8-fm.h5 --method consistency --out runs/ring-cd
             drift distill --resume runs/ring-reflow
           """)
 
-    @Option(help: "The teacher: a flow-matching or CNF checkpoint on the rectified path (.h5; a class-conditional one draws every class, see --guidance) or an analytic Gaussian mixture (.json).")
+    @Option(help: "The teacher: for reflow a flow-matching or CNF checkpoint on the rectified path, for consistency any trained generator but a consistency student (.h5; a class-conditional one draws every class, see --guidance), or an analytic Gaussian mixture (.json).")
     var teacher: String?
-    @Option(help: "How the student learns: reflow.")
+    @Option(help: "How the student learns: reflow or consistency.")
     var method: DistillationRecord.Method?
     @Option(help: "Folder of the distillation (pairs, students, straightness).")
     var out: String?
@@ -65,6 +72,10 @@ struct DistillCommand: ParsableCommand {
     var straightnessPaths: Int?
     @Option(name: .customLong("straightness-steps"), help: "Euler steps along each path when measuring straightness (default 100).")
     var straightnessSteps: Int?
+    @Option(parsing: .unconditional, help: "Consistency: intervals N of the noise-level grid (Karras ρ = 7 over σ ∈ [0.002, 80]; default 18).")
+    var intervals: Int?
+    @Option(name: .customLong("target-ema"), help: "Consistency: decay μ of the target network's EMA of the student (default 0.95; 0: the student itself).")
+    var targetEMA: Double?
     @OptionGroup var seeding: SeedOption
     @OptionGroup var threading: ThreadOptions
 
@@ -73,20 +84,32 @@ struct DistillCommand: ParsableCommand {
             let fixed: [(String, Bool)] = [("--teacher", teacher != nil), ("--method", method != nil), ("--out", out != nil), ("--pairs", pairs != nil), ("--pairs-batch", pairsBatch != nil),
                                            ("--sampler", sampler != nil), ("--guidance", guidance != nil), ("--rounds", rounds != nil), ("--steps", steps != nil), ("--batch", batch != nil),
                                            ("--lr", lr != nil), ("--straightness-paths", straightnessPaths != nil),
-                                           ("--straightness-steps", straightnessSteps != nil), ("--seed", seeding.seed != nil)]
+                                           ("--straightness-steps", straightnessSteps != nil), ("--seed", seeding.seed != nil),
+                                           ("--intervals", intervals != nil), ("--target-ema", targetEMA != nil)]
             if let given = fixed.first(where: { $0.1 }) {
                 throw ValidationError("--resume continues with the distillation's own settings: drop \(given.0) (only --threads may be given)")
             }
         } else {
             guard teacher != nil, out != nil else { throw ValidationError("give --teacher, --method and --out (or --resume DIR)") }
-            guard method != nil else { throw ValidationError("give --method (reflow)") }
+            guard let method else { throw ValidationError("give --method (reflow or consistency)") }
+            let reflowOnly: [(String, Bool)] = [("--pairs", pairs != nil), ("--pairs-batch", pairsBatch != nil), ("--sampler", sampler != nil),
+                                                ("--rounds", rounds != nil), ("--straightness-paths", straightnessPaths != nil),
+                                                ("--straightness-steps", straightnessSteps != nil)]
+            let consistencyOnly: [(String, Bool)] = [("--intervals", intervals != nil), ("--target-ema", targetEMA != nil)]
+            if method == .consistency, let given = reflowOnly.first(where: { $0.1 }) {
+                throw ValidationError("\(given.0) is a reflow setting: consistency distillation steps the teacher's ODE itself, in one round; drop it")
+            }
+            if method == .reflow, let given = consistencyOnly.first(where: { $0.1 }) {
+                throw ValidationError("\(given.0) is a consistency setting: drop it, or use --method consistency")
+            }
         }
         for (flag, value) in [("--pairs", pairs), ("--pairs-batch", pairsBatch), ("--rounds", rounds), ("--steps", steps), ("--batch", batch),
-                              ("--straightness-paths", straightnessPaths), ("--straightness-steps", straightnessSteps)] {
+                              ("--straightness-paths", straightnessPaths), ("--straightness-steps", straightnessSteps), ("--intervals", intervals)] {
             if let value, value < 1 { throw ValidationError("\(flag) must be at least 1, got \(value)") }
         }
         if let lr, !(lr > 0 && lr.isFinite) { throw ValidationError("--lr must be a positive number, got \(lr)") }
         if let guidance, !(guidance >= 0 && guidance.isFinite) { throw ValidationError("--guidance must be ≥ 0, got \(guidance)") }
+        if let targetEMA, !(targetEMA >= 0 && targetEMA < 1) { throw ValidationError("--target-ema must be in [0, 1), got \(targetEMA)") }
     }
 
     func run() throws {
@@ -95,6 +118,7 @@ struct DistillCommand: ParsableCommand {
                 let folder = DistillFolder(resume)
                 let settings = try folder.readSettings()
                 ComputeThreads.set(threading.threads ?? ProcessInfo.processInfo.activeProcessorCount)
+                if settings.method == .consistency { return try ConsistencyDistillation(settings: settings, folder: folder).run() }
                 try distill(settings, in: folder)
             } else {
                 ComputeThreads.set(threading.threads ?? ProcessInfo.processInfo.activeProcessorCount)
@@ -102,6 +126,13 @@ struct DistillCommand: ParsableCommand {
                 let settings = try newSettings()
                 if FileManager.default.fileExists(atPath: folder.settings.path) {
                     throw CLIError("\(folder.url.path) already holds a distillation (distill.json): continue it with drift distill --resume \(folder.url.path), or choose another --out")
+                }
+                if settings.method == .consistency {
+                    // Everything that can fail is checked before the settings are written: a refused start writes nothing.
+                    let distillation = try ConsistencyDistillation(settings: settings, folder: folder)
+                    _ = try distillation.studentConfig()
+                    try folder.writeSettings(settings)
+                    return try distillation.run()
                 }
                 // Everything that can fail before the first pair is checked first: a refused start writes nothing.
                 let round1 = try DistillRound(settings: settings, round: 1, folder: folder)
@@ -117,6 +148,15 @@ struct DistillCommand: ParsableCommand {
     func newSettings() throws -> DistillSettings {
         let loaded = try ModelLoader.load(teacher!, flag: "--teacher")
         let isImage = loaded.model.sampleShape.count == 3
+        if method == .consistency {
+            // The reflow fields record what consistency distillation does instead: the teacher's
+            // Heun step, one round, no pairs and no straightness.
+            return DistillSettings(
+                teacher: teacher!, method: .consistency, pairs: 0, pairsBatch: 0, sampler: "heun", guidance: guidance,
+                rounds: 1, steps: steps ?? (isImage ? 2_000 : 10_000), batch: batch ?? (isImage ? 64 : 256), learningRate: lr ?? (isImage ? 1e-4 : 1e-3),
+                seed: seeding.seed ?? 0, straightnessPaths: 0, straightnessSteps: 0,
+                consistency: ConsistencySettings(intervals: intervals ?? 18, targetDecay: targetEMA ?? 0.95, guidance: guidance ?? 0))
+        }
         return DistillSettings(
             teacher: teacher!, method: method!, pairs: pairs ?? (isImage ? 4_096 : 10_000), pairsBatch: pairsBatch ?? (isImage ? 64 : 4_096), sampler: sampler ?? (isImage ? "dpmpp-2m-20" : "dopri5"), guidance: guidance,
             rounds: rounds ?? 1, steps: steps ?? (isImage ? 2_000 : 10_000), batch: batch ?? (isImage ? 64 : 256), learningRate: lr ?? (isImage ? 1e-4 : 1e-3),
@@ -170,6 +210,8 @@ struct DistillSettings: Codable, Equatable {
     var seed: UInt64
     var straightnessPaths: Int
     var straightnessSteps: Int
+    /// Consistency distillation's grid, target EMA and guidance (nil for reflow).
+    var consistency: ConsistencySettings?
 }
 
 /// The files of a distillation folder.
@@ -224,8 +266,8 @@ struct DistillRound {
     /// Reflow's student keeps the teacher's network, so the teacher must be a flow on the rectified path.
     func checkTeacher() throws {
         guard let c = teacherCheckpoint else { return }
-        if let record = c.training.distillation, record.method != .reflow {
-            throw CLIError("--teacher \(teacherFile) is a \(record.method.rawValue) student; reflow needs a flow-matching teacher")
+        if c.training.objective.kind == .consistency {
+            throw CLIError("--teacher \(teacherFile) is a consistency student, which has no ODE to take pairs from (its output is a sample, not a velocity): give its flow-matching teacher")
         }
         let kind = c.training.objective.kind
         guard [.cfm, .otcfm, .cnf].contains(kind), c.path.kind == .rectified else {

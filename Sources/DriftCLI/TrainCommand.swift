@@ -137,6 +137,9 @@ struct TrainCommand: ParsableCommand {
                 throw ValidationError("--init takes the model, objective, path and classes from the checkpoint: drop \(given.0)")
             }
         }
+        if objective == .consistency {
+            throw ValidationError("--objective consistency distils a teacher: use drift distill --teacher CKPT --method consistency --out DIR")
+        }
         if resume == nil, objective != .cnf, let given = cnfFlags.first(where: { $0.1 }) {
             throw ValidationError("\(given.0) is a setting of --objective cnf")
         }

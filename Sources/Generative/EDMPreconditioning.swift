@@ -10,17 +10,38 @@ import TensorCore
 /// chosen so that F's input and its training target (x₀ − c_skip·x)/c_out have unit variance
 /// when the data have standard deviation σ_d; the loss weight is 1/c_out².
 /// σ here is the noise level of the α = 1 form of the path, σ/α (see `PreconditionedModel`).
+///
+/// A consistency model (Song et al. 2023, "Consistency models", §3 and App. C) shifts c_skip and
+/// c_out by its boundary noise level σ_min, so that D(x; σ_min) = x:
+///
+///     c_skip = σ_d²/((σ − σ_min)² + σ_d²),  c_out = σ_d·(σ − σ_min)/√(σ² + σ_d²)
+///
+/// with c_in and c_noise unchanged, so a consistency student starts from its EDM teacher's network.
 public struct EDMPreconditioning: Sendable, Equatable, Codable {
     /// Standard deviation of the data, σ_d (EDM default 0.5).
     public var sigmaData: Double
+    /// A consistency model's boundary σ_min (nil: EDM's denoiser, σ_min = 0 in the formulas).
+    public var sigmaMin: Double?
 
-    public init(sigmaData: Double = 0.5) {
+    public init(sigmaData: Double = 0.5, sigmaMin: Double? = nil) {
         precondition(sigmaData > 0, "EDMPreconditioning: sigmaData must be > 0, got \(sigmaData)")
+        precondition(sigmaMin.map { $0 > 0 } ?? true, "EDMPreconditioning: sigmaMin must be > 0, got \(sigmaMin!)")
         self.sigmaData = sigmaData
+        self.sigmaMin = sigmaMin
     }
 
-    public func cSkip(_ sigma: Double) -> Double { sigmaData * sigmaData / (sigma * sigma + sigmaData * sigmaData) }
-    public func cOut(_ sigma: Double) -> Double { sigma * sigmaData / (sigma * sigma + sigmaData * sigmaData).squareRoot() }
+    /// σ − σ_min for a consistency model, clamped at 0 (below its boundary the model is the identity) and
+    /// exactly 0 within 1e-9 of σ_min (a path's inverse log-SNR gives σ_min back to a few ulps); σ otherwise.
+    func offset(_ sigma: Double) -> Double {
+        guard let m = sigmaMin else { return sigma }
+        return sigma - m <= 1e-9 * m ? 0 : sigma - m
+    }
+
+    public func cSkip(_ sigma: Double) -> Double {
+        let d = offset(sigma)
+        return sigmaData * sigmaData / (d * d + sigmaData * sigmaData)
+    }
+    public func cOut(_ sigma: Double) -> Double { offset(sigma) * sigmaData / (sigma * sigma + sigmaData * sigmaData).squareRoot() }
     public func cIn(_ sigma: Double) -> Double { 1 / (sigma * sigma + sigmaData * sigmaData).squareRoot() }
     public func cNoise(_ sigma: Double) -> Double { 0.25 * Foundation.log(sigma) }
     /// λ(σ) = 1/c_out² = (σ² + σ_d²)/(σ·σ_d)², the EDM loss weight.

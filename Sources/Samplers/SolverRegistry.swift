@@ -45,7 +45,7 @@ public struct SolverRegistry: Sendable {
     public static let standard = SolverRegistry([
         .euler, .heun, .midpoint, .rk4, .bosh3, .dopri5,
         .ddim, .dpmpp2M, .dpmpp3M, .dpmpp3MSDE, .ipndm, .deis, .unipc, .restart,
-        .eulerMaruyama, .ancestral, .predictorCorrector, .edm, .dpmpp2MSDE,
+        .eulerMaruyama, .ancestral, .predictorCorrector, .edm, .dpmpp2MSDE, .consistency,
     ])
 
     public var names: [String] { entries.map(\.name) }

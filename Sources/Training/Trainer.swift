@@ -51,6 +51,9 @@ public final class Trainer {
     public let objective: TrainingObjective
     /// The maximum-likelihood objective of a CNF run (`--objective cnf`), nil otherwise.
     public let cnf: CNFObjective?
+    /// The consistency distillation of a student (`drift distill --method consistency`): its teacher
+    /// and target network; nil otherwise.
+    public let consistency: ConsistencyObjective?
     public let source: ExampleSource
     public let rootKey: RandomKey
     /// Optimizer steps taken so far.
@@ -61,8 +64,10 @@ public final class Trainer {
     public var parallel: DataParallelGroup?
 
     /// A fresh run: weights initialised from the seed, or — fine-tuning (`config.warmStart`) — set
-    /// to `initialWeights` (a checkpoint's EMA weights), which the EMA starts from too.
-    public init(config: TrainingConfig, source: ExampleSource, initialWeights: [String: Tensor]? = nil) throws {
+    /// to `initialWeights` (a checkpoint's EMA weights), which the EMA starts from too. A
+    /// consistency student's run needs its `teacher`.
+    public init(config: TrainingConfig, source: ExampleSource, initialWeights: [String: Tensor]? = nil,
+                teacher: (any DiffusionModel)? = nil) throws {
         try config.validate()
         guard source.sampleShape == config.model.sampleShape else {
             throw TrainingError.data("the data have shape \(source.sampleShape) but the model takes \(config.model.sampleShape)")
@@ -88,6 +93,17 @@ public final class Trainer {
         profiles = try (config.posthocEMA?.profiles() ?? []).map { ($0, EMA(built, decay: 0)) }
         objective = try TrainingObjective(config.objective, path: config.path)
         cnf = try config.objective.cnf.map { try CNFObjective($0) }
+        if config.objective.kind == .consistency {
+            guard let teacher else {
+                throw TrainingError.invalidSetting("a consistency student trains with its teacher: continue it with drift distill --resume (its folder), not drift train")
+            }
+            let targetNetwork: any Network
+            do { targetNetwork = try config.model.build(key: rootKey.fold("init")) } catch { throw TrainingError.invalidSetting("\(error)") }
+            consistency = try ConsistencyObjective(config.objective, teacher: teacher, student: network, targetNetwork: targetNetwork,
+                                                   conditioning: config.conditioning)
+        } else {
+            consistency = nil
+        }
         step = 0
         dataPosition = 0
     }
@@ -95,11 +111,11 @@ public final class Trainer {
     /// Continues the run saved in `checkpoint` (which must hold the optimizer state).
     /// `steps` may extend the run (the cosine schedule then stretches to the new end).
     public convenience init(resuming checkpoint: Checkpoint, source: ExampleSource, steps: Int? = nil,
-                            keepEvery: Int? = nil) throws {
+                            keepEvery: Int? = nil, teacher: (any DiffusionModel)? = nil) throws {
         var config = checkpoint.training
         if let steps { config.steps = steps }
         if let keepEvery { config.keepEvery = keepEvery }
-        try self.init(config: config, source: source)
+        try self.init(config: config, source: source, teacher: teacher)
         guard let state = checkpoint.optimizer else {
             throw TrainingError.checkpoint(path: checkpoint.origin ?? "checkpoint", reason: "holds no optimizer state; it cannot be resumed")
         }
@@ -110,6 +126,12 @@ public final class Trainer {
                                            reason: "holds \(checkpoint.profileAverages.count) post-hoc EMA profiles but its config names \(profiles.count)")
         }
         for (tracked, stored) in zip(profiles, checkpoint.profileAverages) { try tracked.average.load(stored, for: network) }
+        if let consistency {
+            guard let stored = checkpoint.consistencyTarget else {
+                throw TrainingError.checkpoint(path: checkpoint.origin ?? "checkpoint", reason: "holds no consistency target network; it cannot be resumed")
+            }
+            try consistency.target.load(stored, for: network)
+        }
         try optimizer.loadState(state, for: network)
         step = checkpoint.step
         dataPosition = checkpoint.dataPosition
@@ -164,6 +186,7 @@ public final class Trainer {
         optimizer.step(network, gradients: gradients)
         ema.decay = Float(Self.emaDecay(config.emaDecay, step: step))
         ema.update(network)
+        consistency?.updateTarget(network)
         for tracked in profiles {
             tracked.average.decay = Float(tracked.profile.decay(atUpdate: step + 1))
             tracked.average.update(network)
@@ -191,6 +214,10 @@ public final class Trainer {
             return (outcome.loss, outcome.nll, outcome.gradients, (outcome.forwardEvaluations, outcome.backwardEvaluations))
         }
         let classes = batchClasses(rows)
+        if let consistency {
+            let (loss, gradients) = try consistency.lossAndGradients(net, data: x0, classes: classes, key: key, firstSample: first)
+            return (loss, 0, gradients, nil)
+        }
         // OT-CFM's partners of the whole batch, or reflow's stored noise of these examples.
         let pairs = partners?.rows(rows)
             ?? (source as? CoupledExampleSource)?.partners(at: first, count: rows.count, key: rootKey.fold("data"))
@@ -248,7 +275,8 @@ public final class Trainer {
         Checkpoint(training: config, step: step, dataPosition: dataPosition, rootKey: rootKey,
                    parameters: network.parameterSnapshot(), ema: ema.averages.mapValues { $0.copy() },
                    optimizer: optimizer.state.copied(),
-                   profileAverages: profiles.map { $0.average.averages.mapValues { $0.copy() } })
+                   profileAverages: profiles.map { $0.average.averages.mapValues { $0.copy() } },
+                   consistencyTarget: consistency?.target.averages.mapValues { $0.copy() })
     }
 
     /// A second network holding the EMA weights (what previews and sampling use).

@@ -47,9 +47,9 @@ final class DistillCommandTests: XCTestCase {
         XCTAssertEqual(ledger.method, .reflow)
         XCTAssertEqual(ledger.pairs, 2000)
         // Every batch of 500 adds its own network passes (dopri5's count differs by batch).
-        XCTAssertEqual(ledger.generation.evaluations % 500, 0)
-        XCTAssertGreaterThanOrEqual(ledger.generation.evaluations, 2000 * 2)
-        XCTAssertGreaterThan(ledger.generation.nfePerSample, 1)
+        XCTAssertEqual(ledger.generation!.evaluations % 500, 0)
+        XCTAssertGreaterThanOrEqual(ledger.generation!.evaluations, 2000 * 2)
+        XCTAssertGreaterThan(ledger.generation!.nfePerSample, 1)
 
         // A run stopped after the first 1,000 pairs: the same settings, half the pairs file, no student yet.
         let stopped = folder.appendingPathComponent("stopped")

@@ -53,7 +53,7 @@ final class SolverRegistryTests: XCTestCase {
         let names = SolverRegistry.standard.names
         XCTAssertEqual(names, ["euler", "heun", "midpoint", "rk4", "bosh3", "dopri5", "ddim", "dpmpp-2m", "dpmpp-3m",
                                "dpmpp-3m-sde", "ipndm", "deis", "unipc", "restart", "euler-maruyama", "ancestral", "pc", "edm",
-                               "dpmpp-2m-sde"])
+                               "dpmpp-2m-sde", "consistency"])
         XCTAssertEqual(SolverRegistry.standard.rungeKutta.map(\.name), ["euler", "heun", "midpoint", "rk4", "bosh3", "dopri5"])
         XCTAssertEqual(SolverRegistry.standard.rungeKutta.filter { RungeKutta($0.tableau!).isAdaptive }.map(\.name), ["bosh3", "dopri5"])
     }

@@ -42,6 +42,7 @@ extension Checkpoint {
                 for (i, averages) in profileAverages.enumerated() {
                     for (key, t) in averages.sorted(by: { $0.key < $1.key }) { try w.write(t, to: "/posthoc_ema/\(i)/\(key)") }
                 }
+                for (key, t) in (consistencyTarget ?? [:]).sorted(by: { $0.key < $1.key }) { try w.write(t, to: "/consistency_target/" + key) }
             }
             try w.write([Int64(rootKey.k0), Int64(rootKey.k1)], to: "/rng/key")
             try w.write([Int64(step)], shape: [], to: "/rng/step")
@@ -130,6 +131,10 @@ extension Checkpoint {
                 profileAverages.append(try readTensors(under: "/posthoc_ema/\(i)", shapes: shapes, reader, fail))
             }
         }
+        var consistencyTarget: [String: Tensor]?
+        if !emaOnly, includeOptimizer, config.objective.kind == .consistency {
+            consistencyTarget = try readTensors(under: "/consistency_target", shapes: shapes, reader, fail)
+        }
         let attributes = try reader.attributeNames()
         var snapshotProfile: PowerProfile?
         if attributes.contains("ema_profile") {
@@ -147,6 +152,7 @@ extension Checkpoint {
         checkpoint.worldSize = record.worldSize
         checkpoint.isEMAOnly = emaOnly
         checkpoint.profileAverages = profileAverages
+        checkpoint.consistencyTarget = consistencyTarget
         checkpoint.snapshotProfile = snapshotProfile
         checkpoint.emaLength = emaLength
         return checkpoint

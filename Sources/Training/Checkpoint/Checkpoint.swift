@@ -17,6 +17,7 @@ import TensorCore
 ///     /ema/<key>           float32 EMA weights (what sampling uses)
 ///     /optimizer/step      int64 scalar; /optimizer/<slot>/<key> the optimizer's state (Adam: m, v; SGD: momentum)
 ///     /posthoc_ema/<i>/<key>  float32, the running average of post-hoc EMA profile i (config `posthocEMA`)
+///     /consistency_target/<key>  float32, a consistency student's target network θ⁻ (objective `consistency`)
 ///     /rng/key             int64 [2] root Philox key; /rng/step, /rng/data_position int64 scalars
 ///
 /// An export for sampling (`drift export`, attribute `contents = "ema"`) holds `/ema` and
@@ -56,6 +57,8 @@ public struct Checkpoint {
     /// The running averages of the post-hoc EMA profiles, in the order of `training.posthocEMA`
     /// (empty without post-hoc EMA, and in exports).
     public var profileAverages: [[String: Tensor]] = []
+    /// A consistency student's target network θ⁻ (nil for other objectives, and in exports).
+    public var consistencyTarget: [String: Tensor]?
     /// In a post-hoc EMA snapshot: the profile whose average `ema` holds.
     public var snapshotProfile: PowerProfile?
     /// In a post-hoc reconstruction: the EMA length σ_rel it was rebuilt for.
@@ -63,7 +66,8 @@ public struct Checkpoint {
 
     public init(training: TrainingConfig, step: Int, dataPosition: Int, rootKey: RandomKey,
                 parameters: [String: Tensor], ema: [String: Tensor], optimizer: OptimizerState?,
-                profileAverages: [[String: Tensor]] = [], elapsedSeconds: Double = 0, origin: String? = nil) {
+                profileAverages: [[String: Tensor]] = [], consistencyTarget: [String: Tensor]? = nil,
+                elapsedSeconds: Double = 0, origin: String? = nil) {
         self.training = training
         self.step = step
         self.dataPosition = dataPosition
@@ -72,6 +76,7 @@ public struct Checkpoint {
         self.ema = ema
         self.optimizer = optimizer
         self.profileAverages = profileAverages
+        self.consistencyTarget = consistencyTarget
         self.elapsedSeconds = elapsedSeconds
         self.origin = origin
     }
@@ -91,6 +96,7 @@ public struct Checkpoint {
         c.parameters = ema
         c.optimizer = nil
         c.profileAverages = []
+        c.consistencyTarget = nil
         c.isEMAOnly = true
         return c
     }

@@ -52,7 +52,7 @@ public struct CheckpointSummary {
             ("fine-tuned from", t.warmStart?.summary ?? "none (initialised from the seed)"),
         ]
         if let d = t.distillation {
-            rows.append(("distilled", d.summary + "; the student trained \(Int(c.elapsedSeconds.rounded())) s on \(d.trainingCPU)"))
+            rows.append(("distilled", d.summary(examples: c.step * t.batchSize) + "; the student trained \(Int(c.elapsedSeconds.rounded())) s on \(d.trainingCPU)"))
             rows.append(("teacher sha256", d.teacherSHA256))
         }
         rows += [

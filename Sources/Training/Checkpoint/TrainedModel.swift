@@ -31,6 +31,11 @@ public struct TrainedModel: DiffusionModel {
     /// False for a CNF (`ObjectiveKind.hasScore`): ODE samplers only.
     public let hasScore: Bool
     private let preconditioned: PreconditionedModel?
+    /// The preconditioning around the network (EDM and consistency models), nil otherwise.
+    public let preconditioning: EDMPreconditioning?
+    /// Whether this is a consistency student (`drift distill --method consistency`): its x̂₀ is a
+    /// sample, drawn by consistency sampling (`ConsistencySampler`), not a field to integrate.
+    public var isConsistencyModel: Bool { preconditioning?.sigmaMin != nil }
 
     /// The model of `checkpoint`, with its EMA or raw weights.
     public init(checkpoint: Checkpoint, weights: Weights = .ema) throws {
@@ -51,6 +56,7 @@ public struct TrainedModel: DiffusionModel {
         classNames = conditioning?.classNames ?? []
         labelDropout = conditioning?.labelDropout ?? 0
         hasScore = objective.kind.hasScore
+        preconditioning = objective.preconditioning
         if let pre = objective.preconditioning {
             preconditioned = PreconditionedModel(path: path, sampleShape: network.sampleShape, preconditioning: pre,
                                                  classNames: classNames) { input, cNoise, classes in
@@ -73,5 +79,20 @@ public struct TrainedModel: DiffusionModel {
     public func evaluate(_ x: Tensor, t: Double, classes: [Int?]) -> Tensor {
         if let preconditioned { return preconditioned.evaluate(x, t: t, classes: classes) }
         return network(x: x, t: Tensor(repeating: Float(t), shape: [x.shape[0]]), classes: classes)
+    }
+
+    /// One evaluation with a time per row (`times[i]` for row i, as training draws them), in
+    /// `parametrization`: row i equals `evaluate(x_i, t: times[i], classes: [classes[i]])`. Consistency
+    /// distillation evaluates its teacher, target and student this way.
+    public func evaluate(_ x: Tensor, times: [Double], classes: [Int?]) -> Tensor {
+        precondition(times.count == x.shape[0] && classes.count == x.shape[0],
+                     "TrainedModel.evaluate: \(times.count) times and \(classes.count) classes for a batch of shape \(x.shape)")
+        func rows(_ values: [Double]) -> Tensor {
+            Tensor(values.map(Float.init), shape: [values.count] + [Int](repeating: 1, count: x.rank - 1))
+        }
+        guard let p = preconditioning else { return network(x: x, t: Tensor(times.map(Float.init)), classes: classes) }
+        let a = times.map(path.alpha), s = times.map { path.sigma($0) / path.alpha($0) }
+        let f = network(x: x * rows(zip(s, a).map { p.cIn($0) / $1 }), t: Tensor(s.map { Float(p.cNoise($0)) }), classes: classes)
+        return x * rows(zip(s, a).map { p.cSkip($0) / $1 }) + f * rows(s.map(p.cOut))
     }
 }

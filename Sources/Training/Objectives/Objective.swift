@@ -16,12 +16,16 @@ public enum ObjectiveKind: String, Codable, CaseIterable, Sendable {
     /// A continuous normalizing flow trained by maximum likelihood through its ODE
     /// (Chen et al. 2018; FFJORD, Grathwohl et al. 2019): see `CNFObjective`.
     case cnf
+    /// Consistency distillation (Song et al. 2023): a student f(x, t) that maps every point of a
+    /// teacher's ODE trajectory to its end, trained by `drift distill --method consistency`
+    /// (`ConsistencyObjective`).
+    case consistency
 
     /// What the trained network predicts: sampling converts from it (CFM → velocity, DSM → ε, EDM → x₀).
     public var parametrization: Parametrization {
         switch self {
         case .dsm: return .epsilon
-        case .edm: return .x0
+        case .edm, .consistency: return .x0
         case .cfm, .otcfm, .cnf: return .velocity
         }
     }
@@ -35,7 +39,7 @@ public enum ObjectiveKind: String, Codable, CaseIterable, Sendable {
     public var defaultPath: PathKind {
         switch self {
         case .dsm: return .vp
-        case .edm: return .edm
+        case .edm, .consistency: return .edm
         case .cfm, .otcfm, .cnf: return .rectified
         }
     }
@@ -75,19 +79,30 @@ public struct ObjectiveConfig: Codable, Equatable, Sendable {
     public var edm: EDMLossSettings
     /// CNF: divergence, gradient method, solver and regularizers (nil for every other objective).
     public var cnf: CNFSettings?
+    /// Consistency distillation: the noise-level grid, the target's EMA and the teacher's guidance
+    /// (nil for every other objective).
+    public var consistency: ConsistencySettings?
 
     public init(kind: ObjectiveKind, timeSampling: TimeSampling = .uniform, likelihoodWeighting: Bool = false,
-                edm: EDMLossSettings = EDMLossSettings(), cnf: CNFSettings? = nil) {
+                edm: EDMLossSettings = EDMLossSettings(), cnf: CNFSettings? = nil, consistency: ConsistencySettings? = nil) {
         self.kind = kind
         self.timeSampling = timeSampling
         self.likelihoodWeighting = likelihoodWeighting
         self.edm = edm
         self.cnf = kind == .cnf ? (cnf ?? CNFSettings()) : cnf
+        self.consistency = kind == .consistency ? (consistency ?? ConsistencySettings()) : consistency
     }
 
-    /// The EDM preconditioning the network is wrapped in (EDM objective only).
+    /// The EDM preconditioning the network is wrapped in (EDM objective, and a consistency
+    /// student's, shifted to its boundary σ_min).
     public var preconditioning: EDMPreconditioning? {
-        kind == .edm ? EDMPreconditioning(sigmaData: edm.sigmaData) : nil
+        switch kind {
+        case .edm: return EDMPreconditioning(sigmaData: edm.sigmaData)
+        case .consistency:
+            let c = consistency ?? ConsistencySettings()
+            return EDMPreconditioning(sigmaData: c.sigmaData, sigmaMin: c.sigmaMin)
+        default: return nil
+        }
     }
 
     /// Checks that the objective can train on `path`; one line saying what to change otherwise.
@@ -103,12 +118,18 @@ public struct ObjectiveConfig: Codable, Equatable, Sendable {
             }
         case .edm:
             break   // trains in the α = 1 form x/α = x₀ + (σ/α)·ε, so any path samples it
+        case .consistency:
+            guard let consistency else { throw TrainingError.invalidSetting("consistency needs its settings (grid, target EMA)") }
+            try consistency.validate(on: path)
         case .cnf:
             if path.kind != .rectified {
                 throw TrainingError.invalidSetting("cnf integrates t ∈ [0, 1] from the data to N(0, I), which is the rectified path's prior: use --path rectified, not \(path.kind.rawValue)")
             }
             guard let cnf else { throw TrainingError.invalidSetting("cnf needs its settings (solver, divergence, gradient)") }
             try cnf.validate()
+        }
+        if kind != .consistency, consistency != nil {
+            throw TrainingError.invalidSetting("the consistency settings belong to drift distill --method consistency")
         }
         if kind != .cnf, cnf != nil {
             throw TrainingError.invalidSetting("the ODE settings (--divergence, --gradient, --ode-solver, --kinetic, --jacobian, …) belong to --objective cnf")

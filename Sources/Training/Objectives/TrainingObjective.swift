@@ -92,6 +92,8 @@ public struct TrainingObjective {
             return weightedMeanSquare(prediction - target, weights: nil)
         case .cnf:
             preconditionFailure("TrainingObjective.loss: a CNF's loss is a solve with its own gradient (CNFObjective)")
+        case .consistency:
+            preconditionFailure("TrainingObjective.loss: a consistency student's loss needs its teacher and target (ConsistencyObjective)")
         }
     }
 

@@ -16,6 +16,19 @@ public enum TrainingPreview {
         Sampler(solver: RungeKutta(.heun), grid: TimeGrid(.karras(rho: 7), steps: steps))
     }
 
+    /// The preview sampler of a run: `sampler(steps:)`, or for a consistency student two steps of
+    /// consistency sampling (its own sampler; an ODE solver does not apply to it).
+    public static func sampler(for config: TrainingConfig) -> Sampler {
+        config.objective.kind == .consistency ? Sampler(solver: ConsistencySampler(), grid: TimeGrid(.karras(rho: 7), steps: 2))
+            : sampler(steps: config.previewSteps)
+    }
+
+    /// The preview sampler's description in the PNG's text.
+    static func samplerDescription(_ config: TrainingConfig) -> String {
+        config.objective.kind == .consistency ? "consistency, karras rho 7, 2 steps"
+            : "heun, karras rho 7, \(config.previewSteps) steps, probability-flow ODE"
+    }
+
     /// `count` samples of the trainer's EMA model, shape [count] + sampleShape, sample i of class
     /// `classes[i]` (unguided; nil or no classes: unconditional).
     public static func samples(_ trainer: Trainer, count: Int, classes: [Int?]? = nil) throws -> Tensor {
@@ -24,7 +37,7 @@ public enum TrainingPreview {
         let model = GuidedModel(trained, classes: classes ?? [Int?](repeating: nil, count: count))
         let key = trainer.rootKey.fold("preview")
         let noise = Sampler.initialNoise(count: count, sampleShape: model.sampleShape, key: key)
-        return try sampler(steps: trainer.config.previewSteps).sample(model, noise: noise, key: key).samples
+        return try sampler(for: trainer.config).sample(model, noise: noise, key: key).samples
     }
 
     /// Writes the preview PNG: an 8×8 grid of images (pixels enlarged 2× below 64 px) — for a
@@ -62,7 +75,7 @@ public enum TrainingPreview {
             PNGText("drift.data", c.data.name),
             PNGText("drift.model", json(c.model)),
             PNGText("drift.path", json(c.path)),
-            PNGText("drift.sampler", "heun, karras rho 7, \(c.previewSteps) steps, probability-flow ODE"),
+            PNGText("drift.sampler", samplerDescription(c)),
             PNGText("drift.seed", "\(c.seed) (preview noise: fold \"preview\")"),
         ]
     }

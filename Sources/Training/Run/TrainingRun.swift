@@ -1,5 +1,6 @@
 import Datasets
 import Foundation
+import Generative
 import TensorCore
 
 /// Progress after a step, for the live display.
@@ -49,13 +50,14 @@ public final class TrainingRun {
     /// With a data-parallel `group`, every rank trains its shards and rank 0 alone writes.
     /// `initialWeights` are a fine-tuning run's starting weights (`config.warmStart` says whose).
     public static func start(_ config: TrainingConfig, in folder: RunFolder, group: DataParallelGroup? = nil,
-                             initialWeights: [String: Tensor]? = nil) throws -> TrainingRun {
+                             initialWeights: [String: Tensor]? = nil, teacher: (any DiffusionModel)? = nil) throws -> TrainingRun {
         try config.validate()
         if FileManager.default.fileExists(atPath: folder.checkpoint) {
             throw TrainingError.invalidSetting("\(folder.url.path) already holds a run (checkpoint.h5): continue it with drift train --resume \(folder.url.path), or choose another --out")
         }
         // Everything that can fail without touching the disk comes first: a failed start leaves no folder.
-        let trainer = try Trainer(config: config, source: try config.data.makeSource(flip: config.flip), initialWeights: initialWeights)
+        let trainer = try Trainer(config: config, source: try config.data.makeSource(flip: config.flip), initialWeights: initialWeights,
+                                  teacher: teacher)
         try group.map { try checkShards(config, for: $0) }
         trainer.parallel = group
         let writes = group?.isRoot ?? true
@@ -69,7 +71,7 @@ public final class TrainingRun {
     /// With a data-parallel `group` of any size up to the run's shard count (the steps do not
     /// depend on it: see `DataParallelGroup`), every rank trains its shards and rank 0 alone writes.
     public static func resume(_ folder: RunFolder, steps: Int? = nil, threads: Int? = nil, keepEvery: Int? = nil,
-                              group: DataParallelGroup? = nil) throws -> TrainingRun {
+                              group: DataParallelGroup? = nil, teacher: (any DiffusionModel)? = nil) throws -> TrainingRun {
         guard FileManager.default.fileExists(atPath: folder.checkpoint) else {
             throw TrainingError.invalidSetting("no checkpoint to resume in \(folder.url.path) (expected \(folder.checkpoint))")
         }
@@ -82,7 +84,7 @@ public final class TrainingRun {
         let writes = group?.isRoot ?? true
         if writes { try folder.prepare() }
         let source = try checkpoint.training.data.makeSource(flip: checkpoint.training.flip)
-        let trainer = try Trainer(resuming: checkpoint, source: source, steps: steps, keepEvery: keepEvery)
+        let trainer = try Trainer(resuming: checkpoint, source: source, steps: steps, keepEvery: keepEvery, teacher: teacher)
         trainer.parallel = group
         let log = writes ? try TrainingLog(path: folder.log, keepThrough: checkpoint.step,
                                                  countsSolves: checkpoint.training.objective.kind == .cnf) : nil
