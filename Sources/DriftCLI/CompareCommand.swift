@@ -206,12 +206,18 @@ struct CompareCommand: ParsableCommand {
         if grids != nil, !named.contains(where: { $0.name.contains("@") }) {
             throw CLIError("--grid sweeps fixed-step samplers, and no sampler given runs on those grids (\(names.joined(separator: ", "))): add a fixed-step one or drop --grid")
         }
+        var ledgers = [StudentLedger]()
         for student in students {
             // A reflow student takes Euler steps on its straight field, a consistency student consistency sampling's.
             let loaded = try ModelLoader.load(student, flag: "--student")
             let consistency = (loaded.model as? TrainedModel)?.isConsistencyModel == true
             let preset = try PresetLibrary.resolve(consistency ? "consistency-1" : "euler-50", in: SampleCommand.presetDirectories())
-            named.append(NamedSampler(name: "student \(student) \(consistency ? "consistency" : "euler")", sampler: preset.sampler, model: loaded.model))
+            let row = "student \(student) \(consistency ? "consistency" : "euler")"
+            named.append(NamedSampler(name: row, sampler: preset.sampler, model: loaded.model))
+            // A distilled student's ledger: what it cost before drawing anything (its pairs and its training).
+            if loaded.model is TrainedModel, let c = try? Checkpoint.read(from: student, includeOptimizer: false), let d = c.training.distillation {
+                ledgers.append(StudentLedger(rowName: row, upfrontSeconds: c.elapsedSeconds + (d.generation?.seconds ?? 0)))
+            }
         }
         let sweep = try CompareSweep(model: m, samplers: named, budgets: budgets, count: count, seed: seed, metrics: metrics,
                                      reference: reference, mixture: mixture, images: images, bootstrapResamples: bootstrap)
@@ -240,7 +246,8 @@ struct CompareCommand: ParsableCommand {
         let report = CompareReport(results: results, sampleShape: m.sampleShape, command: Self.commandLine(),
                                    modelDescription: loaded.description, count: count, seed: seed,
                                    trajectories: paths, extentSamples: extentSamples, guidance: guided,
-                                   guideDescription: variants.lazy.compactMap(\.guide).first.map { $0.name })
+                                   guideDescription: variants.lazy.compactMap(\.guide).first.map { $0.name },
+                                   payoffs: results.payoffs(students: ledgers, count: count))
         // Everything goes to a sibling temporary folder first: no partial report on failure.
         let temporary = URL(fileURLWithPath: folder.path + ".tmp.\(getpid())")
         try? FileManager.default.removeItem(at: temporary)
@@ -258,6 +265,7 @@ struct CompareCommand: ParsableCommand {
         if let ratio = results.medianWidthRatio {
             print(String(format: "paired 95%% intervals of differences to the best sampler: median %.2f× the width of unpaired ones (winners.csv, paired.csv)", ratio))
         }
+        for p in report.payoffs { print("pay-off: " + p.sentence) }
         print("report: \(folder.appendingPathComponent("report.html").path) (\(results.cells.count) cells, \(results.skipped.count) not run)")
     }
 

@@ -40,6 +40,9 @@ final class ConsistencyDistillCommandTests: XCTestCase {
         func sw2(_ row: Substring) -> Double { Double(row.split(separator: ",", omittingEmptySubsequences: false)[8])! }
         let teacherOneStep = try XCTUnwrap(rows.first { $0.hasPrefix("euler-50,ODE,uniform,1,") })
         XCTAssertLessThan(sw2(studentRows[0]), sw2(teacherOneStep) / 10, "one step of the student against one of the teacher (measured 0.035 vs 2.02)")
+        // The pay-off of its ledger: one line per student cell, and payoff.csv.
+        XCTAssertTrue(compared.stdout.contains("pay-off: student \(studentFile) consistency at 1 NFE (sw2sq "), compared.stdout)
+        XCTAssertEqual(try String(contentsOf: cmp.appendingPathComponent("payoff.csv"), encoding: .utf8).split(separator: "\n").count, 3)
 
         // drift sample draws it in two steps.
         let png = folder.appendingPathComponent("two.png").path

@@ -23,6 +23,9 @@ final class PresetTests: XCTestCase {
             if let planned = preset.sampler.plannedEvaluations(for: ring) {
                 XCTAssertEqual(r.evaluations, planned, "\(name): NFE")
             }
+            // Consistency sampling draws only from a consistency model; on the mixture, a denoiser, one step
+            // is the posterior mean (ConsistencySamplerTests checks that, and the exact consistency function).
+            if preset.solverName == "consistency" { continue }
             // Sanity: every sample lands near the ring of radius 2 (components have std 0.15).
             let radii = stride(from: 0, to: 1000, by: 2).map { i -> Double in
                 let v = r.samples.scalars

@@ -38,11 +38,14 @@ public struct CompareReport {
     public var guidance: CompareResults?
     /// The autoguidance guide, as the report names it (nil: none in the sweep).
     public var guideDescription: String?
+    /// Where each distilled student's row pays for itself (`CompareResults.payoffs`; empty without students).
+    public var payoffs: [Payoff]
 
     public init(results: CompareResults, sampleShape: [Int], command: String, modelDescription: String, count: Int,
                 seed: UInt64, trajectories: [TrajectorySet], extentSamples: Tensor?, guidance: CompareResults? = nil,
-                guideDescription: String? = nil) {
+                guideDescription: String? = nil, payoffs: [Payoff] = []) {
         self.results = results
+        self.payoffs = payoffs
         self.guidance = guidance
         self.guideDescription = guideDescription
         self.sampleShape = sampleShape
@@ -91,6 +94,7 @@ public struct CompareReport {
             try results.pairedCSV.write(to: folder.appendingPathComponent("paired.csv"), atomically: true, encoding: .utf8)
             try results.paretoCSV.write(to: folder.appendingPathComponent("pareto.csv"), atomically: true, encoding: .utf8)
         }
+        if !payoffs.isEmpty { try payoffs.csv.write(to: folder.appendingPathComponent("payoff.csv"), atomically: true, encoding: .utf8) }
         let cellsFolder = folder.appendingPathComponent("cells")
         try FileManager.default.createDirectory(at: cellsFolder, withIntermediateDirectories: true)
         var images = [String: PixelImage]()
@@ -287,6 +291,7 @@ public struct CompareReport {
         }
         if let guidance { h += guidanceHTML(guidance, images: guidanceImages) }
         h += winnersHTML
+        h += payoffHTML
         h += "<h2>Results</h2>\n" + Self.table(results.csv)
         if !results.skipped.isEmpty {
             h += "<h2>Cells not run</h2>\n<ul>\n" + results.skipped.map { "<li>\(e($0.samplerName)) at NFE ≤ \($0.requestedNFE): \(e($0.reason))</li>" }.joined(separator: "\n") + "\n</ul>\n"
@@ -316,5 +321,19 @@ extension CompareReport {
             h += "<td>\(String(format: "%.4g", w.value))\(se)</td><td class=\"name\">\(e(w.tied.isEmpty ? "—" : w.tied.joined(separator: ", ")))</td></tr>\n"
         }
         return h + "</table>\n"
+    }
+}
+
+extension CompareReport {
+    /// Where distillation pays off: per student cell, the teacher's cheapest cell as good and the break-even count.
+    var payoffHTML: String {
+        guard !payoffs.isEmpty else { return "" }
+        let e = SVGChart.escape
+        var h = "<h2>Where distillation pays off</h2>\n<p>Each student's upfront seconds (from its ledger: the teacher's generation of its "
+        h += "training data and its own training) against the seconds per sample of the cells above, measured in this run on this machine. "
+        h += "For each student cell, the teacher's cheapest cell at least as good on \(e(payoffs[0].metric.column)) (point values), and the number of "
+        h += "samples after which the student's total cost is the lower. Details: <code>payoff.csv</code>.</p>\n<ul>\n"
+        h += payoffs.map { "<li>\(e($0.sentence))</li>" }.joined(separator: "\n")
+        return h + "\n</ul>\n"
     }
 }
