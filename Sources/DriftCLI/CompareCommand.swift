@@ -143,6 +143,14 @@ struct CompareCommand: ParsableCommand {
         do { try compare() } catch let e as CLIError { throw e } catch let e as ValidationError { throw CLIError(e.message) } catch { throw CLIError(error) }
     }
 
+    /// The cells a student's pay-off is read from: the guidance sweep's at w = 0 when there is one
+    /// (a class-conditional student draws its classes there), the main sweep's otherwise.
+    func payoffSource(_ results: CompareResults, guided: CompareResults?) -> CompareResults {
+        guard var g = guided else { return results }
+        g.cells = g.cells.filter { ($0.guidance ?? 0) == 0 }
+        return g
+    }
+
     func compare() throws {
         threading.apply()
         let loaded = try ModelLoader.load(model)
@@ -207,13 +215,25 @@ struct CompareCommand: ParsableCommand {
             throw CLIError("--grid sweeps fixed-step samplers, and no sampler given runs on those grids (\(names.joined(separator: ", "))): add a fixed-step one or drop --grid")
         }
         var ledgers = [StudentLedger]()
+        // The guidance sweep's rows: the main sweep's, and students that draw classes only.
+        var guidedOnly = [NamedSampler]()
         for student in students {
             // A reflow student takes Euler steps on its straight field, a consistency student consistency sampling's.
             let loaded = try ModelLoader.load(student, flag: "--student")
-            let consistency = (loaded.model as? TrainedModel)?.isConsistencyModel == true
+            let trained = loaded.model as? TrainedModel
+            let consistency = trained?.isConsistencyModel == true
             let preset = try PresetLibrary.resolve(consistency ? "consistency-1" : "euler-50", in: SampleCommand.presetDirectories())
             let row = "student \(student) \(consistency ? "consistency" : "euler")"
-            named.append(NamedSampler(name: row, sampler: preset.sampler, model: loaded.model))
+            // A class-conditional student distilled without the null class (label dropout 0) cannot draw
+            // unconditionally: it runs in the guidance sweep alone, which draws class i mod K.
+            if let trained, !trained.classNames.isEmpty, trained.labelDropout == 0 {
+                guard weights != nil else {
+                    throw CLIError("--student \(student) draws classes only (it was distilled with label dropout 0): compare it with --guidance 0, where every row draws class i mod K")
+                }
+                guidedOnly.append(NamedSampler(name: row, sampler: preset.sampler, model: loaded.model))
+            } else {
+                named.append(NamedSampler(name: row, sampler: preset.sampler, model: loaded.model))
+            }
             // A distilled student's ledger: what it cost before drawing anything (its pairs and its training).
             if loaded.model is TrainedModel, let c = try? Checkpoint.read(from: student, includeOptimizer: false), let d = c.training.distillation {
                 ledgers.append(StudentLedger(rowName: row, upfrontSeconds: c.elapsedSeconds + (d.generation?.seconds ?? 0)))
@@ -233,7 +253,7 @@ struct CompareCommand: ParsableCommand {
             let conditional = !m.classNames.isEmpty
             let guidanceMetrics = requested?.filter { $0.requirement == .featureClassifier || ($0.requirement == .conditionalImages && conditional) }
                 ?? (conditional ? [.fd, .accuracy, .diversity, .precision, .recall] : [.fd, .precision, .recall])
-            let g = try GuidanceSweep(model: m, samplers: named, budget: budgets.last!, count: count, seed: seed, weights: weights,
+            let g = try GuidanceSweep(model: m, samplers: named + guidedOnly, budget: budgets.last!, count: count, seed: seed, weights: weights,
                                       variants: variants, metrics: guidanceMetrics, images: images, bootstrapResamples: bootstrap)
             let bar = SweepProgress()
             guided = try g.run(partition: partition) { done, elapsed, cell in bar.update(done: done, elapsed: elapsed, cell: cell) }
@@ -247,7 +267,7 @@ struct CompareCommand: ParsableCommand {
                                    modelDescription: loaded.description, count: count, seed: seed,
                                    trajectories: paths, extentSamples: extentSamples, guidance: guided,
                                    guideDescription: variants.lazy.compactMap(\.guide).first.map { $0.name },
-                                   payoffs: results.payoffs(students: ledgers, count: count))
+                                   payoffs: payoffSource(results, guided: guided).payoffs(students: ledgers, count: count))
         // Everything goes to a sibling temporary folder first: no partial report on failure.
         let temporary = URL(fileURLWithPath: folder.path + ".tmp.\(getpid())")
         try? FileManager.default.removeItem(at: temporary)

@@ -111,6 +111,26 @@ final class DistillCommandTests: XCTestCase {
         XCTAssertEqual(student[13...], plain[13...], "same noise, classes and sampler: the same FD and accuracy")
     }
 
+    /// The shipped reflow student draws classes only (label dropout 0): refused outside a guidance
+    /// sweep; inside one its pay-off is read from the w = 0 cells, in FD.
+    func testAClassOnlyStudentIsComparedInTheGuidanceSweepWithItsPayoff() throws {
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let teacher = repositoryFile("checkpoints/fashion-cfm-unet28.h5"), student = repositoryFile("checkpoints/fashion-cfm-reflow-unet28.h5")
+        let out = folder.appendingPathComponent("cmp")
+        let common = ["compare", "--model", teacher, "--sampler", "euler-50", "--student", student, "--nfe", "1", "--n", "64",
+                      "--metric", "fd", "--bootstrap", "0", "--out", out.path, "--threads", "1"]
+        assertCleanFailure(try DriftProcess.run(common, in: folder), mentions: ["draws classes only", "--guidance 0"])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out.path))
+        let r = try DriftProcess.run(common + ["--guidance", "0"], in: folder)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let results = try String(contentsOf: out.appendingPathComponent("results.csv"), encoding: .utf8)
+        XCTAssertFalse(results.contains("student"), "no unconditional row for a class-only student")
+        let payoff = try String(contentsOf: out.appendingPathComponent("payoff.csv"), encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(payoff.count, 2, payoff.joined(separator: "\n"))
+        XCTAssertTrue(payoff[1].hasPrefix("student \(student) euler,1,fd,"), String(payoff[1]))
+    }
+
     func testBadInputIsOneLineAndWritesNothing() throws {
         let folder = temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
