@@ -28,7 +28,8 @@ struct SampleCommand: ParsableCommand {
               drift sample --model runs/fm-kept/checkpoint.h5 --class 7 --guide runs/fm-kept/snapshots/step-00002000.h5 --guidance 1.5 --n 16 --out auto.png
               drift sample --model checkpoints/fashion-edm-unet28.h5 --class all --guidance 1 --guidance-interval 0.28,5.42 --n 8 --out interval.png
             --sampler takes a preset name (a file of samplers/, or of $DRIFT_SAMPLERS) or a path to a preset JSON; without
-            it, dpmpp-2m-20 (the ODE preset with the smallest flow-map error at 20 NFE on the analytic ring in drift compare).
+            it, dpmpp-2m-20 (the ODE preset with the smallest flow-map error at 20 NFE on the analytic ring in drift compare),
+            or consistency-2 for a consistency student (drift distill --method consistency).
             The options under SAMPLER below --sampler override the preset's fields. Sample i depends only on the seed, i and
             its batch (and on the batch only for adaptive solvers, whose steps follow the error of a whole batch).
             --class (a class-conditional model) takes an index, a name or all (--n samples of each class, one grid row per
@@ -119,7 +120,7 @@ struct SampleCommand: ParsableCommand {
     func planFromFlags() throws -> Plan {
         let model = model!, n = n!
         let loaded = try ModelLoader.load(model)
-        let preset = try sampling.preset(default: Self.defaultSampler)
+        let preset = try sampling.preset(default: Self.defaultSampler(for: loaded.model))
         try preset.validate(for: loaded.model)
         preset.warnIfUniformInSigma(on: loaded.model.path)
         let choice = try classes.classChoice.map { try ClassChoice.parse($0, classNames: loaded.model.classNames, model: model) }
@@ -400,6 +401,12 @@ struct SampleCommand: ParsableCommand {
 
     /// The preset used without --sampler.
     static let defaultSampler = "dpmpp-2m-20"
+
+    /// The preset used without --sampler for `model`: a consistency student's own two-step
+    /// consistency sampling, `defaultSampler` for every other model.
+    static func defaultSampler(for model: any DiffusionModel) -> String {
+        (model as? TrainedModel)?.isConsistencyModel == true ? "consistency-2" : defaultSampler
+    }
 
     /// Where presets are looked up by name: $DRIFT_SAMPLERS, ./samplers, and samplers/ beside the
     /// executable's ancestors (so `.build/release/drift` finds the repository's presets).

@@ -48,6 +48,10 @@ final class ConsistencyDistillCommandTests: XCTestCase {
         let png = folder.appendingPathComponent("two.png").path
         let sampled = try DriftProcess.run(["sample", "--model", studentFile, "--sampler", "consistency-2", "--n", "200", "--out", png], in: folder)
         XCTAssertEqual(sampled.status, 0, sampled.stderr)
+        // Without --sampler a consistency student is drawn by its own two-step sampling.
+        let byDefault = try DriftProcess.run(["sample", "--model", studentFile, "--n", "200", "--out", folder.appendingPathComponent("d.h5").path], in: folder)
+        XCTAssertEqual(byDefault.status, 0, byDefault.stderr)
+        XCTAssertTrue((byDefault.stdout + byDefault.stderr).contains("with consistency-2 (SDE, NFE 2)"), byDefault.stdout)
 
         // Resuming the finished distillation trains nothing more.
         let finished = try DriftProcess.run(["distill", "--resume", out.path], in: folder)
