@@ -59,13 +59,11 @@ struct ConsistencyDistillation {
                                    depth: MLPConfig.mlp2d.depth, timeEmbeddingDimension: MLPConfig.mlp2d.timeEmbeddingDimension))
         }
         let objective = ObjectiveConfig(kind: .consistency, consistency: consistency)
-        let student = try TrainedModel(network: try model.build(key: RandomKey(seed: 0)), path: teacher.path, objective: objective,
-                                       conditioning: classNames.map { ClassConditioning(classNames: $0, labelDropout: 0) })
         let record = DistillationRecord(method: .consistency, round: 1, teacher: settings.teacher, teacherSHA256: teacherSHA256,
                                         teacherLedger: teacherCheckpoint?.training.distillation.map { [$0] } ?? [], pairs: 0, generation: nil,
                                         teacherPassesPerExample: consistency.guidance > 0 ? 4 : 2, trainingCPU: CPUInfo.identity)
         let config = TrainingConfig(
-            data: data, model: model, objective: objective, path: student.path,
+            data: data, model: model, objective: objective, path: teacher.path,
             steps: settings.steps, batchSize: settings.batch, learningRate: settings.learningRate, flip: teacherCheckpoint?.training.flip ?? false,
             seed: settings.seed &+ 1, checkpointEvery: isImage ? 250 : 1000, sampleEvery: isImage ? 500 : 1000, logEvery: 50,
             conditioning: classNames.map { ClassConditioning(classNames: $0, labelDropout: 0) },
