@@ -14,6 +14,7 @@ Usage (one thread is used; OMP_NUM_THREADS=1 is set by the script itself)
     python3 scripts/second-features.py train --out runs/second-classifier.pt [--epochs E] [--seed S]
     python3 scripts/second-features.py fd --classifier runs/second-classifier.pt A.h5 [B.h5 ...]
                                        [--n 1000] [--labels auto|all-K|mod10] [--no-clip]
+                                       [--paired-to REF.h5 [--bootstrap B]]
 
     `fd` prints a header (N, feature dimension, classifier file and its stored test accuracy),
     the floor (FD of the first N training images vs the first N test images), then one line per
@@ -21,6 +22,11 @@ Usage (one thread is used; OMP_NUM_THREADS=1 is set by the script itself)
     FD is between the 256-d penultimate features of the file's first N images and of the first
     N t10k test images, in float64, with scipy.linalg.sqrtm (real part):
         FD = |mu1 - mu2|^2 + tr(S1 + S2 - 2 sqrtm(S1 S2)).
+    With --paired-to REF.h5 each file's FD is also set against REF's, paired: B bootstrap resamples
+    (--bootstrap, default 200, seeded) draw the same sample indices from both files, so for files
+    drawn from the same noise (drift sample with the same --seed, --class and --n) most of the
+    sampling noise cancels. Printed: FD(file) - FD(REF), its paired SE and 95% interval, and the
+    unpaired SE sqrt(SE_file^2 + SE_ref^2) two independent runs would allow.
     accuracy is the fraction of the first N images the classifier assigns to the expected class:
       --labels auto   (default) the file's /classes dataset (written by `drift sample --class`),
                       else i mod 10;
@@ -270,6 +276,36 @@ def fd(args):
         value = frechet(feats.numpy(), test_feats.numpy())
         acc = float((logits.argmax(1).numpy() == labels).mean())
         print(f"{path}  {value:.4f}  {value / floor:.3f}  {acc:.4f}   # labels: {how}")
+        if args.paired_to:
+            paired(feats.numpy(), load_features(model, args.paired_to, n, args.clip), test_feats.numpy(),
+                   path, args.paired_to, args.bootstrap)
+
+
+def load_features(model, path, n, clip):
+    import h5py
+    with h5py.File(path, "r") as f:
+        x = torch.from_numpy(np.asarray(f["samples"][:n], np.float32))
+    if clip:
+        x = x.clamp(-1.0, 1.0)
+    return run_in_batches(model, x)[0].numpy()
+
+
+def paired(a, b, reference, name_a, name_b, resamples):
+    """FD(a) - FD(b) with paired and unpaired bootstrap SEs (the same indices of a and b per resample)."""
+    if len(a) != len(b):
+        sys.exit(f"--paired-to: {name_a} has {len(a)} images, {name_b} {len(b)}; pairing needs the same count")
+    rng = np.random.default_rng(0)
+    da, db = [], []
+    for _ in range(resamples):
+        idx = rng.integers(0, len(a), len(a))
+        da.append(frechet(a[idx], reference))
+        db.append(frechet(b[idx], reference))
+    da, db = np.array(da), np.array(db)
+    diff = frechet(a, reference) - frechet(b, reference)
+    se = float(np.std(da - db, ddof=1))
+    unpaired = float(np.hypot(np.std(da, ddof=1), np.std(db, ddof=1)))
+    print(f"    minus {name_b}: {diff:+.4f}, paired SE {se:.4f} (95% {diff - 1.96 * se:+.4f} .. {diff + 1.96 * se:+.4f}), "
+          f"unpaired SE {unpaired:.4f}, {resamples} resamples")
 
 
 def main():
@@ -288,6 +324,8 @@ def main():
     d.add_argument("files", nargs="+")
     d.add_argument("--n", type=int, default=1000)
     d.add_argument("--labels", default="auto", help="auto (file's /classes, else i mod 10), all-K (class-major, K per class) or mod10")
+    d.add_argument("--paired-to", help="a sample file from the same noise: paired bootstrap difference of each file's FD to its FD")
+    d.add_argument("--bootstrap", type=int, default=200, help="bootstrap resamples of --paired-to (default 200)")
     d.add_argument("--no-clip", dest="clip", action="store_false", help="do not clip samples to [-1, 1]")
     args = p.parse_args()
     train(args) if args.command == "train" else fd(args)
