@@ -25,12 +25,19 @@ public func valueWithGradient(of model: Module, wrt inputs: [Tensor], createGrap
     -> (value: Float, gradients: [String: Tensor], inputGradients: [Tensor]) {
     var originals: [String: Tensor] = [:]
     var leaves: [(String, Tensor)] = []
-    model.visitParameters { key, p in
-        originals[key] = p
-        if !p.isTracked { p = p.trackingGradient() }
-        leaves.append((key, p))
+    let current = model.namedParameters
+    if current.allSatisfy({ $0.tensor.isTracked }) {
+        // Nested (`withParametersOnTape`, or an outer valueWithGradient): the module is only read,
+        // so several threads may differentiate through it at once.
+        leaves = current.map { ($0.key, $0.tensor) }
+    } else {
+        model.visitParameters { key, p in
+            originals[key] = p
+            if !p.isTracked { p = p.trackingGradient() }
+            leaves.append((key, p))
+        }
     }
-    defer { model.visitParameters { key, p in p = originals[key]! } }
+    defer { if !originals.isEmpty { model.visitParameters { key, p in p = originals[key]! } } }
     let inputLeaves = inputs.map { $0.isTracked ? $0 : $0.trackingGradient() }
     let l = try loss(inputLeaves)
     precondition(l.count == 1, "valueWithGradient(of:): the loss must be a scalar, got shape \(l.shape)")
@@ -38,4 +45,20 @@ public func valueWithGradient(of model: Module, wrt inputs: [Tensor], createGrap
     var grads: [String: Tensor] = [:]
     for (i, (key, _)) in leaves.enumerated() { grads[key] = g[i] }
     return (l.item, grads, Array(g[leaves.count...]))
+}
+
+/// Runs `body` with every parameter of `model` a leaf of the tape, and puts the untracked
+/// parameters back afterwards (even if `body` throws). Inside, `valueWithGradient(of:)` on the
+/// same model only reads it, so threads can each differentiate a part of a batch through one
+/// module at the same time (the leaves are shared; each computation has its own graph above them).
+public func withParametersOnTape<T>(_ model: Module, _ body: () throws -> T) rethrows -> T {
+    var originals: [String: Tensor] = [:]
+    model.visitParameters { key, p in
+        if !p.isTracked {
+            originals[key] = p
+            p = p.trackingGradient()
+        }
+    }
+    defer { model.visitParameters { key, p in if let o = originals[key] { p = o } } }
+    return try body()
 }

@@ -1,4 +1,5 @@
 import Dispatch
+import DriftKernels
 import Foundation
 
 /// Number of threads Drift's kernels (and its GEMMs) use.
@@ -8,8 +9,19 @@ import Foundation
 public enum ComputeThreads {
     nonisolated(unsafe) private static var current: Int = Swift.max(1, ProcessInfo.processInfo.activeProcessorCount)
 
-    /// Threads used by elementwise kernels and GEMMs.
-    public static var count: Int { current }
+    /// Threads used by elementwise kernels and GEMMs: 1 inside `serially` on this thread.
+    public static var count: Int { drift_thread_serial() != 0 ? 1 : current }
+
+    /// Runs `body` with this thread's kernels serial (`count` is 1 on this thread until it
+    /// returns), for workers that each compute a whole part of a job side by side (the shards of
+    /// a training batch) and must not split their own products again. Results are unchanged:
+    /// no kernel's values depend on the thread count.
+    public static func serially<T>(_ body: () throws -> T) rethrows -> T {
+        let outer = drift_thread_serial()
+        drift_thread_set_serial(1)
+        defer { drift_thread_set_serial(outer) }
+        return try body()
+    }
 
     /// Sets the thread count for Drift's kernels. Call before computing.
     public static func set(_ n: Int) {

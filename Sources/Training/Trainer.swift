@@ -160,7 +160,19 @@ public final class Trainer {
                                          key: rootKey.fold("example"), firstSample: dataPosition) : nil
         var evaluations: (forward: Int, backward: Int)?
         // Each shard's [loss, NLL, gradients…] weighted by its share of the batch, summed in the shards' fixed tree.
+        let own = layout.shards(ofRank: group.rank, size: group.size)
+        let threads = ComputeThreads.count
+        var ready: [Int: [Float]] = [:]
         let total = try group.sum(over: layout, length: length) { s in
+            if let v = ready.removeValue(forKey: s) { return v }
+            if threads > 1 && cnf == nil && consistency == nil && own.upperBound - s > 1 {
+                // Side by side: the next shards at once, one thread each, every product serial.
+                let wave = s..<Swift.min(s + threads, own.upperBound)
+                for (shard, flat) in zip(wave, shardsSideBySide(wave, layout: layout, partners: partners, keys: keys, length: length)) {
+                    ready[shard] = flat
+                }
+                return ready.removeValue(forKey: s)!
+            }
             let shard = try shardLossAndGradients(rows: layout.rows(ofShard: s), partners: partners)
             if let e = shard.evaluations {
                 evaluations = ((evaluations?.forward ?? 0) + e.forward, (evaluations?.backward ?? 0) + e.backward)
@@ -218,13 +230,60 @@ public final class Trainer {
             let (loss, gradients) = try consistency.lossAndGradients(net, data: x0, classes: classes, key: key, firstSample: first)
             return (loss, 0, gradients, nil)
         }
-        // OT-CFM's partners of the whole batch, or reflow's stored noise of these examples.
-        let pairs = partners?.rows(rows)
-            ?? (source as? CoupledExampleSource)?.partners(at: first, count: rows.count, key: rootKey.fold("data"))
-        let (loss, gradients) = valueWithGradient(of: net) {
-            objective.loss(net, data: x0, classes: classes, key: key, firstSample: first, partners: pairs)
-        }
+        let input = ShardInput(first: first, x0: x0, classes: classes, pairs: pairs(rows: rows, first: first, partners: partners))
+        let (loss, gradients) = lossAndGradients(input)
         return (loss, 0, gradients, nil)
+    }
+
+    /// What one shard of a flow-matching or score objective draws from the data, made on the
+    /// calling thread (data sources need not be thread-safe).
+    struct ShardInput {
+        let first: Int
+        let x0: Tensor
+        let classes: [Int?]?
+        let pairs: Tensor?
+    }
+
+    /// OT-CFM's partners of the whole batch, or reflow's stored noise of these examples.
+    func pairs(rows: Range<Int>, first: Int, partners: Tensor?) -> Tensor? {
+        partners?.rows(rows) ?? (source as? CoupledExampleSource)?.partners(at: first, count: rows.count, key: rootKey.fold("data"))
+    }
+
+    /// A flow-matching or score objective's loss and gradients on one shard's input.
+    func lossAndGradients(_ input: ShardInput) -> (Float, [String: Tensor]) {
+        let net = network, objective = objective, key = rootKey.fold("example")
+        return valueWithGradient(of: net) {
+            objective.loss(net, data: input.x0, classes: input.classes, key: key, firstSample: input.first, partners: input.pairs)
+        }
+    }
+
+    /// The flattened, weighted contributions of the shards `wave` (of a flow-matching or score
+    /// objective), computed side by side: one thread per shard, each running its products
+    /// serially (`ComputeThreads.serially`) on the parameters put on the tape once for all
+    /// (`withParametersOnTape`). Each shard's values are those it has when computed alone —
+    /// no kernel's values depend on the thread count — so the tree sum above is unchanged; what
+    /// changes is that small shards no longer split every product between the threads.
+    func shardsSideBySide(_ wave: Range<Int>, layout: ShardLayout, partners: Tensor?, keys: [String], length: Int) -> [[Float]] {
+        let inputs = wave.map { s -> ShardInput in
+            let rows = layout.rows(ofShard: s), first = dataPosition + rows.lowerBound
+            return ShardInput(first: first, x0: source.examples(at: first, count: rows.count, key: rootKey.fold("data")),
+                              classes: batchClasses(rows), pairs: pairs(rows: rows, first: first, partners: partners))
+        }
+        var flats = [[Float]](repeating: [], count: wave.count)
+        withParametersOnTape(network) {
+            flats.withUnsafeMutableBufferPointer { out in
+                nonisolated(unsafe) let out = out
+                parallelTasks(wave.count) { _, lo, hi in
+                    ComputeThreads.serially {
+                        for i in lo..<hi {
+                            let (loss, gradients) = lossAndGradients(inputs[i])
+                            out[i] = Self.flatten((loss, 0, gradients, nil), keys: keys, weight: layout.weight(ofShard: wave.lowerBound + i), length: length)
+                        }
+                    }
+                }
+            }
+        }
+        return flats
     }
 
     /// [w·loss, w·NLL, w·gradients in `keys` order]: a shard's contribution to the batch mean.

@@ -131,3 +131,54 @@ final class NestedGradientTests: XCTestCase {
         XCTAssertGreaterThan(zip(cut["weight"]!.scalars, outer["weight"]!.scalars).map { Swift.abs($0 - $1) }.max()!, 1e-3)
     }
 }
+
+/// Several threads differentiating one module at once (the shards of a training batch side by
+/// side): `withParametersOnTape` puts the parameters on the tape once, the gradients inside only
+/// read the module, and each thread's gradients are those it gets alone, with serial kernels.
+final class SideBySideGradientTests: XCTestCase {
+    func testThreadsDifferentiatingOneModuleOnTheTapeGetTheGradientsEachGetsAlone() throws {
+        let layer = Linear(16, 8, key: RandomKey(seed: 5))
+        let inputs = (0..<4).map { Tensor.randomNormal([64, 16], key: RandomKey(seed: 10 + UInt64($0))) }
+        func loss(_ x: Tensor) -> Tensor { layer(x).silu().square().mean() }
+        let alone = inputs.map { x in valueWithGradient(of: layer) { loss(x) }.gradients }
+        XCTAssertFalse(layer.weight.isTracked)
+
+        var together = [[String: Tensor]](repeating: [:], count: inputs.count)
+        withParametersOnTape(layer) {
+            XCTAssertTrue(layer.weight.isTracked && layer.bias.isTracked)
+            together.withUnsafeMutableBufferPointer { out in
+                nonisolated(unsafe) let out = out
+                parallelTasks(inputs.count, maxTasks: inputs.count) { i, _, _ in
+                    ComputeThreads.serially {
+                        XCTAssertEqual(ComputeThreads.count, 1, "kernels are serial inside serially")
+                        out[i] = valueWithGradient(of: layer) { loss(inputs[i]) }.gradients
+                    }
+                }
+            }
+            XCTAssertTrue(layer.weight.isTracked, "nested gradients leave the module's tape leaves in place")
+        }
+        XCTAssertFalse(layer.weight.isTracked || layer.bias.isTracked, "the plain parameters are back afterwards")
+        for i in inputs.indices {
+            for (key, g) in alone[i] {
+                XCTAssertEqual(g.scalars, together[i][key]?.scalars, "input \(i), \(key): differs from computing it alone")
+            }
+        }
+    }
+
+    func testSeriallyAffectsOnlyTheCallingThreadAndRestoresItsSetting() {
+        let before = ComputeThreads.count
+        ComputeThreads.set(2)
+        defer { ComputeThreads.set(before) }
+        nonisolated(unsafe) var other = 0
+        ComputeThreads.serially {
+            XCTAssertEqual(ComputeThreads.count, 1)
+            ComputeThreads.serially { XCTAssertEqual(ComputeThreads.count, 1) }
+            XCTAssertEqual(ComputeThreads.count, 1, "an inner serially does not end the outer one")
+            let done = DispatchSemaphore(value: 0)
+            Thread { other = ComputeThreads.count; done.signal() }.start()
+            done.wait()
+        }
+        XCTAssertEqual(other, 2, "another thread keeps the process's thread count")
+        XCTAssertEqual(ComputeThreads.count, 2)
+    }
+}

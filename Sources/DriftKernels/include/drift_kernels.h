@@ -97,6 +97,10 @@ void drift_memory_allocated(long long bytes);
 void drift_memory_freed(long long bytes);
 long long drift_memory_live(void);
 long long drift_memory_peak(void);
+
+/* Whether the calling thread runs Drift's kernels serially (thread-local; 0 by default). */
+int drift_thread_serial(void);
+void drift_thread_set_serial(int serial);
 void drift_memory_reset_peak(void);
 
 #ifdef __cplusplus

@@ -14,10 +14,10 @@
 public struct ShardLayout: Equatable, Sendable {
     /// `drift train`'s shard size when `--shard-rows` is not given: 8 rows of images, 64 of points.
     /// A shard's forward and backward pass runs as one batch, and small GEMMs cost more per row:
-    /// mlp2d at batch 256 took about 1.25× the time per step in shards of 64 rows and 2.4× in
-    /// shards of 16 against the whole batch in one pass, while unet28 at batch 64 took 7–13% more
-    /// in shards of 8 (its convolutions work image by image anyway); measured 2026-12-07 on a
-    /// shared 2-vCPU AMD EPYC (family 25 model 1), docs/benchmarks-history.md.
+    /// on one thread mlp2d at batch 256 took about 1.25–1.5× the time per step in shards of 64
+    /// rows and 2.4× in shards of 16 against the whole batch in one pass. With several threads the
+    /// shards run side by side (`Trainer.shardsSideBySide`), and shards of 64 then cost about what
+    /// one pass does (docs/mpi.md, measured 2026-12-07 on a 2-vCPU AMD EPYC, family 25 model 1).
     public static func defaultShardRows(images: Bool) -> Int { images ? 8 : 64 }
 
     /// Rows of the global batch.
