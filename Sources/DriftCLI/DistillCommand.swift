@@ -365,7 +365,7 @@ struct DistillRound {
             checkpointEvery: isImage ? 250 : 1000, sampleEvery: isImage ? 500 : 1000, logEvery: 50,
             conditioning: classNames.map { ClassConditioning(classNames: $0, labelDropout: 0) },
             warmStart: teacherCheckpoint.map { WarmStart(from: $0, path: teacherFile) },
-            shardRows: ShardLayout.defaultShardRows(images: isImage), distillation: record)
+            shardRows: ShardLayout.defaultShardRows(images: isImage, batch: settings.batch), distillation: record)
         do { try config.validate() } catch { throw CLIError(error) }
         return config
     }

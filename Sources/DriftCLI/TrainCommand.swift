@@ -68,7 +68,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Learning-rate decay after warm-up: cosine (default) or constant.") var decay: LearningRateDecay?
     @Option(name: .customLong("weight-decay"), help: "Weight decay: decoupled for Adam (AdamW), L2 for SGD (default 0).") var weightDecay: Double?
     @Option(help: "Clip the global gradient norm (default 1; 0: no clipping).") var clip: Double?
-    @Option(name: .customLong("shard-rows"), help: "Rows per shard of each batch (default \(ShardLayout.defaultShardRows(images: true)) for images, \(ShardLayout.defaultShardRows(images: false)) for points): shards' gradients are summed in a fixed tree, so any number of processes (up to the shard count) and threads takes bitwise the same steps.") var shardRows: Int?
+    @Option(name: .customLong("shard-rows"), help: "Rows per shard of each batch (default 8 for images; for points a quarter of the batch, at least 64): shards' gradients are summed in a fixed tree, so any number of processes (up to the shard count) and threads takes bitwise the same steps.") var shardRows: Int?
     @Option(help: "EMA decay of the sampling weights (default 0.999).") var ema: Double?
     @Option(name: .customLong("posthoc-ema"), help: "Post-hoc EMA (EDM2): track power-function EMA profiles of these lengths σ_rel, e.g. 0.05,0.10, and snapshot them to snapshots/ema-<σ>/, so drift export --ema-length rebuilds any length afterwards.") var posthocEMA: String?
     @Option(name: .customLong("posthoc-every"), help: "Steps between post-hoc EMA snapshots (default: --checkpoint-every).") var posthocEvery: Int?
@@ -260,7 +260,7 @@ struct TrainCommand: ParsableCommand {
             previewSteps: previewSteps ?? 32, conditioning: conditioning, optimizer: try optimizerChoice(),
             keepEvery: keepEvery.flatMap { $0 > 0 ? $0 : nil }, warmStart: source.map { WarmStart(from: $0, path: initFrom!) },
             posthocEMA: try posthocSettings(),
-            shardRows: objectiveConfig.kind == .cnf ? shardRows : shardRows ?? ShardLayout.defaultShardRows(images: isImage))
+            shardRows: objectiveConfig.kind == .cnf ? shardRows : shardRows ?? ShardLayout.defaultShardRows(images: isImage, batch: batch ?? defaults.batch))
     }
 
     /// --posthoc-ema and --posthoc-every (nil: no post-hoc EMA).

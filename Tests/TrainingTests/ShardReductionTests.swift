@@ -19,6 +19,15 @@ final class ShardReductionTests: XCTestCase {
         XCTAssertEqual(ShardLayout(batch: 5, shardRows: 16).rows(ofShard: 0), 0..<5)
     }
 
+    func testDefaultShardsAreEightImagesOrAQuarterOfABatchOfPointsAtLeast64Rows() {
+        XCTAssertEqual([64, 256].map { ShardLayout.defaultShardRows(images: true, batch: $0) }, [8, 8])
+        XCTAssertEqual([32, 256, 1000, 4096].map { ShardLayout.defaultShardRows(images: false, batch: $0) }, [64, 64, 250, 1024])
+        // Four processes can share any batch of points of 256 or more without --shard-rows.
+        for batch in [256, 300, 1000, 4096] {
+            XCTAssertGreaterThanOrEqual(ShardLayout(batch: batch, shardRows: ShardLayout.defaultShardRows(images: false, batch: batch)).count, 4)
+        }
+    }
+
     func testARunRecordsItsShardSizeAndACNFOrAnOlderRunIsOneShard() throws {
         var config = tinyConfig(batch: 70)
         XCTAssertEqual(config.shardLayout, ShardLayout(batch: 70, shardRows: 70), "no shard size recorded: the whole batch")

@@ -12,13 +12,14 @@
 /// pass the same size whatever the batch, so its cost per row is known, and a batch that grows
 /// gains shards (more ranks can share it) rather than longer ones.
 public struct ShardLayout: Equatable, Sendable {
-    /// `drift train`'s shard size when `--shard-rows` is not given: 8 rows of images, 64 of points.
-    /// A shard's forward and backward pass runs as one batch, and small GEMMs cost more per row:
-    /// on one thread mlp2d at batch 256 took about 1.25–1.5× the time per step in shards of 64
-    /// rows and 2.4× in shards of 16 against the whole batch in one pass. With several threads the
-    /// shards run side by side (`Trainer.shardsSideBySide`), and shards of 64 then cost about what
-    /// one pass does (docs/mpi.md, measured 2026-12-07 on a 2-vCPU AMD EPYC, family 25 model 1).
-    public static func defaultShardRows(images: Bool) -> Int { images ? 8 : 64 }
+    /// `drift train`'s shard size when `--shard-rows` is not given: 8 rows of images; for points
+    /// a quarter of the batch, at least 64 rows (so up to 4 processes can share any batch of 256
+    /// or more). A shard's forward and backward pass runs as one batch, and small GEMMs cost more
+    /// per row: with 2 threads taking shards side by side (`Trainer.shardsSideBySide`), mlp2d at
+    /// batch 256 in 4 shards of 64 took about what one pass does, but at batch 4096 shards of 64
+    /// took 1.75× and of 128 1.3× the one-pass time, of 256 to 1,024 the same (measured
+    /// 2026-12-07 on a 2-vCPU AMD EPYC, family 25 model 1; docs/mpi.md).
+    public static func defaultShardRows(images: Bool, batch: Int) -> Int { images ? 8 : Swift.max(64, batch / 4) }
 
     /// Rows of the global batch.
     public let batch: Int
