@@ -165,10 +165,10 @@ public final class Trainer {
         var ready: [Int: [Float]] = [:]
         let total = try group.sum(over: layout, length: length) { s in
             if let v = ready.removeValue(forKey: s) { return v }
-            if threads > 1 && cnf == nil && consistency == nil && own.upperBound - s > 1 {
+            if threads > 1 && cnf == nil && own.upperBound - s > 1 {
                 // Side by side: the next shards at once, one thread each, every product serial.
                 let wave = s..<Swift.min(s + threads, own.upperBound)
-                for (shard, flat) in zip(wave, shardsSideBySide(wave, layout: layout, partners: partners, keys: keys, length: length)) {
+                for (shard, flat) in zip(wave, try shardsSideBySide(wave, layout: layout, partners: partners, keys: keys, length: length)) {
                     ready[shard] = flat
                 }
                 return ready.removeValue(forKey: s)!
@@ -217,7 +217,7 @@ public final class Trainer {
         let first = dataPosition + rows.lowerBound
         let x0 = source.examples(at: first, count: rows.count, key: rootKey.fold("data"))
         let key = rootKey.fold("example")
-        let net = network, objective = objective
+        let net = network
         if let cnf {
             let outcome: CNFObjective.Outcome
             do { outcome = try cnf.lossAndGradients(net, data: x0, key: key, firstSample: first) } catch let error as SolveError {
@@ -226,12 +226,8 @@ public final class Trainer {
             return (outcome.loss, outcome.nll, outcome.gradients, (outcome.forwardEvaluations, outcome.backwardEvaluations))
         }
         let classes = batchClasses(rows)
-        if let consistency {
-            let (loss, gradients) = try consistency.lossAndGradients(net, data: x0, classes: classes, key: key, firstSample: first)
-            return (loss, 0, gradients, nil)
-        }
         let input = ShardInput(first: first, x0: x0, classes: classes, pairs: pairs(rows: rows, first: first, partners: partners))
-        let (loss, gradients) = lossAndGradients(input)
+        let (loss, gradients) = try lossAndGradients(input)
         return (loss, 0, gradients, nil)
     }
 
@@ -249,41 +245,50 @@ public final class Trainer {
         partners?.rows(rows) ?? (source as? CoupledExampleSource)?.partners(at: first, count: rows.count, key: rootKey.fold("data"))
     }
 
-    /// A flow-matching or score objective's loss and gradients on one shard's input.
-    func lossAndGradients(_ input: ShardInput) -> (Float, [String: Tensor]) {
+    /// A flow-matching, score or consistency objective's loss and gradients on one shard's input
+    /// (`targetSynced`: the consistency target network already holds the target's weights).
+    func lossAndGradients(_ input: ShardInput, targetSynced: Bool = false) throws -> (Float, [String: Tensor]) {
         let net = network, objective = objective, key = rootKey.fold("example")
+        if let consistency {
+            return try consistency.lossAndGradients(net, data: input.x0, classes: input.classes, key: key, firstSample: input.first,
+                                                    targetSynced: targetSynced)
+        }
         return valueWithGradient(of: net) {
             objective.loss(net, data: input.x0, classes: input.classes, key: key, firstSample: input.first, partners: input.pairs)
         }
     }
 
-    /// The flattened, weighted contributions of the shards `wave` (of a flow-matching or score
-    /// objective), computed side by side: one thread per shard, each running its products
-    /// serially (`ComputeThreads.serially`) on the parameters put on the tape once for all
-    /// (`withParametersOnTape`). Each shard's values are those it has when computed alone —
-    /// no kernel's values depend on the thread count — so the tree sum above is unchanged; what
-    /// changes is that small shards no longer split every product between the threads.
-    func shardsSideBySide(_ wave: Range<Int>, layout: ShardLayout, partners: Tensor?, keys: [String], length: Int) -> [[Float]] {
+    /// The flattened, weighted contributions of the shards `wave` (of a flow-matching, score or
+    /// consistency objective), computed side by side: one thread per shard, each running its
+    /// products serially (`ComputeThreads.serially`) on the parameters put on the tape once for
+    /// all (`withParametersOnTape`; a consistency target network loaded once, then only read).
+    /// Each shard's values are those it has when computed alone — no kernel's values depend on
+    /// the thread count — so the tree sum above is unchanged; what changes is that small shards
+    /// no longer split every product between the threads.
+    func shardsSideBySide(_ wave: Range<Int>, layout: ShardLayout, partners: Tensor?, keys: [String], length: Int) throws -> [[Float]] {
         let inputs = wave.map { s -> ShardInput in
             let rows = layout.rows(ofShard: s), first = dataPosition + rows.lowerBound
             return ShardInput(first: first, x0: source.examples(at: first, count: rows.count, key: rootKey.fold("data")),
                               classes: batchClasses(rows), pairs: pairs(rows: rows, first: first, partners: partners))
         }
-        var flats = [[Float]](repeating: [], count: wave.count)
+        try consistency?.syncTargetNetwork()
+        var flats = [Result<[Float], any Error>?](repeating: nil, count: wave.count)
         withParametersOnTape(network) {
             flats.withUnsafeMutableBufferPointer { out in
                 nonisolated(unsafe) let out = out
                 parallelTasks(wave.count) { _, lo, hi in
                     ComputeThreads.serially {
                         for i in lo..<hi {
-                            let (loss, gradients) = lossAndGradients(inputs[i])
-                            out[i] = Self.flatten((loss, 0, gradients, nil), keys: keys, weight: layout.weight(ofShard: wave.lowerBound + i), length: length)
+                            out[i] = Result {
+                                let (loss, gradients) = try lossAndGradients(inputs[i], targetSynced: true)
+                                return Self.flatten((loss, 0, gradients, nil), keys: keys, weight: layout.weight(ofShard: wave.lowerBound + i), length: length)
+                            }
                         }
                     }
                 }
             }
         }
-        return flats
+        return try flats.map { try $0!.get() }
     }
 
     /// [w·loss, w·NLL, w·gradients in `keys` order]: a shard's contribution to the batch mean.

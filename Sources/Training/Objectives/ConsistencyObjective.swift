@@ -62,10 +62,16 @@ public final class ConsistencyObjective {
         return Tensor.randomUniform([count], key: key.fold("interval"), firstSample: firstSample).scalars.map { min(Int(Double($0) * Double(n)), n - 1) }
     }
 
+    /// Puts the target's current weights into the network that evaluates it. `lossAndGradients`
+    /// does it itself unless told the caller has (several shards computed side by side share one
+    /// target network, which they then only read).
+    public func syncTargetNetwork() throws { try target.copy(to: targetNetwork) }
+
     /// The loss of the batch `x0` (classes `classes`, nil: unconditional) whose first example sits at
-    /// `firstSample`, and its gradient in `network`'s parameters.
+    /// `firstSample`, and its gradient in `network`'s parameters. `targetSynced`: the caller has
+    /// called `syncTargetNetwork()` since the target last moved.
     public func lossAndGradients(_ network: any Network, data x0: Tensor, classes: [Int?]?, key: RandomKey,
-                                 firstSample: Int) throws -> (loss: Float, gradients: [String: Tensor]) {
+                                 firstSample: Int, targetSynced: Bool = false) throws -> (loss: Float, gradients: [String: Tensor]) {
         let b = x0.shape[0]
         let classes = classes ?? [Int?](repeating: nil, count: b)
         let n = intervals(key: key, firstSample: firstSample, count: b)
@@ -74,7 +80,7 @@ public final class ConsistencyObjective {
         let z = Tensor.randomNormal(x0.shape, key: key.fold("noise"), firstSample: firstSample)
         let x1 = x0 * rows(t1.map(path.alpha), like: x0) + z * rows(t1.map(path.sigma), like: x0)
         let xHat = teacherStep(x1, from: t1, to: t0, classes: classes)
-        try target.copy(to: targetNetwork)
+        if !targetSynced { try syncTargetNetwork() }
         let goal = try model(targetNetwork).evaluate(xHat, times: t0, classes: classes)
         let student = try model(network)
         let (loss, gradients) = valueWithGradient(of: network) {
