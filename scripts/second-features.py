@@ -256,6 +256,7 @@ def fd(args):
           f"samples {'clipped to' if args.clip else 'unclipped, scale'} [-1,1], FD float64 via scipy sqrtm (real part)")
     print(f"floor (first {n} train vs first {n} test)  {floor:.4f}")
     print("FILE  FD  ratio-to-floor  accuracy")
+    reference_feats = load_features(model, args.paired_to, n, args.clip) if args.paired_to else None
     for path in args.files:
         with h5py.File(path, "r") as f:
             total = f["samples"].shape[0]
@@ -277,8 +278,7 @@ def fd(args):
         acc = float((logits.argmax(1).numpy() == labels).mean())
         print(f"{path}  {value:.4f}  {value / floor:.3f}  {acc:.4f}   # labels: {how}")
         if args.paired_to:
-            paired(feats.numpy(), load_features(model, args.paired_to, n, args.clip), test_feats.numpy(),
-                   path, args.paired_to, args.bootstrap)
+            paired(feats.numpy(), reference_feats, test_feats.numpy(), path, args.paired_to, args.bootstrap)
 
 
 def load_features(model, path, n, clip):

@@ -225,9 +225,7 @@ public final class Trainer {
             }
             return (outcome.loss, outcome.nll, outcome.gradients, (outcome.forwardEvaluations, outcome.backwardEvaluations))
         }
-        let classes = batchClasses(rows)
-        let input = ShardInput(first: first, x0: x0, classes: classes, pairs: pairs(rows: rows, first: first, partners: partners))
-        let (loss, gradients) = try lossAndGradients(input)
+        let (loss, gradients) = try lossAndGradients(shardInput(rows: rows, x0: x0, partners: partners))
         return (loss, 0, gradients, nil)
     }
 
@@ -240,9 +238,12 @@ public final class Trainer {
         let pairs: Tensor?
     }
 
-    /// OT-CFM's partners of the whole batch, or reflow's stored noise of these examples.
-    func pairs(rows: Range<Int>, first: Int, partners: Tensor?) -> Tensor? {
-        partners?.rows(rows) ?? (source as? CoupledExampleSource)?.partners(at: first, count: rows.count, key: rootKey.fold("data"))
+    /// The draws of the batch rows `rows`: their examples (`x0`, when already drawn), labels after
+    /// dropout, and OT-CFM's partners of the whole batch or reflow's stored noise of these examples.
+    func shardInput(rows: Range<Int>, x0: Tensor? = nil, partners: Tensor?) -> ShardInput {
+        let first = dataPosition + rows.lowerBound, data = rootKey.fold("data")
+        return ShardInput(first: first, x0: x0 ?? source.examples(at: first, count: rows.count, key: data), classes: batchClasses(rows),
+                          pairs: partners?.rows(rows) ?? (source as? CoupledExampleSource)?.partners(at: first, count: rows.count, key: data))
     }
 
     /// A flow-matching, score or consistency objective's loss and gradients on one shard's input
@@ -266,11 +267,7 @@ public final class Trainer {
     /// the thread count — so the tree sum above is unchanged; what changes is that small shards
     /// no longer split every product between the threads.
     func shardsSideBySide(_ wave: Range<Int>, layout: ShardLayout, partners: Tensor?, keys: [String], length: Int) throws -> [[Float]] {
-        let inputs = wave.map { s -> ShardInput in
-            let rows = layout.rows(ofShard: s), first = dataPosition + rows.lowerBound
-            return ShardInput(first: first, x0: source.examples(at: first, count: rows.count, key: rootKey.fold("data")),
-                              classes: batchClasses(rows), pairs: pairs(rows: rows, first: first, partners: partners))
-        }
+        let inputs = wave.map { shardInput(rows: layout.rows(ofShard: $0), partners: partners) }
         try consistency?.syncTargetNetwork()
         var flats = [Result<[Float], any Error>?](repeating: nil, count: wave.count)
         withParametersOnTape(network) {
