@@ -92,7 +92,7 @@ struct ConsistencyDistillation {
         run.preview = TrainingPreview.render
         let config = run.trainer.config
         let grid = config.objective.consistency!
-        stderrLine("student: \(config.model.summary) by consistency distillation (\(grid.intervals) intervals, target EMA \(grid.targetDecay)), "
+        stderrLine("student: \(config.model.summary) by consistency distillation (\(grid.summary)), "
                    + "step \(run.trainer.step)/\(config.steps) → \(runFolder.url.path)")
         if !run.trainer.isFinished {
             let display = ProgressLine(every: max(config.logEvery, 1))

@@ -76,8 +76,32 @@ struct DistillCommand: ParsableCommand {
     var intervals: Int?
     @Option(name: .customLong("target-ema"), help: "Consistency: decay μ of the target network's EMA of the student (default 0.95; 0: the student itself).")
     var targetEMA: Double?
+    @Option(help: "Consistency: the distance between student and target per example: squared (mean squared difference, the default) or pseudo-huber (Song & Dhariwal 2023: √(‖Δ‖² + c²) − c, c = 0.00054·√d).")
+    var distance: DistanceChoice?
+    @Option(name: .customLong("interval-sampling"), help: "Consistency: how each example's grid interval is drawn: uniform (the default) or lognormal (Song & Dhariwal 2023: the mass of N(−1.1, 2²) over ln σ in each interval).")
+    var intervalSampling: IntervalSamplingChoice?
+    @Option(name: .customLong("interval-weighting"), help: "Consistency: the weight of an example's distance: uniform (the default) or inverse-step (1/(σ_{n+1} − σ_n), Song & Dhariwal 2023).")
+    var intervalWeighting: IntervalWeighting?
     @OptionGroup var seeding: SeedOption
     @OptionGroup var threading: ThreadOptions
+
+    /// `--distance`'s values.
+    enum DistanceChoice: String, ExpressibleByArgument, CaseIterable {
+        case squared
+        case pseudoHuber = "pseudo-huber"
+        var distance: ConsistencyDistance { self == .squared ? .squared : .pseudoHuber(c: nil) }
+    }
+
+    /// `--interval-sampling`'s values.
+    enum IntervalSamplingChoice: String, ExpressibleByArgument, CaseIterable {
+        case uniform, lognormal
+        var sampling: IntervalSampling { self == .uniform ? .uniform : .improved }
+    }
+
+    var consistencyFlags: [(String, Bool)] {
+        [("--intervals", intervals != nil), ("--target-ema", targetEMA != nil), ("--distance", distance != nil),
+         ("--interval-sampling", intervalSampling != nil), ("--interval-weighting", intervalWeighting != nil)]
+    }
 
     func validate() throws {
         if resume != nil {
@@ -85,7 +109,7 @@ struct DistillCommand: ParsableCommand {
                                            ("--sampler", sampler != nil), ("--guidance", guidance != nil), ("--rounds", rounds != nil), ("--steps", steps != nil), ("--batch", batch != nil),
                                            ("--lr", lr != nil), ("--straightness-paths", straightnessPaths != nil),
                                            ("--straightness-steps", straightnessSteps != nil), ("--seed", seeding.seed != nil),
-                                           ("--intervals", intervals != nil), ("--target-ema", targetEMA != nil)]
+                                          ] + consistencyFlags
             if let given = fixed.first(where: { $0.1 }) {
                 throw ValidationError("--resume continues with the distillation's own settings: drop \(given.0) (only --threads may be given)")
             }
@@ -95,7 +119,7 @@ struct DistillCommand: ParsableCommand {
             let reflowOnly: [(String, Bool)] = [("--pairs", pairs != nil), ("--pairs-batch", pairsBatch != nil), ("--sampler", sampler != nil),
                                                 ("--rounds", rounds != nil), ("--straightness-paths", straightnessPaths != nil),
                                                 ("--straightness-steps", straightnessSteps != nil)]
-            let consistencyOnly: [(String, Bool)] = [("--intervals", intervals != nil), ("--target-ema", targetEMA != nil)]
+            let consistencyOnly = consistencyFlags
             if method == .consistency, let given = reflowOnly.first(where: { $0.1 }) {
                 throw ValidationError("\(given.0) is a reflow setting: consistency distillation steps the teacher's ODE itself, in one round; drop it")
             }
@@ -155,7 +179,9 @@ struct DistillCommand: ParsableCommand {
                 teacher: teacher!, method: .consistency, pairs: 0, pairsBatch: 0, sampler: "heun", guidance: guidance,
                 rounds: 1, steps: steps ?? (isImage ? 2_000 : 10_000), batch: batch ?? (isImage ? 64 : 256), learningRate: lr ?? (isImage ? 1e-4 : 1e-3),
                 seed: seeding.seed ?? 0, straightnessPaths: 0, straightnessSteps: 0,
-                consistency: ConsistencySettings(intervals: intervals ?? 18, targetDecay: targetEMA ?? 0.95, guidance: guidance ?? 0))
+                consistency: ConsistencySettings(intervals: intervals ?? 18, targetDecay: targetEMA ?? 0.95, guidance: guidance ?? 0,
+                                                 distance: distance?.distance ?? .squared, intervalSampling: intervalSampling?.sampling ?? .uniform,
+                                                 intervalWeighting: intervalWeighting ?? .uniform))
         }
         return DistillSettings(
             teacher: teacher!, method: method!, pairs: pairs ?? (isImage ? 4_096 : 10_000), pairsBatch: pairsBatch ?? (isImage ? 64 : 4_096), sampler: sampler ?? (isImage ? "dpmpp-2m-20" : "dopri5"), guidance: guidance,
@@ -193,6 +219,9 @@ struct DistillCommand: ParsableCommand {
 }
 
 extension DistillationRecord.Method: ExpressibleByArgument {}
+extension IntervalWeighting: ExpressibleByArgument, CaseIterable {
+    public static var allCases: [IntervalWeighting] { [.uniform, .inverseStep] }
+}
 
 /// What `drift distill` was asked to do (DIR/distill.json), so `--resume` needs nothing else.
 struct DistillSettings: Codable, Equatable {

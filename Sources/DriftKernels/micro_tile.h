@@ -7,6 +7,8 @@
  * are loaded, each A value is broadcast, and one fused multiply-add per
  * accumulator adds it — so each element's sum is one FMA chain over k in order.
  *
+ * optional: MICRO_TILE_UNROLL, how many k steps the compiler unrolls the loop over k by (timing only:
+ *   each accumulator's chain of FMAs is the same).
  * requires: MR, NV, VLEN, KERNEL_NAME(x), VEC (vector type), VZERO(), VLOADU(p), VLOAD(p)
  *           (aligned), VSET1(x), VFMA(a, b, c) = a·b + c rounded once, VMUL(a, b), VSTOREU(p, v),
  *           VLOADU_N(p, n) / VSTOREU_N(p, v, n): the first n (1 … VLEN) lanes only, the others
@@ -35,6 +37,9 @@ void KERNEL_NAME(micro_tile_part)(long kc, const float *restrict a, const float 
             if (!load || i >= mr) acc[i][v] = VZERO();
             else acc[i][v] = v < nv - 1 || tail == VLEN ? VLOADU(src) : VLOADU_N(src, tail);
         }
+#ifdef MICRO_TILE_UNROLL
+#pragma clang loop unroll_count(MICRO_TILE_UNROLL)
+#endif
     for (long p = 0; p < kc; p++) {
         VEC bv[NV];
         for (int v = 0; v < nv; v++)

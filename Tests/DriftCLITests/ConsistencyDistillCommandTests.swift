@@ -74,6 +74,10 @@ final class ConsistencyDistillCommandTests: XCTestCase {
         try refused(base + ["--teacher", ring, "--method", "consistency", "--rounds", "2"], ["--rounds is a reflow setting"])
         try refused(base + ["--teacher", ring, "--method", "consistency", "--pairs", "100"], ["--pairs is a reflow setting"])
         try refused(base + ["--teacher", ring, "--method", "reflow", "--intervals", "10"], ["--intervals is a consistency setting"])
+        try refused(base + ["--teacher", ring, "--method", "reflow", "--distance", "pseudo-huber"], ["--distance is a consistency setting"])
+        try refused(base + ["--teacher", ring, "--method", "consistency", "--distance", "cosine"], ["--distance", "squared", "pseudo-huber"])
+        try refused(base + ["--teacher", ring, "--method", "consistency", "--interval-sampling", "beta"], ["--interval-sampling", "lognormal"])
+        try refused(["distill", "--resume", out.path, "--interval-weighting", "inverse-step"], ["drop --interval-weighting"])
         try refused(base + ["--teacher", ring, "--method", "consistency", "--intervals", "0"], ["--intervals must be at least 1"])
         try refused(base + ["--teacher", ring, "--method", "consistency", "--target-ema", "1"], ["--target-ema must be in [0, 1)"])
         try refused(base + ["--teacher", ring, "--method", "consistency", "--guidance", "1"], ["class-conditional teacher"])
@@ -81,5 +85,29 @@ final class ConsistencyDistillCommandTests: XCTestCase {
         assertCleanFailure(try DriftProcess.run(["train", "--resume", out.appendingPathComponent("round-1/student").path], in: folder),
                            mentions: ["drift distill --resume"])
         XCTAssertEqual(try Checkpoint.read(from: studentFile).step, 1000, "the refused resume left the student as it was")
+    }
+
+    func testSongAndDhariwalsChoicesTrainAOneStepStudentOfTheRingAndAreRecorded() throws {
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let ring = repositoryFile("checkpoints/gmm-ring8.json")
+        let out = folder.appendingPathComponent("cd")
+        let r = try DriftProcess.run(["distill", "--teacher", ring, "--method", "consistency", "--out", out.path, "--steps", "1000", "--batch", "128",
+                                      "--distance", "pseudo-huber", "--interval-sampling", "lognormal", "--interval-weighting", "inverse-step",
+                                      "--threads", "1"], in: folder)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("pseudo-Huber distance, lognormal intervals (-1.1, 2.0), λ = 1/Δσ"), r.stderr)
+        let studentFile = out.appendingPathComponent("round-1/student/checkpoint.h5").path
+        let settings = try XCTUnwrap(try Checkpoint.read(from: studentFile).training.objective.consistency)
+        XCTAssertEqual(settings, ConsistencySettings(distance: .pseudoHuber(c: nil), intervalSampling: .improved, intervalWeighting: .inverseStep))
+        let cmp = folder.appendingPathComponent("cmp")
+        let compared = try DriftProcess.run(["compare", "--model", ring, "--sampler", "euler-50", "--student", studentFile, "--nfe", "1",
+                                             "--n", "300", "--metric", "sw2", "--out", cmp.path, "--threads", "1"], in: folder)
+        XCTAssertEqual(compared.status, 0, compared.stderr)
+        let rows = try String(contentsOf: cmp.appendingPathComponent("results.csv"), encoding: .utf8).split(separator: "\n")
+        func sw2(_ row: Substring) -> Double { Double(row.split(separator: ",", omittingEmptySubsequences: false)[8])! }
+        let student = try XCTUnwrap(rows.first { $0.hasPrefix("student \(studentFile) consistency,") })
+        let teacherOneStep = try XCTUnwrap(rows.first { $0.hasPrefix("euler-50,ODE,uniform,1,") })
+        XCTAssertLessThan(sw2(student), sw2(teacherOneStep) / 10, "one step of the student against one of the teacher")
     }
 }

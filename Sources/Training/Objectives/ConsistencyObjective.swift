@@ -11,8 +11,11 @@ import TensorCore
 /// x_{n+1} = α·x₀ + σ·z at the grid time t_{n+1}; one Heun step of the teacher's ODE from t_{n+1}
 /// to t_n gives x̂_n (2 teacher passes; 4 with classifier-free guidance); the loss is
 ///
-///     ‖f_θ(x_{n+1}, t_{n+1}) − f_θ⁻(x̂_n, t_n)‖²   (mean over elements and the batch, λ ≡ 1)
+///     λ(σ̃_n)·d(f_θ(x_{n+1}, t_{n+1}), f_θ⁻(x̂_n, t_n))   (mean over the batch)
 ///
+/// with d the mean squared difference and λ ≡ 1, n uniform (Song et al.), or the choices of Song &
+/// Dhariwal 2023 ("Improved techniques for training consistency models"): the pseudo-Huber
+/// distance, λ = 1/(σ̃_{n+1} − σ̃_n) and n drawn by a lognormal over σ̃ (`ConsistencySettings`),
 /// with the target θ⁻ ← μ·θ⁻ + (1 − μ)·θ after every optimizer step (stopped gradient). The
 /// boundary f(x, t_min) = x is the student's preconditioning (`EDMPreconditioning.sigmaMin`), so
 /// the smallest interval anchors the chain at the data. The grid is `ConsistencySettings`'s noise
@@ -23,6 +26,8 @@ public final class ConsistencyObjective {
     public let teacher: any DiffusionModel
     /// The grid's times t_0 < … < t_N on the path (t_0 is the boundary).
     public let times: [Double]
+    /// P(interval ≤ n) for n = 0 … N − 1 (`ConsistencySettings.intervalProbabilities`).
+    let cumulative: [Double]
     /// The target network θ⁻'s weights, an EMA of the student's with decay μ.
     public let target: EMA
     private let targetNetwork: any Network
@@ -53,13 +58,18 @@ public final class ConsistencyObjective {
         self.conditioning = conditioning
         self.targetNetwork = targetNetwork
         times = settings.times(on: teacher.path)
+        var running = 0.0
+        cumulative = settings.intervalProbabilities.map { running += $0; return running }
         target = EMA(student, decay: Float(settings.targetDecay))
     }
 
-    /// The interval n of each example (uniform on {0, …, N − 1}) from its position's uniform draw.
+    /// The interval n of each example from its position's uniform draw u: ⌊u·N⌋ when uniform, else
+    /// the first n whose cumulative probability exceeds u.
     func intervals(key: RandomKey, firstSample: Int, count: Int) -> [Int] {
         let n = settings.intervals
-        return Tensor.randomUniform([count], key: key.fold("interval"), firstSample: firstSample).scalars.map { min(Int(Double($0) * Double(n)), n - 1) }
+        let u = Tensor.randomUniform([count], key: key.fold("interval"), firstSample: firstSample).scalars
+        guard settings.intervalSampling != .uniform else { return u.map { min(Int(Double($0) * Double(n)), n - 1) } }
+        return u.map { draw in min(cumulative.firstIndex { Double(draw) < $0 } ?? n - 1, n - 1) }
     }
 
     /// Puts the target's current weights into the network that evaluates it. `lossAndGradients`
@@ -83,10 +93,29 @@ public final class ConsistencyObjective {
         if !targetSynced { try syncTargetNetwork() }
         let goal = try model(targetNetwork).evaluate(xHat, times: t0, classes: classes)
         let student = try model(network)
+        let weights = settings.intervalWeighting == .uniform ? nil : Tensor(n.map { Float(settings.intervalWeights[$0]) }, shape: [b])
         let (loss, gradients) = valueWithGradient(of: network) {
-            (student.evaluate(x1, times: t1, classes: classes) - goal).square().mean()
+            distance(student.evaluate(x1, times: t1, classes: classes), goal, weights: weights)
         }
         return (loss, gradients)
+    }
+
+    /// The batch's mean of λ·d(f, f⁻) (`ConsistencySettings.distance`; λ ≡ 1 when `weights` is nil).
+    /// The squared distance with λ ≡ 1 is one mean over every element, as it was before the choices.
+    func distance(_ f: Tensor, _ goal: Tensor, weights: Tensor?) -> Tensor {
+        let difference = f - goal
+        let b = f.shape[0], d = f.count / max(b, 1)
+        if settings.distance == .squared, weights == nil { return difference.square().mean() }
+        let squares = difference.square().reshaped([b, d]).sum(axes: [1])
+        var perExample: Tensor
+        if let c = settings.distance.pseudoHuberC(dimension: d) {
+            let c = Float(c)
+            perExample = (squares + c * c).sqrt() - c
+        } else {
+            perExample = squares / Float(d)
+        }
+        if let weights { perExample = perExample * weights }
+        return perExample.mean()
     }
 
     /// Moves the target toward the student after an optimizer step.
