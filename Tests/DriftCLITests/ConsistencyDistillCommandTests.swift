@@ -100,6 +100,9 @@ final class ConsistencyDistillCommandTests: XCTestCase {
         let studentFile = out.appendingPathComponent("round-1/student/checkpoint.h5").path
         let settings = try XCTUnwrap(try Checkpoint.read(from: studentFile).training.objective.consistency)
         XCTAssertEqual(settings, ConsistencySettings(distance: .pseudoHuber(c: nil), intervalSampling: .improved, intervalWeighting: .inverseStep))
+        let inspected = try DriftProcess.run(["inspect", studentFile], in: folder)
+        XCTAssertTrue(inspected.stdout.contains("consistency (18 intervals, target EMA 0.95, pseudo-Huber distance, lognormal intervals (-1.1, 2.0), λ = 1/Δσ)"),
+                      inspected.stdout)
         let cmp = folder.appendingPathComponent("cmp")
         let compared = try DriftProcess.run(["compare", "--model", ring, "--sampler", "euler-50", "--student", studentFile, "--nfe", "1",
                                              "--n", "300", "--metric", "sw2", "--out", cmp.path, "--threads", "1"], in: folder)

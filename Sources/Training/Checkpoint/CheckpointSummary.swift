@@ -33,7 +33,8 @@ public struct CheckpointSummary {
         ]
         if let p = c.preconditioning { rows.append(("preconditioning", json(p))) }
         rows += [
-            ("objective", t.objective.kind.rawValue + (t.objective.cnf.map { " (\($0.summary))" } ?? "")),
+            ("objective", t.objective.kind.rawValue + (t.objective.cnf.map { " (\($0.summary))" } ?? "")
+                + (t.objective.consistency.map { " (\($0.summary))" } ?? "")),
             ("step", "\(c.step) of \(t.steps)"),
             ("seed", "\(t.seed)"),
             ("data", t.data.name),
