@@ -219,9 +219,7 @@ struct DistillCommand: ParsableCommand {
 }
 
 extension DistillationRecord.Method: ExpressibleByArgument {}
-extension IntervalWeighting: ExpressibleByArgument, CaseIterable {
-    public static var allCases: [IntervalWeighting] { [.uniform, .inverseStep] }
-}
+extension IntervalWeighting: ExpressibleByArgument {}
 
 /// What `drift distill` was asked to do (DIR/distill.json), so `--resume` needs nothing else.
 struct DistillSettings: Codable, Equatable {

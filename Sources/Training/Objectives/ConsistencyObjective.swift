@@ -28,6 +28,8 @@ public final class ConsistencyObjective {
     public let times: [Double]
     /// P(interval ≤ n) for n = 0 … N − 1 (`ConsistencySettings.intervalProbabilities`).
     let cumulative: [Double]
+    /// λ of each interval (`ConsistencySettings.intervalWeights`).
+    let weights: [Float]
     /// The target network θ⁻'s weights, an EMA of the student's with decay μ.
     public let target: EMA
     private let targetNetwork: any Network
@@ -60,6 +62,7 @@ public final class ConsistencyObjective {
         times = settings.times(on: teacher.path)
         var running = 0.0
         cumulative = settings.intervalProbabilities.map { running += $0; return running }
+        weights = settings.intervalWeights.map(Float.init)
         target = EMA(student, decay: Float(settings.targetDecay))
     }
 
@@ -93,7 +96,7 @@ public final class ConsistencyObjective {
         if !targetSynced { try syncTargetNetwork() }
         let goal = try model(targetNetwork).evaluate(xHat, times: t0, classes: classes)
         let student = try model(network)
-        let weights = settings.intervalWeighting == .uniform ? nil : Tensor(n.map { Float(settings.intervalWeights[$0]) }, shape: [b])
+        let weights = settings.intervalWeighting == .uniform ? nil : Tensor(n.map { self.weights[$0] }, shape: [b])
         let (loss, gradients) = valueWithGradient(of: network) {
             distance(student.evaluate(x1, times: t1, classes: classes), goal, weights: weights)
         }

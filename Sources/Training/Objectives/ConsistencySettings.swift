@@ -160,7 +160,7 @@ public enum IntervalSampling: Codable, Equatable, Sendable {
 }
 
 /// The weight λ(σ̃_n) of an example's distance.
-public enum IntervalWeighting: String, Codable, Equatable, Sendable {
+public enum IntervalWeighting: String, Codable, Equatable, Sendable, CaseIterable {
     /// λ ≡ 1 (Song et al. 2023).
     case uniform
     /// λ = 1/(σ̃_{n+1} − σ̃_n) (Song & Dhariwal 2023, §3.4): the narrow intervals near the data,
