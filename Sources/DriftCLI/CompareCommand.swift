@@ -39,7 +39,8 @@ struct CompareCommand: ParsableCommand {
             sample i drawn for class i mod K, every sampler at every weight, with fd, accuracy (the classifier agrees with the
             requested class), diversity (within-class feature spread ÷ real images'), precision and recall.
             --guide CKPT adds autoguidance (a weaker model of the same data: same path, parametrization and classes) at
-            every weight beside classifier-free guidance (an unconditional model: autoguidance alone, unconditional samples);
+            every weight beside classifier-free guidance (an unconditional model: autoguidance alone, unconditional samples;
+            --unconditional sweeps a class-conditional model's null class the same way);
             --guidance-interval LO,HI (repeatable) adds each way of guiding again, guided only where σ/α ∈ [LO, HI].
             guidance.csv says which (columns guide, sigma_lo, sigma_hi) and the network passes behind each NFE (network_nfe).
             OUT must not exist or be empty unless --force; the report appears only when complete. Under mpirun -np N
@@ -72,6 +73,8 @@ struct CompareCommand: ParsableCommand {
     var guidance: String?
     @Option(help: "Autoguidance in the guidance sweep: a weaker model of the same data (an earlier checkpoint or a smaller model; same path, parametrization and classes) guided against instead of the null class, beside classifier-free guidance.")
     var guide: String?
+    @Flag(help: "With --guide: sweep a class-conditional model's unconditional sampling (its null class, the guide's too) instead of its classes: autoguidance alone; fd, precision, recall.")
+    var unconditional = false
     @Option(name: .customLong("guidance-interval"), help: "Also sweep guidance limited to noise levels σ/α in [LO, HI] (LO,HI, e.g. 0.28,5.42; repeat for several).")
     var guidanceIntervals: [String] = []
     @Flag(help: "Replace OUT if it exists.") var force = false
@@ -99,6 +102,9 @@ struct CompareCommand: ParsableCommand {
             guard let guidance, try Self.weights(guidance).contains(where: { $0 > 0 }) else {
                 throw ValidationError("\(first) needs a guidance sweep with a weight > 0: add --guidance (e.g. 0,1,2)")
             }
+        }
+        if unconditional, guide == nil {
+            throw ValidationError("--unconditional sweeps autoguidance of the null class: add --guide CKPT and --guidance (e.g. 0,0.5,1)")
         }
         _ = try Self.metrics(metricNames)
     }
@@ -227,8 +233,9 @@ struct CompareCommand: ParsableCommand {
             // A class-conditional student distilled without the null class (label dropout 0) cannot draw
             // unconditionally: it runs in the guidance sweep alone, which draws class i mod K.
             if let trained, !trained.classNames.isEmpty, trained.labelDropout == 0 {
-                guard weights != nil else {
-                    throw CLIError("--student \(student) draws classes only (it was distilled with label dropout 0): compare it with --guidance 0, where every row draws class i mod K")
+                guard weights != nil, !unconditional else {
+                    throw CLIError("--student \(student) draws classes only (it was distilled with label dropout 0): compare it with --guidance 0"
+                                   + (unconditional ? " and without --unconditional" : "") + ", where every row draws class i mod K")
                 }
                 guidedOnly.append(NamedSampler(name: row, sampler: preset.sampler, model: loaded.model))
             } else {
@@ -250,11 +257,12 @@ struct CompareCommand: ParsableCommand {
         bar.finish()
         var guided: CompareResults?
         if let weights, let images {
-            let conditional = !m.classNames.isEmpty
+            let conditional = !m.classNames.isEmpty && !unconditional
             let guidanceMetrics = requested?.filter { $0.requirement == .featureClassifier || ($0.requirement == .conditionalImages && conditional) }
                 ?? (conditional ? [.fd, .accuracy, .diversity, .precision, .recall] : [.fd, .precision, .recall])
             let g = try GuidanceSweep(model: m, samplers: named + guidedOnly, budget: budgets.last!, count: count, seed: seed, weights: weights,
-                                      variants: variants, metrics: guidanceMetrics, images: images, bootstrapResamples: bootstrap)
+                                      variants: variants, metrics: guidanceMetrics, images: images, bootstrapResamples: bootstrap,
+                                      unconditional: unconditional)
             let bar = SweepProgress()
             guided = try g.run(partition: partition) { done, elapsed, cell in bar.update(done: done, elapsed: elapsed, cell: cell) }
             bar.finish()
@@ -406,6 +414,15 @@ struct CompareCommand: ParsableCommand {
             throw CLIError("\(model) was trained with --label-dropout 0, so it has no unconditional mode; compare it with --guidance 0")
         }
         guard let weights else { return }
+        if unconditional, m.classNames.isEmpty {
+            throw CLIError("--unconditional: \(model) is unconditional already (trained without --classes); drop --unconditional")
+        }
+        if unconditional, dropout == 0 {
+            throw CLIError("--unconditional: \(model) was trained with --label-dropout 0, so it has no unconditional mode")
+        }
+        if unconditional, let conditional = try Self.metrics(metricNames)?.first(where: { $0.requirement == .conditionalImages }) {
+            throw CLIError("--metric \(conditional.rawValue) needs class-conditional sampling; drop it or --unconditional")
+        }
         guard !m.classNames.isEmpty || guide != nil else {
             throw CLIError("--guidance: \(model) is unconditional (trained without --classes); drop --guidance, or add --guide for autoguidance")
         }
@@ -424,7 +441,7 @@ struct CompareCommand: ParsableCommand {
     /// with --guide, and each of them again in every --guidance-interval.
     func guidanceVariants(_ m: any DiffusionModel) throws -> [GuidanceVariant] {
         guard guidance != nil else { return [] }
-        let conditional = !m.classNames.isEmpty
+        let conditional = !m.classNames.isEmpty && !unconditional
         var plain = [GuidanceVariant]()
         if conditional, (m as? TrainedModel)?.labelDropout != 0 { plain.append(.classifierFree) }
         if let guide { plain.append(GuidanceVariant(guide: try GuidanceSettings.loadGuide(guide, for: m, classRows: conditional))) }

@@ -81,11 +81,11 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "U-Net resolutions with self-attention, e.g. 14 or 14,7 (the middle always has one).") var attn: String?
     @Option(help: "MLP width (default 256; 64 for cnf).") var width: Int?
     @Option(help: "MLP hidden blocks (default 3).") var depth: Int?
-    @Option(name: .customLong("time-scale"), help: "Time scale s of the network's sinusoidal time embedding, sin(s·t·f_k): the checkpoint records it (default 1 for MLPs, 1000 for U-Nets).") var timeScale: Double?
+    @Option(name: .customLong("time-scale"), help: "Time scale s of the network's sinusoidal time embedding, sin(s·t·f_k): the checkpoint records it (default 1 for MLPs, 1000 for U-Nets; with --init, the checkpoint's unless given: a fine-tune may re-time a network).") var timeScale: Double?
     @OptionGroup var folderImages: FolderImageOptions
 
     @Option(help: "Output folder (checkpoint.h5, log.csv, samples/).") var out: String?
-    @Option(name: .customLong("init"), help: "Fine-tune: start the weights (and EMA) from this checkpoint's EMA weights, with a fresh optimizer and step 0; the model, objective, path and classes are the checkpoint's.") var initFrom: String?
+    @Option(name: .customLong("init"), help: "Fine-tune: start the weights (and EMA) from this checkpoint's EMA weights, with a fresh optimizer and step 0; the model, objective, path and classes are the checkpoint's (its time scale too, unless --time-scale).") var initFrom: String?
     @Option(help: "Continue the run in this folder exactly (only --steps, --threads and --keep-every may change).") var resume: String?
     @Option(name: .customLong("checkpoint-every"), help: "Steps between checkpoints (default 1000; one is always written at the end).") var checkpointEvery: Int?
     @Option(name: .customLong("sample-every"), help: "Steps between preview PNGs (default 1000, 0: only at the end).") var sampleEvery: Int?
@@ -132,7 +132,7 @@ struct TrainCommand: ParsableCommand {
             let fixed: [(String, Bool)] = [
                 ("--model", model != nil), ("--objective", objective != nil), ("--path", path != nil), ("--classes", classes != nil),
                 ("--channels", channels != nil), ("--mults", mults != nil), ("--blocks", blocks != nil), ("--attn", attn != nil),
-                ("--width", width != nil), ("--depth", depth != nil), ("--time-scale", timeScale != nil)]
+                ("--width", width != nil), ("--depth", depth != nil)]
             if let given = fixed.first(where: { $0.1 }) {
                 throw ValidationError("--init takes the model, objective, path and classes from the checkpoint: drop \(given.0)")
             }
@@ -233,7 +233,9 @@ struct TrainCommand: ParsableCommand {
             guard was.data.sampleShape == spec.sampleShape else {
                 throw CLIError("--init \(initFrom!): the checkpoint's model takes samples of shape \(was.data.sampleShape) but \(spec.name) gives \(spec.sampleShape)")
             }
-            model = was.model
+            var m = was.model
+            if let timeScale { m.timeScale = Float(timeScale) }
+            model = m
             gaussianPath = was.path
             var o = was.objective
             if timeSampling != nil { o.timeSampling = sampling }

@@ -143,8 +143,7 @@ final class CompareCommandTests: XCTestCase {
 final class CompareImageMetricsTests: XCTestCase {
     func testImageModelsGetClassifierMetricsBesideTheTrainTestFloor() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        guard FileManager.default.fileExists(atPath: "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz")
-            || ProcessInfo.processInfo.environment["DRIFT_FASHION_MNIST"] != nil else { throw XCTSkip("Fashion-MNIST is not installed") }
+        try skipWithoutFashionMNIST()
         let folder = temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let out = folder.appendingPathComponent("cmp")
@@ -195,8 +194,7 @@ final class CompareGuidanceTests: XCTestCase {
     }
 
     func testAGuidanceSweepWritesItsTableChartsAndGrid() throws {
-        guard FileManager.default.fileExists(atPath: "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz")
-            || ProcessInfo.processInfo.environment["DRIFT_FASHION_MNIST"] != nil else { throw XCTSkip("Fashion-MNIST is not installed") }
+        try skipWithoutFashionMNIST()
         let folder = temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let model = try conditionalCheckpoint(in: folder), out = folder.appendingPathComponent("cmp")
@@ -228,8 +226,7 @@ final class CompareGuidanceTests: XCTestCase {
     /// Autoguidance and interval rows beside plain classifier-free guidance, from the same noise:
     /// guidance.csv names each row's method and interval and counts its network passes.
     func testAGuidanceSweepPutsAutoguidanceAndIntervalsBesidePlainGuidance() throws {
-        guard FileManager.default.fileExists(atPath: "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz")
-            || ProcessInfo.processInfo.environment["DRIFT_FASHION_MNIST"] != nil else { throw XCTSkip("Fashion-MNIST is not installed") }
+        try skipWithoutFashionMNIST()
         let folder = temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         // Two initializations of one network: the guide is "a bad version" of the model in the only sense a test can afford.
@@ -256,8 +253,7 @@ final class CompareGuidanceTests: XCTestCase {
 
     /// An unconditional image model is swept with autoguidance alone (no classes: fd, precision, recall).
     func testAnUnconditionalModelIsSweptWithAutoguidanceAlone() throws {
-        guard FileManager.default.fileExists(atPath: "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz")
-            || ProcessInfo.processInfo.environment["DRIFT_FASHION_MNIST"] != nil else { throw XCTSkip("Fashion-MNIST is not installed") }
+        try skipWithoutFashionMNIST()
         let folder = temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let model = try conditionalCheckpoint(in: folder, conditional: false), guide = try conditionalCheckpoint(in: folder, seed: 2, conditional: false)
@@ -271,6 +267,45 @@ final class CompareGuidanceTests: XCTestCase {
         XCTAssertEqual(table.dropFirst().map { $0[4] + " " + $0[9] }, ["none 3", "auto 6", " "])
         assertCleanFailure(try DriftProcess.run(["compare", "--model", model, "--guidance", "0,1", "--out", out.path + "2"], in: root),
                            mentions: ["is unconditional", "--guide"])
+    }
+
+    /// A class-conditional model's unconditional sampling (its null class) is swept with autoguidance
+    /// alone, the guide's null class guiding: no classes, so fd, precision and recall only.
+    func testAClassModelsNullClassIsSweptWithAutoguidanceUnderUnconditional() throws {
+        try skipWithoutFashionMNIST()
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let model = try conditionalCheckpoint(in: folder), guide = try conditionalCheckpoint(in: folder, seed: 2)
+        let out = folder.appendingPathComponent("cmp")
+        let sweep = ["compare", "--model", model, "--sampler", "euler-50", "--nfe", "3", "--n", "20", "--guidance", "0,1", "--guide", guide,
+                     "--bootstrap", "0"]
+        let run = try DriftProcess.run(sweep + ["--unconditional", "--out", out.path], in: root)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let table = try String(contentsOf: out.appendingPathComponent("guidance.csv"), encoding: .utf8)
+            .split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        XCTAssertEqual(Array(table[0][13...]), ["fd", "fd_se", "fd_half", "fd_quarter", "fd_inf", "precision", "precision_se", "recall", "recall_se"])
+        XCTAssertEqual(table.dropFirst().map { $0[4] + " " + $0[9] }, ["none 3", "auto 6", " "], "no classifier-free row")
+        // w = 0 of the unconditional sweep is the main sweep's null-class cell at the same budget, from the same noise.
+        let main = try String(contentsOf: out.appendingPathComponent("results.csv"), encoding: .utf8).split(separator: "\n")
+        let header = main[0].split(separator: ",").map(String.init), fd = header.firstIndex(of: "fd")!
+        XCTAssertEqual(main[1].split(separator: ",", omittingEmptySubsequences: false)[fd], table[1][13][...], "the same draws")
+        // The class sweep of the same model differs: its rows draw classes.
+        let classes = try DriftProcess.run(sweep + ["--out", folder.appendingPathComponent("cmp-classes").path], in: root)
+        XCTAssertEqual(classes.status, 0, classes.stderr)
+        let classTable = try String(contentsOf: folder.appendingPathComponent("cmp-classes/guidance.csv"), encoding: .utf8)
+        XCTAssertTrue(classTable.contains(",cfg,") && classTable.contains("accuracy"))
+        // Bad input: no guide, an unconditional model, a conditional metric, a model without a null class.
+        assertCleanFailure(try DriftProcess.run(["compare", "--model", model, "--guidance", "0,1", "--unconditional", "--out", out.path + "2"], in: root),
+                           mentions: ["--unconditional", "--guide"])
+        let plain = try conditionalCheckpoint(in: folder, conditional: false)
+        assertCleanFailure(try DriftProcess.run(["compare", "--model", plain, "--guidance", "0,1", "--guide", guide, "--unconditional", "--out", out.path + "2"], in: root),
+                           mentions: ["unconditional already", "drop --unconditional"])
+        assertCleanFailure(try DriftProcess.run(sweep + ["--unconditional", "--metric", "accuracy", "--out", out.path + "2"], in: root),
+                           mentions: ["--metric accuracy", "--unconditional"])
+        let noDropout = try conditionalCheckpoint(in: folder, dropout: 0)
+        assertCleanFailure(try DriftProcess.run(["compare", "--model", noDropout, "--guidance", "0,1", "--guide", guide, "--unconditional", "--out", out.path + "2"], in: root),
+                           mentions: ["--label-dropout 0"])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out.path + "2"))
     }
 
     func testBadGuidanceSweepsAreOneLineErrors() throws {
@@ -296,4 +331,10 @@ final class CompareGuidanceTests: XCTestCase {
                            mentions: ["reversed"])
         XCTAssertFalse(FileManager.default.fileExists(atPath: out))
     }
+}
+
+/// Skips a test that needs Fashion-MNIST's files (Debian's dataset-fashion-mnist, or DRIFT_FASHION_MNIST).
+func skipWithoutFashionMNIST() throws {
+    guard FileManager.default.fileExists(atPath: "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz")
+        || ProcessInfo.processInfo.environment["DRIFT_FASHION_MNIST"] != nil else { throw XCTSkip("Fashion-MNIST is not installed") }
 }

@@ -41,7 +41,31 @@ final class TimeScaleCommandTests: XCTestCase {
         XCTAssertEqual(try DriftProcess.run(tiny + ["--out", run.path], in: folder).status, 0)
         assertCleanFailure(try DriftProcess.run(["train", "--resume", run.path, "--time-scale", "2"], in: folder), mentions: ["drop --time-scale"])
         assertCleanFailure(try DriftProcess.run(["train", "--data", "toy:moons", "--steps", "3", "--init", run.appendingPathComponent("checkpoint.h5").path,
-                                                 "--time-scale", "2", "--out", folder.appendingPathComponent("tuned").path], in: folder),
-                           mentions: ["drop --time-scale"])
+                                                 "--time-scale", "0", "--out", folder.appendingPathComponent("tuned").path], in: folder),
+                           mentions: ["--time-scale"])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("tuned").path))
+    }
+
+    /// A fine-tune keeps the source's time scale unless --time-scale re-times the network (the
+    /// same weights, a new embedding input): how a U-Net trained at DDPM's 1000 moves to 1.
+    func testAFineTuneKeepsTheTimeScaleOrRetimesTheNetwork() throws {
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let source = folder.appendingPathComponent("source"), kept = folder.appendingPathComponent("kept"),
+            retimed = folder.appendingPathComponent("retimed")
+        XCTAssertEqual(try DriftProcess.run(tiny + ["--time-scale", "1000", "--out", source.path], in: folder).status, 0)
+        let from = source.appendingPathComponent("checkpoint.h5").path
+        let tune = ["train", "--data", "toy:moons", "--batch", "32", "--threads", "1", "--steps", "2", "--sample-every", "0", "--init", from]
+        var r = try DriftProcess.run(tune + ["--out", kept.path], in: folder)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(try timeScale(kept), 1000, "the source's scale")
+        r = try DriftProcess.run(tune + ["--time-scale", "1", "--out", retimed.path], in: folder)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(try timeScale(retimed), 1)
+        let a = try Checkpoint.read(from: kept.appendingPathComponent("checkpoint.h5").path)
+        let b = try Checkpoint.read(from: retimed.appendingPathComponent("checkpoint.h5").path)
+        XCTAssertEqual(Set(a.parameters.keys), Set(b.parameters.keys), "the same network")
+        XCTAssertTrue(a.parameters.keys.contains { a.parameters[$0]!.scalars != b.parameters[$0]!.scalars },
+                      "trained with another embedding input")
     }
 }

@@ -7,7 +7,8 @@ import TensorCore
 /// guidance weight w and guidance variant (classifier-free or autoguidance, at every noise level or
 /// in an interval: `GuidanceVariant`), on the same noise and Brownian motion (common random
 /// numbers, as in `CompareSweep`), with sample i drawn for class i mod K (unconditionally for an
-/// unconditional model, which only autoguidance can guide). w = 0 is plain sampling, run once.
+/// unconditional model, or for a class-conditional one swept `unconditional`ly through its null
+/// class: only autoguidance guides those). w = 0 is plain sampling, run once.
 /// Fidelity (FD, class accuracy, precision) against diversity (within-class diversity, recall) as w
 /// grows; each cell records its network passes beside its NFE (guided evaluations cost two, those
 /// outside an interval one).
@@ -23,19 +24,24 @@ public struct GuidanceSweep {
     public var images: ImageReference
     /// Bootstrap resamples behind the standard errors (`CompareSweep.bootstrap`).
     public var bootstrapResamples: Int
+    /// Every row drawn without a class (a class-conditional model through its null class).
+    public var unconditional: Bool
 
     /// - Throws: `EvaluationError` when a weight is negative, a variant guides with classifier-free
     ///   guidance a model without classes, a guide does not match the model, or an interval leaves
     ///   the path's noise levels.
     public init(model: any DiffusionModel, samplers: [NamedSampler], budget: Int, count: Int, seed: UInt64,
                 weights: [Double], variants: [GuidanceVariant] = [.classifierFree], metrics: [CompareMetric], images: ImageReference,
-                bootstrapResamples: Int = 200) throws {
+                bootstrapResamples: Int = 200, unconditional: Bool = false) throws {
         guard !weights.isEmpty, weights.allSatisfy({ $0 >= 0 && $0.isFinite }) else {
             throw EvaluationError("guidance weights must be numbers ≥ 0")
         }
         guard !variants.isEmpty else { throw EvaluationError("a guidance sweep needs at least one way to guide") }
         if model.classNames.isEmpty, variants.contains(where: { $0.guide == nil }) {
             throw EvaluationError("classifier-free guidance needs a class-conditional model (drift train --classes); an unconditional one takes autoguidance only")
+        }
+        if unconditional, variants.contains(where: { $0.guide == nil }) {
+            throw EvaluationError("classifier-free guidance guides a class against the null class; unconditional rows take autoguidance only")
         }
         for named in samplers {
             if let own = named.model, own.classNames != model.classNames {
@@ -52,6 +58,7 @@ public struct GuidanceSweep {
         self.metrics = metrics
         self.images = images
         self.bootstrapResamples = bootstrapResamples
+        self.unconditional = unconditional
         for v in variants {
             do {
                 try v.guide?.check(guiding: model, classes: classes)
@@ -60,8 +67,8 @@ public struct GuidanceSweep {
         }
     }
 
-    /// Sample i's class: the classes in turn (nil for an unconditional model).
-    public var classes: [Int?] { (0..<count).map { model.classNames.isEmpty ? nil : $0 % model.classNames.count } }
+    /// Sample i's class: the classes in turn (nil for an unconditional model or sweep).
+    public var classes: [Int?] { (0..<count).map { model.classNames.isEmpty || unconditional ? nil : $0 % model.classNames.count } }
 
     /// The sweep's settings in order: w = 0 once (unguided), then every variant at each w > 0.
     public var settings: [(weight: Double, variant: GuidanceVariant?)] {
