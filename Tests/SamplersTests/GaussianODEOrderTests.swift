@@ -31,7 +31,7 @@ final class GaussianODEOrderTests: XCTestCase {
     /// with the solver's own lower-order warm start (printed; asserted ≥ 1.7, since the first-order
     /// first step bounds it by 2 asymptotically).
     /// `atLeast`: the fit may exceed the declared order (super-convergence before the float32 floor).
-    func assertOrder<S: SeedableMultistep>(_ name: String, _ solver: S, steps: [Int], atLeast: Bool = false,
+    func assertOrder<S: SeedableMultistep>(_ name: String, _ solver: S, steps: [Int], atLeast: Bool = false, spacing: TimeGrid.Spacing = .logSNR,
                                            file: StaticString = #filePath, line: UInt = #line) throws {
         let path = Self.model.path
         let t0 = path.time(logSNR: -Foundation.log(Self.levels.max)), t1 = path.time(logSNR: -Foundation.log(Self.levels.min))
@@ -39,7 +39,7 @@ final class GaussianODEOrderTests: XCTestCase {
         let exact = exactFlow(start, from: t0, to: t1)
         var seeded = [Double](), warm = [Double]()
         for n in steps {
-            let times = try TimeGrid(.logSNR, steps: n, start: .time(t0), end: .time(t1)).times(on: path)
+            let times = try TimeGrid(spacing, steps: n, start: .time(t0), end: .time(t1)).times(on: path)
             let equation = Equation.probabilityFlow(Self.model)
             warm.append(maxRowDistance(try solve(equation, solver: solver, from: start, stepping: .fixed(times)).samples, exact))
             seeded.append(maxRowDistance(try solveSeeded(solver, equation, times: times) { self.exactFlow(start, from: t0, to: $0) }, exact))
@@ -50,8 +50,9 @@ final class GaussianODEOrderTests: XCTestCase {
 
     func testDPMSolverPlusPlus3M() throws { try assertOrder("dpmpp-3m", DPMSolverPlusPlus3M(), steps: [18, 24, 32, 40, 48]) }
     func testIPNDM() throws {
-        try assertOrder("ipndm-3", IPNDM(maxOrder: 3), steps: [16, 24, 32, 48, 64])
-        try assertOrder("ipndm-4", IPNDM(maxOrder: 4), steps: [16, 24, 32, 48, 64])
+        // iPNDM steps in σ/α (EDM's variables): on the Karras grid (ρ = 7).
+        try assertOrder("ipndm-3", IPNDM(maxOrder: 3), steps: [16, 24, 32, 48, 64], spacing: .karras(rho: 7))
+        try assertOrder("ipndm-4", IPNDM(maxOrder: 4), steps: [16, 24, 32, 48, 64], spacing: .karras(rho: 7))
     }
     func testDEIS() throws {
         try assertOrder("deis-2", DEIS(maxOrder: 2), steps: [16, 24, 32, 48, 64])

@@ -20,12 +20,12 @@ final class MixtureODEOrderTests: XCTestCase {
                           stepping: .adaptive(from: tStart, to: tEnd, controller: c)).samples
     }()
 
-    func grid(_ n: Int) throws -> [Double] {
-        try TimeGrid(.uniform, steps: n, start: .time(Self.tStart), end: .time(Self.tEnd)).times(on: Self.model.path)
+    func grid(_ n: Int, _ spacing: TimeGrid.Spacing = .uniform) throws -> [Double] {
+        try TimeGrid(spacing, steps: n, start: .time(Self.tStart), end: .time(Self.tEnd)).times(on: Self.model.path)
     }
 
-    func error<S: Solver>(_ solver: S, steps n: Int) throws -> (error: Double, nfe: Int) {
-        let r = try solve(.probabilityFlow(Self.model), solver: solver, from: Self.start, stepping: .fixed(try grid(n)))
+    func error<S: Solver>(_ solver: S, steps n: Int, _ spacing: TimeGrid.Spacing = .uniform) throws -> (error: Double, nfe: Int) {
+        let r = try solve(.probabilityFlow(Self.model), solver: solver, from: Self.start, stepping: .fixed(try grid(n, spacing)))
         return (rmsRowDistance(r.samples, Self.reference), r.evaluations)
     }
 
@@ -51,13 +51,14 @@ final class MixtureODEOrderTests: XCTestCase {
 
     /// Multistep methods (grids of ≥ 15 steps, where no "lower order final" applies): the fitted order with exact starting history (declared ± 0.3), and with
     /// their own warm start (printed; ≥ 1.7, the first-order first step bounds it by 2).
-    func assertMultistepOrder<S: SeedableMultistep>(_ name: String, _ solver: S, steps: [Int],
+    /// `spacing`: the grid, uniform in the variable the solver steps in (t, or σ/α for iPNDM).
+    func assertMultistepOrder<S: SeedableMultistep>(_ name: String, _ solver: S, steps: [Int], spacing: TimeGrid.Spacing = .uniform,
                                                     file: StaticString = #filePath, line: UInt = #line) throws {
         var seeded = [Double](), warm = [Double]()
         for n in steps {
-            let times = try grid(n)
+            let times = try grid(n, spacing)
             seeded.append(rmsRowDistance(try solveSeeded(solver, .probabilityFlow(Self.model), times: times) { try self.exact(at: $0) }, Self.reference))
-            warm.append(try error(solver, steps: n).error)
+            warm.append(try error(solver, steps: n, spacing).error)
         }
         assertMultistepOrders("mixture PF-ODE order \(name)", declared: solver.order, steps: steps, seeded: seeded, warm: warm,
                               file: file, line: line)
@@ -65,8 +66,9 @@ final class MixtureODEOrderTests: XCTestCase {
 
     func testDPMSolverPlusPlus3M() throws { try assertMultistepOrder("dpmpp-3m", DPMSolverPlusPlus3M(), steps: [18, 24, 32, 48, 64]) }
     func testIPNDM() throws {
-        try assertMultistepOrder("ipndm-3", IPNDM(maxOrder: 3), steps: [8, 12, 16, 24, 32])
-        try assertMultistepOrder("ipndm-4", IPNDM(maxOrder: 4), steps: [8, 12, 16, 24, 32])
+        // iPNDM steps in σ/α (EDM's variables): on the Karras grid (ρ = 7).
+        try assertMultistepOrder("ipndm-3", IPNDM(maxOrder: 3), steps: [48, 64, 96, 128, 160], spacing: .karras(rho: 7))
+        try assertMultistepOrder("ipndm-4", IPNDM(maxOrder: 4), steps: [48, 64, 96, 128, 160], spacing: .karras(rho: 7))
     }
     func testDEIS() throws {
         try assertMultistepOrder("deis-2", DEIS(maxOrder: 2), steps: [8, 16, 32, 64, 128])

@@ -31,7 +31,11 @@ struct Seeded<S: SeedableMultistep>: Solver, @unchecked Sendable {
 extension IPNDM: SeedableMultistep {
     var historyLength: Int { maxOrder - 1 }
     func seededState(times: [Double], exact: [Tensor], equation: Equation) -> State {
-        State(history: zip(times, exact).dropLast().map { ($0, equation.drift($1, $0)) })
+        // A model's probability-flow ODE runs in EDM's variables (ρ = σ/α, ε̂); any other in t.
+        guard IPNDM.inNoiseLevels(equation), let m = equation.model else {
+            return State(history: zip(times, exact).dropLast().map { ($0, equation.drift($1, $0)) })
+        }
+        return State(history: zip(times, exact).dropLast().map { (m.path.sigma($0) / m.path.alpha($0), m.fields($1, t: $0).epsilon) })
     }
 }
 
