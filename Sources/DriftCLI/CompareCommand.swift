@@ -73,7 +73,7 @@ struct CompareCommand: ParsableCommand {
     var guidance: String?
     @Option(help: "Autoguidance in the guidance sweep: a weaker model of the same data (an earlier checkpoint or a smaller model; same path, parametrization and classes) guided against instead of the null class, beside classifier-free guidance.")
     var guide: String?
-    @Flag(help: "With --guide: sweep a class-conditional model's unconditional sampling (its null class, the guide's too) instead of its classes: autoguidance alone; fd, precision, recall.")
+    @Flag(help: "With --guide: sweep a class-conditional model's unconditional sampling (its null class, the guide's too) instead of its classes: autoguidance alone; fd, precision, recall, class histogram.")
     var unconditional = false
     @Option(name: .customLong("guidance-interval"), help: "Also sweep guidance limited to noise levels σ/α in [LO, HI] (LO,HI, e.g. 0.28,5.42; repeat for several).")
     var guidanceIntervals: [String] = []
@@ -259,7 +259,7 @@ struct CompareCommand: ParsableCommand {
         if let weights, let images {
             let conditional = !m.classNames.isEmpty && !unconditional
             let guidanceMetrics = requested?.filter { $0.requirement == .featureClassifier || ($0.requirement == .conditionalImages && conditional) }
-                ?? (conditional ? [.fd, .accuracy, .diversity, .precision, .recall] : [.fd, .precision, .recall])
+                ?? (conditional ? [.fd, .accuracy, .diversity, .precision, .recall] : [.fd, .precision, .recall] + (images.hasClasses ? [.classes] : []))
             let g = try GuidanceSweep(model: m, samplers: named + guidedOnly, budget: budgets.last!, count: count, seed: seed, weights: weights,
                                       variants: variants, metrics: guidanceMetrics, images: images, bootstrapResamples: bootstrap,
                                       unconditional: unconditional)

@@ -251,7 +251,8 @@ final class CompareGuidanceTests: XCTestCase {
         XCTAssertNotEqual(rows.map { $0[13] }[1], rows.map { $0[13] }[2], "classifier-free guidance and autoguidance differ (fd)")
     }
 
-    /// An unconditional image model is swept with autoguidance alone (no classes: fd, precision, recall).
+    /// An unconditional image model is swept with autoguidance alone (no classes drawn: fd, precision,
+    /// recall, and how far the samples' class histogram is from uniform).
     func testAnUnconditionalModelIsSweptWithAutoguidanceAlone() throws {
         try skipWithoutFashionMNIST()
         let folder = temporaryFolder()
@@ -263,14 +264,15 @@ final class CompareGuidanceTests: XCTestCase {
         XCTAssertEqual(run.status, 0, run.stderr)
         let table = try String(contentsOf: out.appendingPathComponent("guidance.csv"), encoding: .utf8)
             .split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
-        XCTAssertEqual(Array(table[0][13...]), ["fd", "fd_se", "fd_half", "fd_quarter", "fd_inf", "precision", "precision_se", "recall", "recall_se"])
+        XCTAssertEqual(Array(table[0][13...]), ["fd", "fd_se", "fd_half", "fd_quarter", "fd_inf", "precision", "precision_se", "recall", "recall_se",
+                                                "class_deviation", "class_deviation_se"])
         XCTAssertEqual(table.dropFirst().map { $0[4] + " " + $0[9] }, ["none 3", "auto 6", " "])
         assertCleanFailure(try DriftProcess.run(["compare", "--model", model, "--guidance", "0,1", "--out", out.path + "2"], in: root),
                            mentions: ["is unconditional", "--guide"])
     }
 
     /// A class-conditional model's unconditional sampling (its null class) is swept with autoguidance
-    /// alone, the guide's null class guiding: no classes, so fd, precision and recall only.
+    /// alone, the guide's null class guiding: no classes drawn, so fd, precision, recall and the class histogram.
     func testAClassModelsNullClassIsSweptWithAutoguidanceUnderUnconditional() throws {
         try skipWithoutFashionMNIST()
         let folder = temporaryFolder()
@@ -283,7 +285,8 @@ final class CompareGuidanceTests: XCTestCase {
         XCTAssertEqual(run.status, 0, run.stderr)
         let table = try String(contentsOf: out.appendingPathComponent("guidance.csv"), encoding: .utf8)
             .split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
-        XCTAssertEqual(Array(table[0][13...]), ["fd", "fd_se", "fd_half", "fd_quarter", "fd_inf", "precision", "precision_se", "recall", "recall_se"])
+        XCTAssertEqual(Array(table[0][13...]), ["fd", "fd_se", "fd_half", "fd_quarter", "fd_inf", "precision", "precision_se", "recall", "recall_se",
+                                                "class_deviation", "class_deviation_se"])
         XCTAssertEqual(table.dropFirst().map { $0[4] + " " + $0[9] }, ["none 3", "auto 6", " "], "no classifier-free row")
         // w = 0 of the unconditional sweep is the main sweep's null-class cell at the same budget, from the same noise.
         let main = try String(contentsOf: out.appendingPathComponent("results.csv"), encoding: .utf8).split(separator: "\n")

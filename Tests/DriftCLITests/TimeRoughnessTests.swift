@@ -56,11 +56,15 @@ final class TimeRoughnessTests: XCTestCase {
         XCTAssertLessThan(rho["1"]![0], 0.05, "at time scale 1 the second difference is small beside the first")
     }
 
-    func testTheShippedFlowModelsFieldIsRoughInT() throws {
-        let model = try TrainedModel.load(Self.root.appendingPathComponent("checkpoints/fashion-cfm-unet28.h5").path)
+    /// The shipped flow model was re-timed from DDPM's 1000 to 1 by a fine-tune (its card); at 1000
+    /// its ρ(h) was 0.32–0.72 at these spacings, the embedding's fastest period showing in the field.
+    func testTheShippedFlowModelsFieldIsSmoothInT() throws {
+        let file = Self.root.appendingPathComponent("checkpoints/fashion-cfm-unet28.h5").path
+        let model = try TrainedModel.load(file)
+        XCTAssertEqual(try Checkpoint.read(from: file, includeOptimizer: false).training.model.timeScale, 1)
         let images = try DataSpec.parse("fashion-mnist:test").makeSource().examples(at: 0, count: 16, key: RandomKey(seed: 3))
         let rho = [0.001, 0.003, 0.01].map { Self.roughness(model, data: images, h: $0) }
-        print("fashion-cfm-unet28 (time scale 1000): roughness ρ(h) at h = 0.001, 0.003, 0.01: \(rho)")
-        XCTAssertGreaterThan(rho[0], 0.2, "the shipped flow model's field oscillates in t at the embedding's fastest period")
+        print("fashion-cfm-unet28 (time scale 1): roughness ρ(h) at h = 0.001, 0.003, 0.01: \(rho)")
+        XCTAssertLessThan(rho[0], 0.05, "the second difference is small beside the first")
     }
 }
