@@ -21,6 +21,8 @@ final class ShippedCheckpointTests: XCTestCase {
 
     static let shipped = [
         Shipped(file: "checkpoints/fashion-cfm-unet28.h5", parametrization: .velocity, path: .rectified,
+                meanSquare: 0.9738911986351013, first: [2.6088128089904785, 1.5799496173858643, 0.03684716299176216]),
+        Shipped(file: "checkpoints/fashion-cfm-guide-unet28.h5", parametrization: .velocity, path: .rectified,
                 meanSquare: 0.9653028249740601, first: [2.844339609146118, 1.7278894186019897, 0.15626737475395203]),
         Shipped(file: "checkpoints/fashion-edm-unet28.h5", parametrization: .x0, path: .edm,
                 meanSquare: 0.2604367434978485, first: [-1.027606725692749, -0.979120671749115, -0.8345521688461304]),
