@@ -54,10 +54,11 @@ final class ScoreMixtureCLITests: XCTestCase {
             let largest = zip(x.scalars, v.scalars).map { abs($0 - $1) }.max() ?? .infinity
             XCTAssertLessThan(largest, 1e-4, "\(name): score and velocity specs of one mixture differ by \(largest)")
             // Deterministic presets land on the exact flow map of the same noise: closely from 20
-            // evaluations on (or adaptive), within their discretization error at 5–10.
+            // evaluations on (or adaptive), within their discretization error at 5–10 (at 5 on this
+            // ring, RMS: DEIS 0.20, iPNDM in σ/α 0.42, DPM-Solver++(2M) 0.65; docs/sampling.md).
             if !preset.sampler.isStochastic {
                 let planned = preset.sampler.plannedEvaluations(for: mixture)
-                let bound = planned.map { $0 >= 20 ? 0.05 : 0.25 } ?? 0.01
+                let bound = planned.map { $0 >= 20 ? 0.05 : $0 >= 10 ? 0.25 : 0.5 } ?? 0.01
                 let exact = try MixtureFlowOracle(model: mixture).endpoints(of: preset.sampler, noise: noise)
                 let rms = (zip(x.scalars, exact.values).map { pow(Double($0) - $1, 2) }.reduce(0, +) / Double(n)).squareRoot()
                 print("\(name): RMS distance to the exact flow map \(rms)")
