@@ -173,7 +173,7 @@ public struct CompareReport {
         let budget = g.budgets.last ?? 0
         let variants = guidanceVariants, several = variants.count > 1
         var h = "<h2>Guidance sweep: guidance weight w at NFE ≤ \(budget)</h2>\n"
-        h += "<p>Sample i is drawn for class i mod the class count (unconditionally for an unconditional model), from the same "
+        h += "<p>Sample i is drawn for class i mod the class count (unconditionally for an unconditional model, or through the null class with --unconditional), from the same "
         h += "noise at every w (w = 0: plain sampling, shared by every line). cfg: classifier-free guidance, (1 + w)·f(x, c) − w·f(x, ∅), "
         h += "one network pass on a doubled batch. auto: autoguidance, (1 + w)·f(x, c) − w·f_guide(x, c)"
         h += guideDescription.map { " with the guide \(e($0))" } ?? ""
