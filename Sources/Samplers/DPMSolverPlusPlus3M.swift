@@ -58,14 +58,6 @@ public struct DPMSolverPlusPlus3M: Solver {
 
     public func validate(start t0: Double, on path: GaussianPath) throws { try requireFiniteLogSNR(t0, on: path) }
 
-    /// The highest order this step may use: "lower order final", and for the SDE variant at most 2
-    /// on the grids where that rule applies (fewer than 15 steps).
-    func maximumOrder(_ context: StepContext) -> Int {
-        let final = lowerOrderFinal(context)
-        guard eta > 0, let n = context.stepCount, n < 15 else { return final }
-        return Swift.min(2, final)
-    }
-
     public func step(_ x: Tensor, from t0: Double, to t1: Double, state: State, context: StepContext) -> SolverStep<State> {
         let path = context.path
         let d0 = context.fields(x, at: t0).x0
@@ -79,7 +71,8 @@ public struct DPMSolverPlusPlus3M: Solver {
         if eta > 0 {
             terms.append((s1 * (-Foundation.expm1(-2 * eta * h)).squareRoot(), context.brownianNormal(from: t0, to: t1)))
         }
-        let history = Array(state.history.suffix(maximumOrder(context) - 1))
+        // The SDE variant: at most order 2 wherever "lower order final" applies.
+        let history = Array(state.history.suffix(lowerOrderFinal(context, capped: eta > 0 ? 2 : .max) - 1))
         if history.count == 2 {
             let (p1, p2) = (history[1], history[0])
             let r0 = (l0 - p1.lambda) / h, r1 = (p1.lambda - p2.lambda) / h
@@ -109,10 +102,11 @@ public struct DPMSolverPlusPlus3M: Solver {
 
 /// The highest order the current step may use under "lower order final" (Lu et al. 2022, §6 and
 /// the reference code): on a fixed grid of fewer than 15 steps, step k of n uses at most order
-/// n − k, so the last step is first order; otherwise unlimited.
-func lowerOrderFinal(_ context: StepContext) -> Int {
+/// n − k, so the last step is first order; otherwise unlimited. `capped`: a further bound on
+/// those grids only.
+func lowerOrderFinal(_ context: StepContext, capped cap: Int = .max) -> Int {
     guard let n = context.stepCount, n < 15 else { return Int.max }
-    return Swift.max(1, n - context.stepIndex)
+    return Swift.max(1, Swift.min(cap, n - context.stepIndex))
 }
 
 extension SolverEntry {

@@ -19,10 +19,10 @@ import Generative
 /// 96.6 in ρ (DPM-Solver++(2M): 93.6); re-timed to time scale 1, 432.0 and 84.8 (89.6), from the
 /// same noise. The price, on the exact ring (`gmm-ring8.json`, bias-corrected SW₂², N = 2,000):
 /// 0.080 at 5 NFE against 0.002 in t (DPM-Solver++(2M): 0.183); at 10 and 20 NFE both are within
-/// noise of 0. A step with an end at α = 0 (ρ = ∞: the rectified path's t = 1)
-/// is an Euler step in t and leaves no history. On any other equation (built from closures) it
-/// extrapolates the drift dx/dt in t. Step k uses order min(k + 1, maxOrder). One evaluation per
-/// step; works on any ODE, not only a model's.
+/// noise of 0. A step with an end at α = 0 (ρ = ∞: the rectified path's t = 1) is an Euler step
+/// in t and leaves no history. On any other equation (built from closures) it extrapolates the
+/// drift dx/dt in t. Step k uses order min(k + 1, maxOrder). One evaluation per step; works on
+/// any ODE, not only a model's.
 public struct IPNDM: Solver {
     public let maxOrder: Int
 
